@@ -1,0 +1,51 @@
+// Keeps the amount raised fresh and makes the donate form friendlier. The pages work without it.
+(function () {
+  "use strict";
+  var tally = document.querySelector("[data-total-lang]");
+  if (tally) {
+    var lang = tally.getAttribute("data-total-lang");
+    var progress = tally.querySelector("progress");
+    var refresh = function () {
+      fetch("/api/total", { headers: { Accept: "application/json" } })
+        .then(function (r) { return r.ok ? r.json() : null; })
+        .then(function (t) {
+          var d = t && t.display && t.display[lang];
+          if (!d) return;
+          Object.keys(d).forEach(function (key) {
+            var el = tally.querySelector('[data-live="' + key + '"]');
+            if (el && el.textContent !== d[key]) el.textContent = d[key];
+          });
+          if (progress && t.goal_minor > 0) {
+            progress.max = t.goal_minor;
+            progress.value = Math.min(t.raised_minor, t.goal_minor);
+            progress.textContent = d.percent_value || "";
+          }
+        })
+        .catch(function () {});
+    };
+    var timer = setInterval(refresh, 5000);
+    document.addEventListener("visibilitychange", function () {
+      if (document.hidden) { clearInterval(timer); timer = null; }
+      else if (!timer) { refresh(); timer = setInterval(refresh, 5000); }
+    });
+    window.addEventListener("pageshow", function (e) { if (e.persisted) refresh(); });
+  }
+  var form = document.querySelector("form.donate");
+  if (form) {
+    var custom = form.querySelector("#amount");
+    var presets = form.querySelectorAll('input[name="preset"]');
+    // A typed amount wins over a preset: clear the preset choice so the page says what will be sent.
+    custom.addEventListener("input", function () {
+      if (custom.value.trim() !== "") presets.forEach(function (p) { p.checked = false; });
+    });
+    presets.forEach(function (p) {
+      p.addEventListener("change", function () { if (p.checked) custom.value = ""; });
+    });
+    var button = form.querySelector('button[type="submit"]');
+    // One click, one donation: a second click while the checkout loads is ignored.
+    form.addEventListener("submit", function () {
+      setTimeout(function () { button.disabled = true; }, 0);
+    });
+    window.addEventListener("pageshow", function () { button.disabled = false; });
+  }
+})();

@@ -1,0 +1,73 @@
+//! The command line: `fundraiser [serve] [--config FILE] [--bind ADDR] [--db PATH]`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{Config, Sources};
+
+#[derive(Debug, Parser)]
+#[command(name = "fundraiser", version, about = "A charity's fund-raising website in one binary.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    options: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site and the donation API (the default).
+    Serve,
+}
+
+#[derive(Debug, Args, Default)]
+struct ServeArgs {
+    /// Configuration file [default: config.toml in the working folder, if present]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, global = true, value_name = "ADDR")]
+    bind: Option<String>,
+    /// Ledger database [default: data/ledger.db]
+    #[arg(long, global = true, value_name = "PATH")]
+    db: Option<PathBuf>,
+}
+
+/// Exit code for bad configuration or a ledger that cannot be used.
+pub const EXIT_CONFIG: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::server::init_logging();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.options),
+    }
+}
+
+fn serve(args: ServeArgs) -> ExitCode {
+    let sources = Sources {
+        file: args.config,
+        bind: args.bind,
+        db: args.db,
+    };
+    let settings = match Config::load(&sources).and_then(Config::settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fundraiser: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    match actix_web::rt::System::new().block_on(crate::server::run(settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(crate::server::ServeError::Start(msg)) => {
+            eprintln!("fundraiser: {msg}");
+            ExitCode::from(EXIT_CONFIG)
+        }
+        Err(crate::server::ServeError::Io(e)) => {
+            eprintln!("fundraiser: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

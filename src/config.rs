@@ -1,0 +1,344 @@
+//! Configuration: built-in defaults, then `config.toml`, then `FUNDRAISER_<SECTION>__<KEY>`
+//! environment variables. Every section refuses unknown keys, so a typo stops start-up
+//! with a message naming the key instead of being silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::money::Currency;
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: Server,
+    pub campaign: Campaign,
+    pub donation: Donation,
+    pub ledger: Ledger,
+    pub gateway: Gateway,
+    pub sandbox: Sandbox,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    pub bind: String,
+    pub public_url: String,
+    pub https: bool,
+    pub workers: usize,
+    pub html_max_age: u32,
+    pub total_max_age: u32,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            https: false,
+            workers: 0,
+            html_max_age: 60,
+            total_max_age: 5,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Campaign {
+    pub currency: String,
+    pub goal: u64,
+    pub ends_at: String,
+}
+
+impl Default for Campaign {
+    fn default() -> Self {
+        Self {
+            currency: "AED".into(),
+            goal: 1_500_000,
+            ends_at: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Donation {
+    pub min: u64,
+    pub max: u64,
+    pub presets: Vec<u64>,
+    pub pending_ttl: String,
+}
+
+impl Default for Donation {
+    fn default() -> Self {
+        Self {
+            min: 5,
+            max: 50_000,
+            presets: vec![50, 100, 250, 500],
+            pending_ttl: "2h".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ledger {
+    pub path: PathBuf,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("data/ledger.db"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gateway {
+    pub kind: String,
+}
+
+impl Default for Gateway {
+    fn default() -> Self {
+        Self {
+            kind: "sandbox".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sandbox {
+    pub secret: String,
+}
+
+/// A configuration problem, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);
+
+/// Validated settings derived from [`Config`], in the types the server works with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub raw: Config,
+    pub bind: SocketAddr,
+    pub currency: Currency,
+    pub goal_minor: i64,
+    pub min_minor: i64,
+    pub max_minor: i64,
+    pub presets_minor: Vec<i64>,
+    pub ends_at: Option<time::OffsetDateTime>,
+    pub pending_ttl: Duration,
+    pub public_url: String,
+}
+
+/// Where the configuration comes from.
+#[derive(Debug, Default, Clone)]
+pub struct Sources {
+    /// An explicit `--config FILE`: it must exist.
+    pub file: Option<PathBuf>,
+    pub bind: Option<String>,
+    pub db: Option<PathBuf>,
+}
+
+impl Config {
+    /// Defaults ← `config.toml` (or `--config`) ← environment ← command-line flags.
+    pub fn load(sources: &Sources) -> Result<Config, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        match &sources.file {
+            Some(path) => {
+                if !path.is_file() {
+                    return Err(ConfigError(format!(
+                        "configuration file {} does not exist",
+                        path.display()
+                    )));
+                }
+                figment = figment.merge(Toml::file_exact(path));
+            }
+            None => {
+                let default = Path::new("config.toml");
+                if default.is_file() {
+                    figment = figment.merge(Toml::file_exact(default));
+                }
+            }
+        }
+        figment = figment.merge(Env::prefixed("FUNDRAISER_").split("__"));
+        if let Some(bind) = &sources.bind {
+            figment = figment.merge(Serialized::default("server.bind", bind));
+        }
+        if let Some(db) = &sources.db {
+            figment = figment.merge(Serialized::default("ledger.path", db));
+        }
+        figment.extract().map_err(|e| ConfigError(describe(e)))
+    }
+
+    /// Checks every value and derives the typed settings.
+    pub fn settings(self) -> Result<Settings, ConfigError> {
+        let bind: SocketAddr = self.server.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "server.bind: {:?} is not an address like 127.0.0.1:8080",
+                self.server.bind
+            ))
+        })?;
+        let public_url = self.server.public_url.trim_end_matches('/').to_owned();
+        if !(public_url.starts_with("http://") || public_url.starts_with("https://")) {
+            return Err(ConfigError(format!(
+                "server.public_url: {:?} must start with http:// or https://",
+                self.server.public_url
+            )));
+        }
+        let currency = Currency::from_code(&self.campaign.currency).ok_or_else(|| {
+            ConfigError(format!(
+                "campaign.currency: {:?} is not a supported ISO 4217 currency code",
+                self.campaign.currency
+            ))
+        })?;
+        let major = |key: &str, v: u64| {
+            currency.major_to_minor(v).ok_or_else(|| {
+                ConfigError(format!("{key}: {v} is too large for {}", currency.code()))
+            })
+        };
+        let goal_minor = major("campaign.goal", self.campaign.goal)?;
+        if goal_minor <= 0 {
+            return Err(ConfigError("campaign.goal: must be more than 0".into()));
+        }
+        let min_minor = major("donation.min", self.donation.min)?;
+        let max_minor = major("donation.max", self.donation.max)?;
+        if min_minor <= 0 {
+            return Err(ConfigError("donation.min: must be more than 0".into()));
+        }
+        if max_minor < min_minor {
+            return Err(ConfigError(format!(
+                "donation.max: {} is below donation.min ({})",
+                self.donation.max, self.donation.min
+            )));
+        }
+        let mut presets_minor = Vec::with_capacity(self.donation.presets.len());
+        for &p in &self.donation.presets {
+            let m = major("donation.presets", p)?;
+            if m < min_minor || m > max_minor {
+                return Err(ConfigError(format!(
+                    "donation.presets: {p} is outside donation.min..donation.max ({}..{})",
+                    self.donation.min, self.donation.max
+                )));
+            }
+            presets_minor.push(m);
+        }
+        if presets_minor.len() > 8 {
+            return Err(ConfigError("donation.presets: at most 8 presets".into()));
+        }
+        let ends_at = if self.campaign.ends_at.trim().is_empty() {
+            None
+        } else {
+            Some(
+                time::OffsetDateTime::parse(
+                    self.campaign.ends_at.trim(),
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .map_err(|_| {
+                    ConfigError(format!(
+                        "campaign.ends_at: {:?} is not an RFC 3339 time like 2026-12-31T23:59:59+04:00",
+                        self.campaign.ends_at
+                    ))
+                })?,
+            )
+        };
+        let pending_ttl = humantime::parse_duration(&self.donation.pending_ttl).map_err(|e| {
+            ConfigError(format!(
+                "donation.pending_ttl: {:?} is not a duration like 2h or 90m ({e})",
+                self.donation.pending_ttl
+            ))
+        })?;
+        if pending_ttl < Duration::from_secs(60) {
+            return Err(ConfigError(
+                "donation.pending_ttl: must be at least 1m, donors need time to pay".into(),
+            ));
+        }
+        match self.gateway.kind.as_str() {
+            "sandbox" => {}
+            other => {
+                return Err(ConfigError(format!(
+                    "gateway.kind: {other:?} is not a known gateway (expected \"sandbox\")"
+                )));
+            }
+        }
+        if self.server.html_max_age > 86_400 || self.server.total_max_age > 3_600 {
+            return Err(ConfigError(
+                "server.html_max_age must be at most 86400 and server.total_max_age at most 3600"
+                    .into(),
+            ));
+        }
+        Ok(Settings {
+            bind,
+            currency,
+            goal_minor,
+            min_minor,
+            max_minor,
+            presets_minor,
+            ends_at,
+            pending_ttl,
+            public_url,
+            raw: self,
+        })
+    }
+}
+
+impl Settings {
+    pub fn campaign_ended(&self, now: time::OffsetDateTime) -> bool {
+        self.ends_at.is_some_and(|end| now >= end)
+    }
+
+    /// Max-age of HTML pages; the home page never outlives the total's own max-age.
+    pub fn home_max_age(&self) -> u32 {
+        self.raw.server.html_max_age.min(self.raw.server.total_max_age)
+    }
+}
+
+/// One line naming the key, the source and the problem.
+fn describe(e: figment::Error) -> String {
+    use figment::error::Kind;
+    let key = if e.path.is_empty() {
+        None
+    } else {
+        Some(e.path.join("."))
+    };
+    let source = e
+        .metadata
+        .as_ref()
+        .map(|m| match &m.source {
+            Some(src) => format!("{} {src}", m.name),
+            None => m.name.to_string(),
+        })
+        .unwrap_or_default();
+    let what = match &e.kind {
+        Kind::UnknownField(field, _) => {
+            let full = match &key {
+                Some(k) => format!("{k}.{field}"),
+                None => field.clone(),
+            };
+            return format!(
+                "unknown configuration key {full:?}{}",
+                if source.is_empty() { String::new() } else { format!(" in {source}") }
+            );
+        }
+        Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
+        other => other.to_string(),
+    };
+    match key {
+        Some(k) => format!(
+            "configuration key {k:?}{}: {what}",
+            if source.is_empty() { String::new() } else { format!(" in {source}") }
+        ),
+        None => format!(
+            "configuration{}: {what}",
+            if source.is_empty() { String::new() } else { format!(" in {source}") }
+        ),
+    }
+}

@@ -1,0 +1,216 @@
+//! Donations: their identity and the state machine every payment result goes through.
+//!
+//! ```text
+//!   pending ──paid──────▶ succeeded   (counted once; final)
+//!   pending ──declined──▶ failed
+//!   pending ──expired───▶ expired
+//!   failed | expired ──paid──▶ succeeded   (money was taken after all: count it)
+//! ```
+//! Anything else changes nothing: a result that arrives twice, or a late decline or
+//! expiry after a payment, is recorded but never undoes or double-counts a success.
+
+use std::fmt;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore as _;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Status {
+    Pending,
+    Succeeded,
+    Failed,
+    Expired,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Pending,
+        Status::Succeeded,
+        Status::Failed,
+        Status::Expired,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::Succeeded => "succeeded",
+            Status::Failed => "failed",
+            Status::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a gateway (or the clock) says about a donation's payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Paid,
+    Declined,
+    Expired,
+}
+
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Paid => "paid",
+            Outcome::Declined => "declined",
+            Outcome::Expired => "expired",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "paid" => Some(Outcome::Paid),
+            "declined" => Some(Outcome::Declined),
+            "expired" => Some(Outcome::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// The result of applying an outcome to a donation in some status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transition {
+    /// The donation moves to this status; `counts` when its amount joins the total.
+    To { status: Status, counts: bool },
+    /// Already settled this way or finally: nothing changes.
+    Unchanged,
+}
+
+pub fn transition(current: Status, outcome: Outcome) -> Transition {
+    use Status::*;
+    match (current, outcome) {
+        (Succeeded, _) => Transition::Unchanged,
+        (Pending | Failed | Expired, Outcome::Paid) => Transition::To {
+            status: Succeeded,
+            counts: true,
+        },
+        (Pending, Outcome::Declined) => Transition::To {
+            status: Failed,
+            counts: false,
+        },
+        (Pending, Outcome::Expired) => Transition::To {
+            status: Expired,
+            counts: false,
+        },
+        (Failed | Expired, Outcome::Declined | Outcome::Expired) => Transition::Unchanged,
+    }
+}
+
+/// A donation's id: 128 random bits, URL-safe base64 (22 characters).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct DonationId(String);
+
+impl DonationId {
+    pub fn random() -> DonationId {
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        DonationId(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// Accepts only what [`DonationId::random`] makes.
+    pub fn parse(s: &str) -> Option<DonationId> {
+        (s.len() == 22
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        .then(|| DonationId(s.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for DonationId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OUTCOMES: [Outcome; 3] = [Outcome::Paid, Outcome::Declined, Outcome::Expired];
+
+    #[test]
+    fn every_status_and_outcome() {
+        use Status::*;
+        let expected = |s: Status, o: Outcome| match (s, o) {
+            (Pending, Outcome::Paid) => Transition::To { status: Succeeded, counts: true },
+            (Pending, Outcome::Declined) => Transition::To { status: Failed, counts: false },
+            (Pending, Outcome::Expired) => Transition::To { status: Expired, counts: false },
+            (Failed, Outcome::Paid) | (Expired, Outcome::Paid) => {
+                Transition::To { status: Succeeded, counts: true }
+            }
+            _ => Transition::Unchanged,
+        };
+        for s in Status::ALL {
+            for o in OUTCOMES {
+                assert_eq!(transition(s, o), expected(s, o), "{s:?} + {o:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_success_is_counted_once_whatever_the_order() {
+        // Every sequence of up to four outcomes, applied from pending.
+        let mut sequences: Vec<Vec<Outcome>> = vec![vec![]];
+        for _ in 0..4 {
+            let mut next = Vec::new();
+            for seq in &sequences {
+                for o in OUTCOMES {
+                    let mut s = seq.clone();
+                    s.push(o);
+                    next.push(s);
+                }
+            }
+            sequences.extend(next);
+        }
+        for seq in sequences {
+            let mut status = Status::Pending;
+            let mut counted = 0;
+            for &o in &seq {
+                if let Transition::To { status: s, counts } = transition(status, o) {
+                    status = s;
+                    counted += usize::from(counts);
+                }
+            }
+            let paid = seq.contains(&Outcome::Paid);
+            assert_eq!(counted, usize::from(paid), "{seq:?}");
+            assert_eq!(status == Status::Succeeded, paid, "{seq:?}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+        }
+        for o in OUTCOMES {
+            assert_eq!(Outcome::parse(o.as_str()), Some(o));
+        }
+        assert_eq!(Status::parse("PENDING"), None);
+    }
+
+    #[test]
+    fn ids_are_random_and_url_safe() {
+        let a = DonationId::random();
+        let b = DonationId::random();
+        assert_ne!(a, b);
+        assert_eq!(a.as_str().len(), 22);
+        assert_eq!(DonationId::parse(a.as_str()), Some(a));
+        assert_eq!(DonationId::parse("short"), None);
+        assert_eq!(DonationId::parse("../../../../etc/passwd!"), None);
+    }
+}

@@ -1,0 +1,68 @@
+//! Payment gateways behind one small trait: start a hosted checkout, verify the donor's
+//! return, verify a server-to-server notification. The routes only know this trait.
+
+pub mod sandbox;
+
+use actix_web::http::header::HeaderMap;
+use async_trait::async_trait;
+
+use crate::donation::DonationId;
+use crate::lang::Lang;
+use crate::ledger::Callback;
+use crate::money::Currency;
+
+/// What a gateway needs to start a checkout.
+pub struct CheckoutRequest<'a> {
+    pub id: &'a DonationId,
+    pub amount_minor: i64,
+    pub currency: Currency,
+    pub lang: Lang,
+    pub campaign_name: &'a str,
+    /// The site's public base URL, for absolute return links.
+    pub public_url: &'a str,
+}
+
+/// A started checkout: where to send the donor, and the gateway's reference for it.
+#[derive(Debug, Clone)]
+pub struct Checkout {
+    pub url: String,
+    pub gateway_ref: String,
+}
+
+/// What a verified notification asks of the ledger.
+#[derive(Debug)]
+pub enum Notification {
+    Apply(Callback),
+    /// Verified, but nothing to do (an event type we do not act on).
+    Ignore,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum GatewayError {
+    /// The request is not what the gateway signed (forged, tampered, malformed).
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// The gateway could not be reached or failed.
+    #[error("gateway unavailable: {0}")]
+    Unavailable(String),
+}
+
+#[async_trait]
+pub trait Gateway: Send + Sync {
+    /// Short name used in URLs and the ledger: `sandbox`, `stripe`.
+    fn name(&self) -> &'static str;
+
+    /// The reference the ledger can store at creation, when the gateway derives it from
+    /// our id (saving a write); `None` when the gateway assigns its own.
+    fn reference_for(&self, _id: &DonationId) -> Option<String> {
+        None
+    }
+
+    async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError>;
+
+    /// Verifies the query string of `GET /payment/return/{gateway}`.
+    async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError>;
+
+    /// Verifies the body of `POST /payment/webhook/{gateway}`.
+    async fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification, GatewayError>;
+}

@@ -1,0 +1,275 @@
+//! The donation ledger: an embedded SQLite database. Every SQL statement of the project
+//! lives in this module, so another database can be put behind the same API later.
+//!
+//! Writes go through one writer thread ([`writer`]) that groups whatever is waiting into
+//! one transaction and answers each caller only after that transaction has committed;
+//! HTTP workers never wait on a SQLite lock. Reads use their own connections.
+
+mod read;
+mod schema;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::donation::{DonationId, Outcome, Status};
+use crate::lang::Lang;
+use crate::total::{LiveTotal, TotalSnapshot};
+pub use read::DonationRow;
+
+/// Why the ledger could not do something.
+#[derive(Debug, thiserror::Error)]
+pub enum LedgerError {
+    /// The database cannot be written or read right now (disk full, I/O error, ...).
+    #[error("the ledger is unavailable: {0}")]
+    Unavailable(String),
+    #[error("no such donation")]
+    NotFound,
+}
+
+impl From<rusqlite::Error> for LedgerError {
+    fn from(e: rusqlite::Error) -> Self {
+        LedgerError::Unavailable(e.to_string())
+    }
+}
+
+/// A donation about to be created, already validated.
+#[derive(Debug, Clone)]
+pub struct NewDonation {
+    pub id: DonationId,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub gateway: String,
+    /// Known up front when the gateway derives it from our id.
+    pub gateway_ref: Option<String>,
+    pub lang: Lang,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub anonymous: bool,
+    pub client_ip: Option<String>,
+}
+
+/// A payment result reported by a gateway, already verified.
+#[derive(Debug, Clone)]
+pub struct Callback {
+    pub gateway: String,
+    pub gateway_ref: String,
+    pub outcome: Outcome,
+    /// `return` or `webhook`.
+    pub channel: &'static str,
+    /// SHA-256 of the signed payload, for the audit trail.
+    pub digest: String,
+    /// Amount and currency the gateway reports, checked against the ledger's.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+}
+
+/// What applying a callback did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Done {
+        id: String,
+        lang: Lang,
+        status: Status,
+        changed: bool,
+    },
+    /// The gateway's amount or currency differs from the ledger's: not counted.
+    Mismatch { id: String, lang: Lang },
+    UnknownDonation,
+}
+
+/// Handle to the ledger, cheap to clone.
+#[derive(Clone)]
+pub struct Ledger {
+    tx: mpsc::Sender<writer::Job>,
+    reads: Arc<read::ReadPool>,
+    total: Arc<LiveTotal>,
+    path: PathBuf,
+}
+
+/// Opening the ledger failed; the message is for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct OpenError(pub String);
+
+impl Ledger {
+    /// Opens (creating folders and file when needed) and migrates the ledger, loads the
+    /// total and starts the writer thread.
+    pub fn open(path: &Path) -> Result<Ledger, OpenError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                OpenError(format!("cannot create the ledger folder {}: {e}", dir.display()))
+            })?;
+        }
+        let mut conn = open_connection(path, false)
+            .map_err(|e| OpenError(format!("cannot open the ledger {}: {e}", path.display())))?;
+        conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
+            .map_err(|e| OpenError(format!("the ledger {} is unreadable: {e}", path.display())))
+            .and_then(|ok| {
+                if ok == "ok" {
+                    Ok(())
+                } else {
+                    Err(OpenError(format!("the ledger {} is corrupt: {ok}", path.display())))
+                }
+            })?;
+        schema::migrate(&mut conn)
+            .map_err(|e| OpenError(format!("ledger {}: {e}", path.display())))?;
+        let (raised, count) = read::succeeded_total(&conn)
+            .map_err(|e| OpenError(format!("cannot read the ledger total: {e}")))?;
+        let total = Arc::new(LiveTotal::new(TotalSnapshot {
+            raised_minor: raised,
+            donations: count,
+            updated_at: time::OffsetDateTime::now_utc(),
+            version: 1,
+        }));
+        let (tx, rx) = mpsc::channel(writer::QUEUE);
+        writer::spawn(conn, rx, total.clone())
+            .map_err(|e| OpenError(format!("cannot start the ledger writer: {e}")))?;
+        Ok(Ledger {
+            tx,
+            reads: Arc::new(read::ReadPool::new(path.to_path_buf())),
+            total,
+            path: path.to_path_buf(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The live total, updated by the writer after each commit that changes it.
+    pub fn total(&self) -> &Arc<LiveTotal> {
+        &self.total
+    }
+
+    async fn write<T>(&self, op: writer::Op, pick: fn(writer::Reply) -> Option<T>) -> Result<T, LedgerError> {
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(writer::Job { op, reply })
+            .await
+            .map_err(|_| LedgerError::Unavailable("the ledger writer has stopped".into()))?;
+        let answer = rx
+            .await
+            .map_err(|_| LedgerError::Unavailable("the ledger writer has stopped".into()))??;
+        pick(answer).ok_or_else(|| LedgerError::Unavailable("unexpected writer reply".into()))
+    }
+
+    /// Records a new pending donation; returns once it is committed.
+    pub async fn create(&self, donation: NewDonation) -> Result<(), LedgerError> {
+        self.write(writer::Op::Create(donation), |r| match r {
+            writer::Reply::Done => Some(()),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Stores the gateway's reference for a donation (the checkout session id).
+    pub async fn set_gateway_ref(&self, id: &DonationId, gateway_ref: &str) -> Result<(), LedgerError> {
+        self.write(
+            writer::Op::SetGatewayRef {
+                id: id.to_string(),
+                gateway_ref: gateway_ref.to_owned(),
+            },
+            |r| match r {
+                writer::Reply::Done => Some(()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Marks a pending donation failed because its checkout could not be started.
+    pub async fn fail_checkout(&self, id: &DonationId, reason: &str) -> Result<(), LedgerError> {
+        self.write(
+            writer::Op::FailCheckout {
+                id: id.to_string(),
+                reason: reason.to_owned(),
+            },
+            |r| match r {
+                writer::Reply::Done => Some(()),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Applies a verified payment result exactly once; answers after the commit.
+    pub async fn apply(&self, callback: Callback) -> Result<Applied, LedgerError> {
+        self.write(writer::Op::Apply(callback), |r| match r {
+            writer::Reply::Applied(a) => Some(a),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Expires donations still pending after `ttl`; returns how many.
+    pub async fn expire_pending(&self, ttl: Duration) -> Result<u64, LedgerError> {
+        let cutoff = now_ms() - i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
+        self.write(writer::Op::ExpireBefore { cutoff_ms: cutoff }, |r| match r {
+            writer::Reply::Count(n) => Some(n),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Returns the setting, storing `proposed` first when it has none.
+    pub async fn setting_or_insert(&self, key: &str, proposed: &str) -> Result<String, LedgerError> {
+        self.write(
+            writer::Op::SettingOrInsert {
+                key: key.to_owned(),
+                value: proposed.to_owned(),
+            },
+            |r| match r {
+                writer::Reply::Value(v) => Some(v),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// One donation, by id.
+    pub async fn donation(&self, id: &DonationId) -> Result<DonationRow, LedgerError> {
+        let id = id.to_string();
+        self.reads
+            .run(move |conn| read::donation(conn, &id))
+            .await?
+            .ok_or(LedgerError::NotFound)
+    }
+
+    /// Sum and count of succeeded donations, straight from the database.
+    pub async fn ledger_total(&self) -> Result<(i64, u64), LedgerError> {
+        self.reads.run(|conn| read::succeeded_total(conn)).await
+    }
+
+    /// Number of donations in each status.
+    pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, LedgerError> {
+        self.reads.run(|conn| read::count_by_status(conn)).await
+    }
+}
+
+pub(crate) fn now_ms() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
+}
+
+fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}

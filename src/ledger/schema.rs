@@ -1,0 +1,77 @@
+//! The ledger's schema, versioned with `PRAGMA user_version` and migrated at start-up.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema from version `i` to `i + 1`. Append only; never edit.
+const MIGRATIONS: &[&str] = &[
+    // 1: donations, their audit trail, and settings the server keeps for itself.
+    r#"
+    CREATE TABLE donations (
+        id            TEXT PRIMARY KEY,
+        amount_minor  INTEGER NOT NULL CHECK (amount_minor > 0),
+        currency      TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'expired')),
+        gateway       TEXT NOT NULL,
+        gateway_ref   TEXT,
+        lang          TEXT NOT NULL,
+        donor_name    TEXT,
+        donor_email   TEXT,
+        anonymous     INTEGER NOT NULL DEFAULT 0 CHECK (anonymous IN (0, 1)),
+        client_ip     TEXT,
+        created_at    INTEGER NOT NULL,
+        updated_at    INTEGER NOT NULL,
+        UNIQUE (gateway, gateway_ref)
+    ) STRICT;
+    CREATE INDEX donations_status_created ON donations (status, created_at);
+
+    CREATE TABLE events (
+        seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+        donation_id  TEXT,
+        at           INTEGER NOT NULL,
+        kind         TEXT NOT NULL,
+        gateway      TEXT,
+        from_status  TEXT,
+        to_status    TEXT,
+        digest       TEXT,
+        detail       TEXT
+    ) STRICT;
+    CREATE INDEX events_donation ON events (donation_id, seq);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+    CREATE TABLE settings (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    ) STRICT;
+    "#,
+];
+
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Brings the schema up to date in one transaction. A ledger from a newer binary is refused.
+pub fn migrate(conn: &mut Connection) -> Result<(), String> {
+    let current: i64 = conn
+        .query_row("PRAGMA user_version", [], |r| r.get(0))
+        .map_err(|e| format!("cannot read the schema version: {e}"))?;
+    if current > VERSION {
+        return Err(format!(
+            "the ledger has schema version {current}, newer than this binary knows ({VERSION}); use a newer fundraiser"
+        ));
+    }
+    if current == VERSION {
+        return Ok(());
+    }
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(|e| format!("cannot start the migration: {e}"))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
+        tx.execute_batch(sql)
+            .map_err(|e| format!("migration {} failed: {e}", i + 1))?;
+    }
+    tx.pragma_update(None, "user_version", VERSION)
+        .map_err(|e| format!("cannot record the schema version: {e}"))?;
+    tx.commit()
+        .map_err(|e| format!("cannot commit the migration: {e}"))
+}

@@ -1,0 +1,287 @@
+//! The one thread that writes the ledger, with group commit: every job waiting when a
+//! transaction starts goes into that transaction (each in its own savepoint, so one
+//! failing job cannot undo the others), and each caller is answered only after the
+//! commit that contains its write. `synchronous=FULL` makes that commit durable.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use tokio::sync::{mpsc, oneshot};
+
+use super::{Applied, Callback, LedgerError, NewDonation, now_ms, read};
+use crate::donation::{Status, Transition, transition};
+use crate::total::{LiveTotal, TotalSnapshot};
+
+/// How many jobs may wait for the writer before senders wait too.
+pub const QUEUE: usize = 8192;
+/// The most jobs one transaction takes.
+const BATCH: usize = 1024;
+
+pub enum Op {
+    Create(NewDonation),
+    SetGatewayRef { id: String, gateway_ref: String },
+    FailCheckout { id: String, reason: String },
+    Apply(Callback),
+    ExpireBefore { cutoff_ms: i64 },
+    SettingOrInsert { key: String, value: String },
+}
+
+pub enum Reply {
+    Done,
+    Applied(Applied),
+    Count(u64),
+    Value(String),
+}
+
+pub struct Job {
+    pub op: Op,
+    pub reply: oneshot::Sender<Result<Reply, LedgerError>>,
+}
+
+/// The running total as the committed ledger has it.
+struct Totals {
+    raised: i64,
+    count: u64,
+    version: u64,
+}
+
+pub fn spawn(
+    conn: Connection,
+    rx: mpsc::Receiver<Job>,
+    live: std::sync::Arc<LiveTotal>,
+) -> std::io::Result<()> {
+    let snapshot = live.load();
+    let totals = Totals {
+        raised: snapshot.raised_minor,
+        count: snapshot.donations,
+        version: snapshot.version,
+    };
+    std::thread::Builder::new()
+        .name("ledger-writer".into())
+        .spawn(move || run(conn, rx, live, totals))
+        .map(|_| ())
+}
+
+fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, live: std::sync::Arc<LiveTotal>, mut totals: Totals) {
+    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+    while let Some(first) = rx.blocking_recv() {
+        batch.push(first);
+        while batch.len() < BATCH {
+            match rx.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let (results, delta) = commit_batch(&mut conn, &batch);
+        if delta.changed {
+            totals.raised += delta.raised;
+            totals.count += delta.count;
+            totals.version += 1;
+            live.store(TotalSnapshot {
+                raised_minor: totals.raised,
+                donations: totals.count,
+                updated_at: time::OffsetDateTime::now_utc(),
+                version: totals.version,
+            });
+        }
+        for (job, result) in batch.drain(..).zip(results) {
+            // A caller that went away (client disconnected) does not matter: its write
+            // is committed either way.
+            let _ = job.reply.send(result);
+        }
+    }
+}
+
+#[derive(Default)]
+struct Delta {
+    raised: i64,
+    count: u64,
+    changed: bool,
+}
+
+/// Runs the batch in one immediate transaction. If the commit fails, every job fails and
+/// nothing is counted.
+fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, LedgerError>>, Delta) {
+    let fail_all = |e: &rusqlite::Error| {
+        tracing::error!(error = %e, jobs = batch.len(), "ledger write failed");
+        (
+            batch
+                .iter()
+                .map(|_| Err(LedgerError::Unavailable(e.to_string())))
+                .collect(),
+            Delta::default(),
+        )
+    };
+    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(&e),
+    };
+    let mut delta = Delta::default();
+    let mut results = Vec::with_capacity(batch.len());
+    for job in batch {
+        let mut job_delta = Delta::default();
+        let result = (|| {
+            let sp = tx.savepoint()?;
+            let reply = apply_op(&sp, &job.op, &mut job_delta)?;
+            sp.commit()?;
+            Ok::<_, rusqlite::Error>(reply)
+        })();
+        match result {
+            Ok(reply) => {
+                delta.raised += job_delta.raised;
+                delta.count += job_delta.count;
+                delta.changed |= job_delta.changed;
+                results.push(Ok(reply));
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "ledger job refused");
+                results.push(Err(LedgerError::Unavailable(e.to_string())));
+            }
+        }
+    }
+    match tx.commit() {
+        Ok(()) => (results, delta),
+        Err(e) => fail_all(&e),
+    }
+}
+
+fn event(
+    conn: &Connection,
+    donation_id: Option<&str>,
+    kind: &str,
+    gateway: Option<&str>,
+    from: Option<Status>,
+    to: Option<Status>,
+    digest: Option<&str>,
+    detail: Option<&str>,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (donation_id, at, kind, gateway, from_status, to_status, digest, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![
+        donation_id,
+        now_ms(),
+        kind,
+        gateway,
+        from.map(Status::as_str),
+        to.map(Status::as_str),
+        digest,
+        detail
+    ])?;
+    Ok(())
+}
+
+fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<Reply> {
+    match op {
+        Op::Create(d) => {
+            let now = now_ms();
+            conn.prepare_cached(
+                "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            )?
+            .execute(params![
+                d.id.as_str(),
+                d.amount_minor,
+                d.currency,
+                d.gateway,
+                d.lang.code(),
+                d.donor_name,
+                d.donor_email,
+                d.anonymous,
+                d.client_ip,
+                now,
+                d.gateway_ref
+            ])?;
+            event(conn, Some(d.id.as_str()), "created", Some(&d.gateway), None, Some(Status::Pending), None, None)?;
+            Ok(Reply::Done)
+        }
+        Op::SetGatewayRef { id, gateway_ref } => {
+            conn.prepare_cached("UPDATE donations SET gateway_ref = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![id, gateway_ref, now_ms()])?;
+            event(conn, Some(id), "checkout", None, None, None, None, Some(gateway_ref))?;
+            Ok(Reply::Done)
+        }
+        Op::FailCheckout { id, reason } => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE donations SET status = 'failed', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                )?
+                .execute(params![id, now_ms()])?;
+            if changed > 0 {
+                event(conn, Some(id), "checkout_failed", None, Some(Status::Pending), Some(Status::Failed), None, Some(reason))?;
+            }
+            Ok(Reply::Done)
+        }
+        Op::Apply(cb) => apply_callback(conn, cb, delta).map(Reply::Applied),
+        Op::ExpireBefore { cutoff_ms } => {
+            let ids: Vec<String> = conn
+                .prepare_cached("SELECT id FROM donations WHERE status = 'pending' AND created_at < ?1")?
+                .query_map([cutoff_ms], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let now = now_ms();
+            for id in &ids {
+                conn.prepare_cached("UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1")?
+                    .execute(params![id, now])?;
+                event(conn, Some(id), "expired", None, Some(Status::Pending), Some(Status::Expired), None, None)?;
+            }
+            Ok(Reply::Count(ids.len() as u64))
+        }
+        Op::SettingOrInsert { key, value } => {
+            conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+            let stored: String = conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))?;
+            Ok(Reply::Value(stored))
+        }
+    }
+}
+
+fn apply_callback(conn: &Connection, cb: &Callback, delta: &mut Delta) -> rusqlite::Result<Applied> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+             FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
+        )?
+        .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
+        .optional()?;
+    let Some(row) = row else {
+        event(conn, None, "callback_unknown", Some(&cb.gateway), None, None, Some(&cb.digest), Some(&cb.gateway_ref))?;
+        return Ok(Applied::UnknownDonation);
+    };
+    let kind = format!("{}:{}", cb.channel, cb.outcome.as_str());
+    let amount_ok = cb.amount_minor.is_none_or(|a| a == row.amount_minor);
+    let currency_ok = cb
+        .currency
+        .as_deref()
+        .is_none_or(|c| c.eq_ignore_ascii_case(&row.currency));
+    if !(amount_ok && currency_ok) {
+        let detail = format!(
+            "gateway reported {} {}, ledger has {} {}",
+            cb.amount_minor.map_or("?".into(), |a| a.to_string()),
+            cb.currency.as_deref().unwrap_or("?"),
+            row.amount_minor,
+            row.currency
+        );
+        tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
+        event(conn, Some(&row.id), "mismatch", Some(&cb.gateway), Some(row.status), None, Some(&cb.digest), Some(&detail))?;
+        return Ok(Applied::Mismatch { id: row.id, lang: row.lang });
+    }
+    match transition(row.status, cb.outcome) {
+        Transition::To { status, counts } => {
+            conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![row.id, status.as_str(), now_ms()])?;
+            event(conn, Some(&row.id), &kind, Some(&cb.gateway), Some(row.status), Some(status), Some(&cb.digest), None)?;
+            if counts {
+                delta.raised += row.amount_minor;
+                delta.count += 1;
+                delta.changed = true;
+            }
+            Ok(Applied::Done { id: row.id, lang: row.lang, status, changed: true })
+        }
+        Transition::Unchanged => {
+            event(conn, Some(&row.id), &kind, Some(&cb.gateway), Some(row.status), Some(row.status), Some(&cb.digest), Some("unchanged"))?;
+            Ok(Applied::Done { id: row.id, lang: row.lang, status: row.status, changed: false })
+        }
+    }
+}

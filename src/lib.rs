@@ -1,0 +1,20 @@
+//! fundraiser: a charity's fund-raising website in one binary.
+//!
+//! The campaign pages are rendered at compile time (`build.rs`, [`render`]) and served
+//! from memory ([`site`]); donations go through a payment [`gateway`] into the SQLite
+//! [`ledger`], and the live [`total`] is spliced into the home page.
+
+pub mod cli;
+pub mod config;
+pub mod donation;
+pub mod gateway;
+pub mod lang;
+pub mod ledger;
+pub mod middleware;
+pub mod money;
+pub mod render;
+pub mod routes;
+pub mod server;
+pub mod site;
+pub mod state;
+pub mod total;

@@ -1,0 +1,365 @@
+//! Money as integer minor units of an ISO 4217 currency: parsing what a person types,
+//! and writing amounts the way each language does. Never floats.
+
+use crate::render::strings::NumberFormat;
+
+/// A currency with its ISO 4217 minor-unit exponent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Currency {
+    code: &'static str,
+    exponent: u8,
+}
+
+/// ISO 4217 codes this site accepts, with their exponents.
+const CURRENCIES: &[(&str, u8)] = &[
+    ("AED", 2), ("AUD", 2), ("BHD", 3), ("CAD", 2), ("CHF", 2), ("CLP", 0), ("DZD", 2),
+    ("EGP", 2), ("EUR", 2), ("GBP", 2), ("INR", 2), ("IQD", 3), ("ISK", 0), ("JOD", 3),
+    ("JPY", 0), ("KRW", 0), ("KWD", 3), ("LBP", 2), ("LYD", 3), ("MAD", 2), ("MYR", 2),
+    ("NOK", 2), ("NZD", 2), ("OMR", 3), ("PKR", 2), ("QAR", 2), ("SAR", 2), ("SEK", 2),
+    ("SGD", 2), ("TND", 3), ("TRY", 2), ("USD", 2), ("VND", 0), ("ZAR", 2),
+];
+
+/// Amounts are capped well below `i64::MAX` so sums of many donations never overflow.
+const MAX_DIGITS: usize = 15;
+
+impl Currency {
+    pub fn from_code(code: &str) -> Option<Currency> {
+        let upper = code.trim().to_ascii_uppercase();
+        CURRENCIES
+            .iter()
+            .find(|(c, _)| *c == upper)
+            .map(|&(code, exponent)| Currency { code, exponent })
+    }
+
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    pub fn exponent(&self) -> u8 {
+        self.exponent
+    }
+
+    fn scale(&self) -> i64 {
+        10_i64.pow(u32::from(self.exponent))
+    }
+
+    /// Whole major units to minor units (`50` AED → `5000`).
+    pub fn major_to_minor(&self, major: u64) -> Option<i64> {
+        i64::try_from(major).ok()?.checked_mul(self.scale())
+    }
+}
+
+/// Why a typed amount was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AmountError {
+    Empty,
+    NotANumber,
+    NotPositive,
+    TooManyDecimals { allowed: u8 },
+    TooSmall,
+    TooLarge,
+}
+
+/// Parses an amount as a person types it, in major units: `50`, `12.5`, `12.50`, `1,000`,
+/// `٥٠`, `١٬٠٠٠٫٥`. Commas (and the Arabic thousands separator) group thousands; the
+/// decimal point may be `.` or `٫`. Returns minor units.
+pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError> {
+    let normalized: String = input.trim().chars().filter_map(normalize_char).collect();
+    if normalized.is_empty() {
+        return Err(AmountError::Empty);
+    }
+    let (negative, unsigned) = match normalized.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, normalized.strip_prefix('+').unwrap_or(&normalized)),
+    };
+    let (int_part, frac_part) = match unsigned.split_once('.') {
+        Some((i, f)) => (i, Some(f)),
+        None => (unsigned, None),
+    };
+    let int_digits = ungroup(int_part).ok_or(AmountError::NotANumber)?;
+    let frac = match frac_part {
+        Some(f) if f.is_empty() || !f.bytes().all(|b| b.is_ascii_digit()) => {
+            return Err(AmountError::NotANumber);
+        }
+        Some(f) => f,
+        None => "",
+    };
+    if int_digits.is_empty() && frac.is_empty() {
+        return Err(AmountError::NotANumber);
+    }
+    if negative {
+        return Err(AmountError::NotPositive);
+    }
+    let exponent = usize::from(currency.exponent);
+    if frac.len() > exponent {
+        return Err(AmountError::TooManyDecimals {
+            allowed: currency.exponent,
+        });
+    }
+    let int_trimmed = int_digits.trim_start_matches('0');
+    if int_trimmed.len() > MAX_DIGITS {
+        return Err(AmountError::TooLarge);
+    }
+    let mut minor: i64 = 0;
+    for b in int_trimmed.bytes().chain(frac.bytes()) {
+        minor = minor * 10 + i64::from(b - b'0');
+    }
+    for _ in frac.len()..exponent {
+        minor *= 10;
+    }
+    if minor == 0 {
+        return Err(AmountError::NotPositive);
+    }
+    Ok(minor)
+}
+
+/// Checks a parsed amount against the campaign's bounds.
+pub fn check_bounds(minor: i64, min: i64, max: i64) -> Result<i64, AmountError> {
+    if minor < min {
+        Err(AmountError::TooSmall)
+    } else if minor > max {
+        Err(AmountError::TooLarge)
+    } else {
+        Ok(minor)
+    }
+}
+
+/// Maps Arabic-Indic and Eastern Arabic-Indic digits and separators to ASCII and drops
+/// invisible direction marks; leaves anything else for the parser to refuse.
+fn normalize_char(c: char) -> Option<char> {
+    Some(match c {
+        '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+        '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+        '\u{066B}' => '.',
+        '\u{066C}' | '\u{060C}' => ',',
+        '\u{200E}' | '\u{200F}' | '\u{061C}' => return None,
+        _ => c,
+    })
+}
+
+/// Removes thousands separators: `1,000,000` → `1000000`. Groups after the first must
+/// have exactly three digits; anything but digits and commas is refused.
+fn ungroup(int_part: &str) -> Option<String> {
+    if !int_part.bytes().all(|b| b.is_ascii_digit() || b == b',') {
+        return None;
+    }
+    if !int_part.contains(',') {
+        return Some(int_part.to_owned());
+    }
+    let mut groups = int_part.split(',');
+    let first = groups.next()?;
+    if first.is_empty() || first.len() > 3 {
+        return None;
+    }
+    let mut out = first.to_owned();
+    for g in groups {
+        if g.len() != 3 {
+            return None;
+        }
+        out.push_str(g);
+    }
+    Some(out)
+}
+
+/// Writes minor units as digits in major units with grouping, ASCII: `123450` → `1,234.50`.
+/// A zero fraction is left out (`5000` → `50`), as people write round amounts.
+fn plain_number(minor: i64, currency: Currency, group: &str, decimal: &str) -> String {
+    let scale = currency.scale();
+    let negative = minor < 0;
+    let abs = minor.unsigned_abs();
+    let int = abs / scale as u64;
+    let frac = abs % scale as u64;
+    let digits = int.to_string();
+    let mut out = String::with_capacity(digits.len() + 8);
+    if negative {
+        out.push('-');
+    }
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(group);
+        }
+        out.push(ch);
+    }
+    if frac != 0 {
+        out.push_str(decimal);
+        out.push_str(&format!(
+            "{:0width$}",
+            frac,
+            width = usize::from(currency.exponent)
+        ));
+    }
+    out
+}
+
+/// Minor units as a plain major-unit number a form can send back: `5000` → `50`.
+pub fn minor_to_plain(minor: i64, currency: Currency) -> String {
+    plain_number(minor, currency, "", ".")
+}
+
+/// An amount as the language writes it: `AED 1,234.50`, `١٬٢٣٤٫٥٠ د.إ.`.
+pub fn format_money(minor: i64, currency: Currency, fmt: &NumberFormat) -> String {
+    let number = fmt.localize_digits(&plain_number(
+        minor,
+        currency,
+        &fmt.group_separator,
+        &fmt.decimal_separator,
+    ));
+    let symbol = fmt
+        .currency_symbols
+        .get(currency.code)
+        .map(String::as_str)
+        .unwrap_or(currency.code);
+    fmt.money_pattern
+        .replace("{currency}", symbol)
+        .replace("{amount}", &number)
+}
+
+/// A count as the language writes it: `1,234`, `١٬٢٣٤`.
+pub fn format_count(n: u64, fmt: &NumberFormat) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + 4);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push_str(&fmt.group_separator);
+        }
+        out.push(ch);
+    }
+    fmt.localize_digits(&out)
+}
+
+/// Whole percent of the goal reached, rounded down, for display (`37%`, `٣٧٪`).
+pub fn percent_of(raised: i64, goal: i64) -> u64 {
+    if goal <= 0 || raised <= 0 {
+        return 0;
+    }
+    (i128::from(raised) * 100 / i128::from(goal)) as u64
+}
+
+pub fn format_percent(p: u64, fmt: &NumberFormat) -> String {
+    format!("{}{}", fmt.localize_digits(&p.to_string()), fmt.percent_sign)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn aed() -> Currency {
+        Currency::from_code("AED").unwrap()
+    }
+    fn jpy() -> Currency {
+        Currency::from_code("jpy").unwrap()
+    }
+    fn kwd() -> Currency {
+        Currency::from_code("KWD").unwrap()
+    }
+
+    fn en() -> NumberFormat {
+        NumberFormat {
+            digits: "0123456789".into(),
+            group_separator: ",".into(),
+            decimal_separator: ".".into(),
+            percent_sign: "%".into(),
+            money_pattern: "{currency} {amount}".into(),
+            currency_symbols: Default::default(),
+        }
+    }
+    fn ar() -> NumberFormat {
+        NumberFormat {
+            digits: "٠١٢٣٤٥٦٧٨٩".into(),
+            group_separator: "٬".into(),
+            decimal_separator: "٫".into(),
+            percent_sign: "٪".into(),
+            money_pattern: "{amount} {currency}".into(),
+            currency_symbols: [("AED".to_string(), "د.إ.".to_string())].into(),
+        }
+    }
+
+    #[test]
+    fn parses_what_people_type() {
+        assert_eq!(parse_amount("50", aed()), Ok(5000));
+        assert_eq!(parse_amount(" 12.5 ", aed()), Ok(1250));
+        assert_eq!(parse_amount("12.50", aed()), Ok(1250));
+        assert_eq!(parse_amount("1,000", aed()), Ok(100_000));
+        assert_eq!(parse_amount("1,000,000.05", aed()), Ok(100_000_005));
+        assert_eq!(parse_amount("٥٠", aed()), Ok(5000));
+        assert_eq!(parse_amount("١٬٠٠٠٫٥", aed()), Ok(100_050));
+        assert_eq!(parse_amount("۱۲", aed()), Ok(1200));
+        assert_eq!(parse_amount(".5", aed()), Ok(50));
+        assert_eq!(parse_amount("+7", aed()), Ok(700));
+        assert_eq!(parse_amount("007", aed()), Ok(700));
+    }
+
+    #[test]
+    fn uses_the_currency_exponent() {
+        assert_eq!(parse_amount("1000", jpy()), Ok(1000));
+        assert_eq!(
+            parse_amount("1000.5", jpy()),
+            Err(AmountError::TooManyDecimals { allowed: 0 })
+        );
+        assert_eq!(parse_amount("1.5", kwd()), Ok(1500));
+        assert_eq!(parse_amount("1.505", kwd()), Ok(1505));
+        assert_eq!(
+            parse_amount("1.5055", kwd()),
+            Err(AmountError::TooManyDecimals { allowed: 3 })
+        );
+        assert_eq!(
+            parse_amount("12.505", aed()),
+            Err(AmountError::TooManyDecimals { allowed: 2 })
+        );
+    }
+
+    #[test]
+    fn refuses_what_is_not_an_amount() {
+        assert_eq!(parse_amount("", aed()), Err(AmountError::Empty));
+        assert_eq!(parse_amount("   ", aed()), Err(AmountError::Empty));
+        assert_eq!(parse_amount("0", aed()), Err(AmountError::NotPositive));
+        assert_eq!(parse_amount("0.00", aed()), Err(AmountError::NotPositive));
+        assert_eq!(parse_amount("-5", aed()), Err(AmountError::NotPositive));
+        for bad in [
+            "abc", "12a", "1.2.3", "1,00", "10,0000", ",100", "1.", "5e3", "0x10", "NaN",
+            "12 50", "--5", "1,000.", "AED 50", "٥٠ درهم", ".", "-", "∞",
+        ] {
+            assert_eq!(parse_amount(bad, aed()), Err(AmountError::NotANumber), "{bad}");
+        }
+        assert_eq!(
+            parse_amount("9999999999999999", aed()),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn checks_bounds() {
+        assert_eq!(check_bounds(500, 500, 5_000_000), Ok(500));
+        assert_eq!(check_bounds(499, 500, 5_000_000), Err(AmountError::TooSmall));
+        assert_eq!(
+            check_bounds(5_000_001, 500, 5_000_000),
+            Err(AmountError::TooLarge)
+        );
+    }
+
+    #[test]
+    fn formats_in_each_language() {
+        assert_eq!(format_money(123_450, aed(), &en()), "AED 1,234.50");
+        assert_eq!(format_money(5000, aed(), &en()), "AED 50");
+        assert_eq!(format_money(0, aed(), &en()), "AED 0");
+        assert_eq!(format_money(123_450, aed(), &ar()), "١٬٢٣٤٫٥٠ د.إ.");
+        assert_eq!(format_money(1000, jpy(), &en()), "JPY 1,000");
+        assert_eq!(format_money(1505, kwd(), &en()), "KWD 1.505");
+        assert_eq!(format_money(1050, kwd(), &en()), "KWD 1.050");
+        assert_eq!(format_count(1_234_567, &ar()), "١٬٢٣٤٬٥٦٧");
+        assert_eq!(format_percent(percent_of(750, 1000), &ar()), "٧٥٪");
+        assert_eq!(percent_of(3_000, 1_000), 300);
+        assert_eq!(percent_of(0, 0), 0);
+    }
+
+    #[test]
+    fn formatted_amounts_parse_back() {
+        for minor in [1, 99, 100, 1250, 100_000, 123_456_789] {
+            let s = plain_number(minor, aed(), ",", ".");
+            assert_eq!(parse_amount(&s, aed()), Ok(minor), "{s}");
+            let a = format_money(minor, aed(), &ar());
+            let number = a.trim_end_matches(" د.إ.");
+            assert_eq!(parse_amount(number, aed()), Ok(minor), "{a}");
+        }
+    }
+}

@@ -1,0 +1,284 @@
+//! The page shell and the per-page main content, as maud templates.
+
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+
+use super::content::Page;
+use super::slot;
+use super::strings::Strings;
+
+/// Fingerprinted asset URLs.
+#[derive(Debug, Clone)]
+pub struct Assets {
+    pub css: String,
+    pub js: String,
+    pub icon: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct MenuItem {
+    pub label: String,
+    pub href: String,
+}
+
+/// Everything the shell needs around a page's main content.
+pub struct Shell<'a> {
+    pub strings: &'a Strings,
+    /// Strings of the other language, for the language switch.
+    pub other: &'a Strings,
+    pub menu: &'a [MenuItem],
+    pub assets: &'a Assets,
+    /// This page's path, e.g. `/ar/donate/`.
+    pub href: &'a str,
+    /// The same page in the other language.
+    pub twin_href: &'a str,
+    pub title: &'a str,
+    pub description: &'a str,
+    /// Whether the page loads the script (pages showing the live total or the form).
+    pub script: bool,
+    /// `noindex` for pages that must stay out of search engines.
+    pub noindex: bool,
+}
+
+/// Home path of a language: `/` or `/ar/`.
+pub fn home_href(lang: &str) -> String {
+    if lang == "en" { "/".into() } else { format!("/{lang}/") }
+}
+
+/// Path of a page in a language: `/donate/`, `/ar/donate/`.
+pub fn page_href(lang: &str, slug: &str) -> String {
+    let home = home_href(lang);
+    if slug.is_empty() { home } else { format!("{home}{slug}/") }
+}
+
+const LOGO: &str = r##"<svg class="logo" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true" focusable="false"><path d="M16 3c5 6.6 9 11.6 9 16.3A9 9 0 0 1 7 19.3C7 14.6 11 9.6 16 3z" fill="currentColor"/><path d="M12.5 20.5a4 4 0 0 0 4 3.5" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>"##;
+
+pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
+    let t = s.strings;
+    let (en_href, ar_href) = if t.lang == "en" {
+        (s.href, s.twin_href)
+    } else {
+        (s.twin_href, s.href)
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(t.lang) dir=(t.dir) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (s.title) " · " (t.charity) }
+                meta name="description" content=(s.description);
+                @if s.noindex { meta name="robots" content="noindex"; }
+                meta name="theme-color" content="#0b5f73";
+                link rel="stylesheet" href=(s.assets.css);
+                link rel="icon" href=(s.assets.icon) type="image/svg+xml";
+                link rel="alternate" hreflang="en" href=(en_href);
+                link rel="alternate" hreflang="ar" href=(ar_href);
+                link rel="alternate" hreflang="x-default" href=(en_href);
+                @if s.script { script src=(s.assets.js) defer {} }
+            }
+            body {
+                a.skip href="#main" { (t.skip_link) }
+                header.site-header {
+                    div.wrap.bar {
+                        a.brand href=(home_href(&t.lang)) {
+                            (PreEscaped(LOGO))
+                            span { (t.charity) }
+                        }
+                        a.lang-switch href=(s.twin_href) hreflang=(s.other.lang) lang=(s.other.lang)
+                            title=(t.switch_language_label) {
+                            (s.other.language_name)
+                        }
+                    }
+                    nav.wrap.menu aria-label=(t.menu_label) {
+                        ul {
+                            @for item in s.menu {
+                                li {
+                                    @if item.href == s.href {
+                                        a href=(item.href) aria-current="page" { (item.label) }
+                                    } @else {
+                                        a href=(item.href) { (item.label) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                main #main.wrap tabindex="-1" { (main) }
+                footer.site-footer {
+                    div.wrap {
+                        p { (t.footer_secure) }
+                        p.small { (t.footer) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The main content of a content page, by its slug. Live parts are left as slots.
+pub fn main_content(t: &Strings, page: &Page) -> Markup {
+    let body = PreEscaped(page.body_html.as_str());
+    let donate = page_href(&t.lang, "donate");
+    match page.meta.slug.as_str() {
+        "" => html! {
+            section.hero aria-labelledby="title" {
+                p.eyebrow { (t.charity) }
+                h1 #title { (page.meta.title) }
+                p.lede { (t.tagline) }
+                (PreEscaped(slot("tally")))
+                a.button.cta href=(donate) { (t.donate_cta) }
+            }
+            article.prose { (body) }
+            p.closing { a.button.cta href=(donate) { (t.donate_cta) } }
+        },
+        "donate" => html! {
+            h1 { (page.meta.title) }
+            div.prose.intro { (body) }
+            (PreEscaped(slot("donate_form")))
+        },
+        "success" => html! {
+            section.notice.ok {
+                (PreEscaped(r##"<svg class="badge" viewBox="0 0 48 48" width="56" height="56" aria-hidden="true" focusable="false"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M14 25l7 7 13-15" fill="none" stroke="#fff" stroke-width="4" stroke-linecap="round" stroke-linejoin="round"/></svg>"##))
+                h1 { (page.meta.title) }
+                div.prose { (body) }
+                p { a.button href=(home_href(&t.lang)) { (t.form.back_home) } }
+            }
+        },
+        "error" => html! {
+            section.notice.warn {
+                (PreEscaped(r##"<svg class="badge" viewBox="0 0 48 48" width="56" height="56" aria-hidden="true" focusable="false"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M24 13v14" stroke="#fff" stroke-width="4" stroke-linecap="round"/><circle cx="24" cy="34" r="2.6" fill="#fff"/></svg>"##))
+                h1 { (page.meta.title) }
+                div.prose { (body) }
+                p { a.button.cta href=(donate) { (t.form.try_again) } }
+            }
+        },
+        _ => html! {
+            h1 { (page.meta.title) }
+            article.prose { (body) }
+        },
+    }
+}
+
+/// What the live total island shows, already formatted for the page's language.
+pub struct TallyView<'a> {
+    pub raised: &'a str,
+    pub raised_of_goal: &'a str,
+    pub donations: &'a str,
+    pub percent: &'a str,
+    pub percent_of_goal: &'a str,
+    pub raised_minor: i64,
+    pub goal_minor: i64,
+}
+
+/// The amount raised and the progress bar; `data-live` marks what the script refreshes.
+pub fn tally(t: &Strings, v: &TallyView<'_>) -> Markup {
+    let max = v.goal_minor.max(1);
+    let value = v.raised_minor.clamp(0, max);
+    html! {
+        div.tally data-total-lang=(t.lang) {
+            p.raised {
+                strong data-live="raised" { (v.raised) }
+                " "
+                span data-live="raised_of_goal" { (v.raised_of_goal) }
+            }
+            progress #progress max=(max) value=(value) aria-label=(t.progress_label) { (v.percent) }
+            p.meta {
+                span data-live="donations" { (v.donations) }
+                span.sep aria-hidden="true" { " · " }
+                span data-live="percent" { (v.percent_of_goal) }
+            }
+        }
+    }
+}
+
+/// One preset amount button of the donate form.
+pub struct Preset {
+    pub value: String,
+    pub label: String,
+    pub checked: bool,
+}
+
+/// The donate form as shown to a donor, possibly after a refused submission.
+pub struct DonateFormView<'a> {
+    pub presets: &'a [Preset],
+    pub amount: &'a str,
+    pub amount_hint: &'a str,
+    pub amount_error: Option<&'a str>,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub email_error: Option<&'a str>,
+    pub name_error: Option<&'a str>,
+    pub anonymous: bool,
+    /// When the campaign has ended the form is replaced by a notice.
+    pub ended: bool,
+}
+
+pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
+    let f = &t.form;
+    if v.ended {
+        return html! { p.notice.ended role="status" { (f.ended) } };
+    }
+    let any_error = v.amount_error.is_some() || v.email_error.is_some() || v.name_error.is_some();
+    let amount_describedby = if v.amount_error.is_some() { "amount-error amount-hint" } else { "amount-hint" };
+    html! {
+        form.donate method="post" action="/donate" novalidate {
+            @if any_error {
+                div.error-summary role="alert" { p { (f.error_summary) } }
+            }
+            input type="hidden" name="lang" value=(t.lang);
+            fieldset.amounts {
+                legend { (f.choose_amount) }
+                div.presets {
+                    @for p in v.presets {
+                        label.preset {
+                            @if p.checked {
+                                input type="radio" name="preset" value=(p.value) checked;
+                            } @else {
+                                input type="radio" name="preset" value=(p.value);
+                            }
+                            span { (p.label) }
+                        }
+                    }
+                }
+                div.field.custom[v.amount_error.is_some()] {
+                    label for="amount" { (f.amount_label) }
+                    p #amount-hint.hint { (v.amount_hint) }
+                    @if let Some(e) = v.amount_error {
+                        p #amount-error.field-error { (e) }
+                        input #amount type="text" name="amount" inputmode="decimal" autocomplete="transaction-amount"
+                            value=(v.amount) aria-invalid="true" aria-describedby=(amount_describedby);
+                    } @else {
+                        input #amount type="text" name="amount" inputmode="decimal" autocomplete="transaction-amount"
+                            value=(v.amount) aria-describedby=(amount_describedby);
+                    }
+                }
+            }
+            fieldset.details {
+                legend { (f.details_legend) }
+                div.field {
+                    label for="name" { (f.name_label) }
+                    @if let Some(e) = v.name_error { p #name-error.field-error { (e) } }
+                    input #name type="text" name="name" autocomplete="name" maxlength="100" value=(v.name);
+                }
+                div.field {
+                    label for="email" { (f.email_label) }
+                    @if let Some(e) = v.email_error { p #email-error.field-error { (e) } }
+                    input #email type="email" name="email" autocomplete="email" maxlength="254" dir="ltr" value=(v.email);
+                }
+                label.check {
+                    @if v.anonymous {
+                        input type="checkbox" name="anonymous" value="1" checked;
+                    } @else {
+                        input type="checkbox" name="anonymous" value="1";
+                    }
+                    span { (f.anonymous_label) }
+                }
+            }
+            div.hp aria-hidden="true" {
+                label for="website" { "Website" }
+                input #website type="text" name="website" tabindex="-1" autocomplete="off";
+            }
+            button.button.cta type="submit" { (f.submit) }
+        }
+    }
+}

@@ -1,0 +1,15 @@
+//! Rendering shared by `build.rs` (every page, at compile time) and the server
+//! (the dynamic islands of a page, and the donate form after a refused submission).
+//!
+//! This module depends only on maud, serde, toml and pulldown-cmark so that the
+//! build script can include it with `#[path]`.
+
+pub mod compress;
+pub mod content;
+pub mod layout;
+pub mod strings;
+
+/// Marker that a pre-rendered page carries where the server splices a live island.
+pub fn slot(name: &str) -> String {
+    format!("<!--slot:{name}-->")
+}

@@ -1,0 +1,36 @@
+//! Request bodies read with a hard size limit.
+
+use actix_web::web;
+use bytes::BytesMut;
+use futures_util::StreamExt as _;
+
+#[derive(Debug)]
+pub enum BodyError {
+    TooLarge,
+    Broken,
+}
+
+/// Reads at most `limit` bytes; a longer body (declared or sent) is refused.
+pub async fn read_limited(
+    req: &actix_web::HttpRequest,
+    mut payload: web::Payload,
+    limit: usize,
+) -> Result<bytes::Bytes, BodyError> {
+    let declared = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(BodyError::TooLarge);
+    }
+    let mut body = BytesMut::with_capacity(declared.map_or(1024, |n| n as usize).min(limit));
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|_| BodyError::Broken)?;
+        if body.len() + chunk.len() > limit {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body.freeze())
+}

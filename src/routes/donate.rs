@@ -1,0 +1,240 @@
+//! `POST /donate`: validate the donor's form, record a pending donation, send the donor
+//! to the gateway's checkout.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+
+use super::body::{BodyError, read_limited};
+use super::pages::{html_response, message};
+use crate::donation::DonationId;
+use crate::gateway::CheckoutRequest;
+use crate::lang::Lang;
+use crate::ledger::NewDonation;
+use crate::money::{AmountError, check_bounds, format_money, parse_amount};
+use crate::render::strings::Strings;
+use crate::site::islands::FormState;
+use crate::state::AppState;
+
+/// Form bodies are small; anything bigger is not a person filling in the form.
+pub const FORM_LIMIT: usize = 4 * 1024;
+const NAME_MAX: usize = 100;
+const EMAIL_MAX: usize = 254;
+
+/// The form as sent; every field optional so that a missing one gets a clear message.
+#[derive(Debug, Default, Deserialize)]
+pub struct DonateForm {
+    pub amount: Option<String>,
+    pub preset: Option<String>,
+    pub lang: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub anonymous: Option<String>,
+    /// The honeypot: hidden from people, filled by bots.
+    pub website: Option<String>,
+}
+
+/// A donation request that passed every check.
+#[derive(Debug)]
+pub struct ValidDonation {
+    pub amount_minor: i64,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub anonymous: bool,
+}
+
+pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+    let referer_lang = req
+        .headers()
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| r.parse::<actix_web::http::Uri>().ok())
+        .map_or(Lang::En, |u| Lang::of_path(u.path()));
+    let body = match read_limited(&req, payload, FORM_LIMIT).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => {
+            let t = referer_lang.strings();
+            return message(referer_lang, StatusCode::PAYLOAD_TOO_LARGE, &t.errors.bad_request_title, &t.errors.too_large_body);
+        }
+        Err(BodyError::Broken) => return bad_request(referer_lang),
+    };
+    let Ok(form) = serde_urlencoded::from_bytes::<DonateForm>(&body) else {
+        return bad_request(referer_lang);
+    };
+    let lang = form.lang.as_deref().and_then(Lang::from_code).unwrap_or(referer_lang);
+    if form.website.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+        tracing::info!("donation refused: honeypot field filled");
+        return bad_request(lang);
+    }
+    let settings = &state.settings;
+    let now = time::OffsetDateTime::now_utc();
+    if settings.campaign_ended(now) {
+        let page = state.site.donate_page_with(lang, &FormState::default(), true);
+        return html_response(StatusCode::FORBIDDEN, page);
+    }
+    let valid = match validate(&form, lang, &state) {
+        Ok(v) => v,
+        Err(form_state) => {
+            return html_response(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                state.site.donate_page_with(lang, &form_state, false),
+            );
+        }
+    };
+
+    let id = DonationId::random();
+    let gateway = &state.gateway;
+    let created = state
+        .ledger
+        .create(NewDonation {
+            id: id.clone(),
+            amount_minor: valid.amount_minor,
+            currency: settings.currency.code().to_owned(),
+            gateway: gateway.name().to_owned(),
+            gateway_ref: gateway.reference_for(&id),
+            lang,
+            donor_name: valid.name,
+            donor_email: valid.email,
+            anonymous: valid.anonymous,
+            client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+        })
+        .await;
+    if let Err(e) = created {
+        tracing::error!(error = %e, "donation not recorded");
+        return unavailable(lang);
+    }
+    let checkout = gateway
+        .create_checkout(&CheckoutRequest {
+            id: &id,
+            amount_minor: valid.amount_minor,
+            currency: settings.currency,
+            lang,
+            campaign_name: &lang.strings().campaign,
+            public_url: &settings.public_url,
+        })
+        .await;
+    let checkout = match checkout {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(donation = %id, error = %e, "checkout not started");
+            if let Err(e) = state.ledger.fail_checkout(&id, &e.to_string()).await {
+                tracing::error!(donation = %id, error = %e, "could not mark the donation failed");
+            }
+            return unavailable(lang);
+        }
+    };
+    if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str()) {
+        if let Err(e) = state.ledger.set_gateway_ref(&id, &checkout.gateway_ref).await {
+            tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
+            return unavailable(lang);
+        }
+    }
+    tracing::info!(donation = %id, amount_minor = valid.amount_minor, lang = lang.code(), "donation started");
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, checkout.url))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+/// Checks the form; on failure returns the form state to show again, with messages.
+pub fn validate(form: &DonateForm, lang: Lang, state: &AppState) -> Result<ValidDonation, FormState> {
+    let settings = &state.settings;
+    let t = lang.strings();
+    let currency = settings.currency;
+    let typed = form.amount.as_deref().unwrap_or("").trim();
+    let preset = form.preset.as_deref().unwrap_or("").trim();
+    let chosen = if typed.is_empty() { preset } else { typed };
+    let amount = parse_amount(chosen, currency)
+        .and_then(|m| check_bounds(m, settings.min_minor, settings.max_minor));
+    let name = form.name.as_deref().unwrap_or("").trim().to_owned();
+    let email = form.email.as_deref().unwrap_or("").trim().to_owned();
+    let mut state_out = FormState {
+        amount: form.amount.clone().unwrap_or_default(),
+        preset: if typed.is_empty() {
+            parse_amount(preset, currency).ok()
+        } else {
+            None
+        },
+        name: name.clone(),
+        email: email.clone(),
+        anonymous: form.anonymous.is_some(),
+        ..FormState::default()
+    };
+    let mut ok = true;
+    if let Err(e) = amount {
+        ok = false;
+        let money = |m: i64| format_money(m, currency, &t.numbers);
+        let decimals = t.numbers.localize_digits(&currency.exponent().to_string());
+        state_out.amount_error = Some(match e {
+            AmountError::Empty => t.errors.empty.clone(),
+            AmountError::NotANumber => t.errors.not_a_number.clone(),
+            AmountError::NotPositive => t.errors.not_positive.clone(),
+            AmountError::TooManyDecimals { .. } => {
+                Strings::fill(&t.errors.too_many_decimals, &[("decimals", &decimals)])
+            }
+            AmountError::TooSmall => Strings::fill(&t.errors.too_small, &[("min", &money(settings.min_minor))]),
+            AmountError::TooLarge => Strings::fill(&t.errors.too_large, &[("max", &money(settings.max_minor))]),
+        });
+    }
+    if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+        ok = false;
+        state_out.name_error = Some(t.errors.too_long.clone());
+    }
+    if !email.is_empty() && !plausible_email(&email) {
+        ok = false;
+        state_out.email_error = Some(t.errors.email.clone());
+    }
+    match amount {
+        Ok(amount_minor) if ok => Ok(ValidDonation {
+            amount_minor,
+            name: (!name.is_empty()).then_some(name),
+            email: (!email.is_empty()).then_some(email),
+            anonymous: form.anonymous.is_some(),
+        }),
+        _ => Err(state_out),
+    }
+}
+
+/// A light check that catches typos, not a full RFC 5322 parser.
+fn plausible_email(email: &str) -> bool {
+    if email.len() > EMAIL_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
+    }
+}
+
+fn bad_request(lang: Lang) -> HttpResponse {
+    let t = lang.strings();
+    message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request)
+}
+
+fn unavailable(lang: Lang) -> HttpResponse {
+    let t = lang.strings();
+    let mut r = message(lang, StatusCode::SERVICE_UNAVAILABLE, &t.errors.unavailable_title, &t.errors.unavailable);
+    r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausible_email;
+
+    #[test]
+    fn emails() {
+        assert!(plausible_email("a@b.co"));
+        assert!(plausible_email("amina.saleh+gift@example.org"));
+        for bad in ["", "a", "a@", "@b.co", "a@b", "a b@c.d", "a@b@c.d", "a@.b", "a@b."] {
+            assert!(!plausible_email(bad), "{bad}");
+        }
+    }
+}

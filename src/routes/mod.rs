@@ -1,0 +1,21 @@
+//! HTTP routes: thin handlers that validate at the edge and call the domain.
+
+pub mod api;
+pub mod body;
+pub mod donate;
+pub mod pages;
+pub mod payment;
+pub mod sandbox;
+
+use actix_web::web;
+
+/// Mounts every route; anything else falls through to the static site.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/donate", web::post().to(donate::post))
+        .route("/api/total", web::get().to(api::total))
+        .route("/payment/return/{gateway}", web::get().to(payment::return_))
+        .route("/payment/webhook/{gateway}", web::post().to(payment::webhook))
+        .route("/sandbox/checkout/{id}", web::get().to(sandbox::page))
+        .route("/sandbox/checkout/{id}", web::post().to(sandbox::submit))
+        .default_service(web::to(pages::serve));
+}

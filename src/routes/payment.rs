@@ -1,0 +1,126 @@
+//! Payment results: the donor's return from the checkout, and the gateway's webhook.
+//! Both are verified by the gateway, applied exactly once by the ledger, and answered
+//! only after the commit.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde_json::json;
+
+use super::body::{BodyError, read_limited};
+use super::pages::message;
+use crate::donation::Status;
+use crate::gateway::{GatewayError, Notification};
+use crate::lang::Lang;
+use crate::ledger::{Applied, Callback, LedgerError};
+use crate::state::AppState;
+
+/// Webhook bodies are bigger than forms but still bounded.
+pub const WEBHOOK_LIMIT: usize = 64 * 1024;
+
+pub async fn return_(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+    let lang = Lang::En;
+    let gateway = &state.gateway;
+    if path.as_str() != gateway.name() {
+        return state.site.not_found(lang).respond(&req, StatusCode::NOT_FOUND);
+    }
+    let callback = match gateway.verify_return(req.query_string()).await {
+        Ok(cb) => cb,
+        Err(GatewayError::Rejected(why)) => {
+            tracing::warn!(%why, "payment return refused");
+            let t = lang.strings();
+            return message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request);
+        }
+        Err(e @ GatewayError::Unavailable(_)) => {
+            tracing::warn!(error = %e, "payment return not verified");
+            return unavailable(lang);
+        }
+    };
+    match apply(&state, callback).await {
+        Ok(Applied::Done { lang, status, .. }) => {
+            let page = if status == Status::Succeeded { "success" } else { "error" };
+            redirect(&lang.page(page))
+        }
+        Ok(Applied::Mismatch { lang, .. }) => redirect(&lang.page("error")),
+        Ok(Applied::UnknownDonation) => {
+            let t = lang.strings();
+            message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request)
+        }
+        Err(_) => unavailable(lang),
+    }
+}
+
+pub async fn webhook(
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let gateway = &state.gateway;
+    if path.as_str() != gateway.name() {
+        return json_error(StatusCode::NOT_FOUND, "unknown gateway");
+    }
+    let body = match read_limited(&req, payload, WEBHOOK_LIMIT).await {
+        Ok(b) => b,
+        Err(BodyError::TooLarge) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
+        Err(BodyError::Broken) => return json_error(StatusCode::BAD_REQUEST, "body could not be read"),
+    };
+    let notification = match gateway.verify_webhook(req.headers(), &body).await {
+        Ok(n) => n,
+        Err(GatewayError::Rejected(why)) => {
+            tracing::warn!(%why, "webhook refused");
+            return json_error(StatusCode::BAD_REQUEST, &why);
+        }
+        Err(e @ GatewayError::Unavailable(_)) => {
+            tracing::warn!(error = %e, "webhook not verified");
+            return json_error(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+        }
+    };
+    let callback = match notification {
+        Notification::Apply(cb) => cb,
+        Notification::Ignore => return HttpResponse::Ok().json(json!({"received": true, "applied": false})),
+    };
+    match apply(&state, callback).await {
+        Ok(Applied::Done { status, changed, .. }) => HttpResponse::Ok().json(json!({
+            "received": true,
+            "status": status.as_str(),
+            "changed": changed,
+        })),
+        Ok(Applied::Mismatch { .. }) => HttpResponse::Ok().json(json!({"received": true, "applied": false, "reason": "amount mismatch"})),
+        // A reference we never issued: tell the gateway to stop retrying.
+        Ok(Applied::UnknownDonation) => json_error(StatusCode::NOT_FOUND, "unknown payment reference"),
+        Err(_) => json_error(StatusCode::SERVICE_UNAVAILABLE, "ledger unavailable; retry later"),
+    }
+}
+
+/// Applies a callback and, when the total moved, renders the home pages before
+/// answering, so the donor's next page already shows their gift.
+async fn apply(state: &AppState, callback: Callback) -> Result<Applied, LedgerError> {
+    let applied = state.ledger.apply(callback).await;
+    match &applied {
+        Ok(Applied::Done { changed: true, status: Status::Succeeded, .. }) => {
+            let site = state.site.clone();
+            let total = state.ledger.total().load();
+            let _ = web::block(move || site.refresh_home(&total)).await;
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "payment result not recorded"),
+    }
+    applied
+}
+
+fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
+}
+
+fn unavailable(lang: Lang) -> HttpResponse {
+    let t = lang.strings();
+    message(lang, StatusCode::SERVICE_UNAVAILABLE, &t.errors.unavailable_title, &t.errors.unavailable)
+}
+
+pub fn json_error(status: StatusCode, error: &str) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "error": error }))
+}

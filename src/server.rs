@@ -1,0 +1,161 @@
+//! Start-up and the HTTP server.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use actix_web::dev::Service as _;
+use actix_web::{App, HttpServer, web};
+use rand::RngCore as _;
+use tracing_subscriber::EnvFilter;
+
+use crate::config::Settings;
+use crate::gateway::Gateway;
+use crate::gateway::sandbox::{self, Sandbox};
+use crate::ledger::Ledger;
+use crate::middleware::security_headers;
+use crate::site::Site;
+use crate::state::AppState;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Start-up refused: bad settings or a ledger that cannot be used (exit code 2).
+    #[error("{0}")]
+    Start(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+/// Logs to stderr; `RUST_LOG` chooses what (default `info`).
+pub fn init_logging() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+}
+
+pub async fn run(settings: Settings) -> Result<(), ServeError> {
+    let settings = Arc::new(settings);
+    let ledger = Ledger::open(&settings.raw.ledger.path).map_err(|e| ServeError::Start(e.to_string()))?;
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(5))
+        .timeout(Duration::from_secs(15))
+        .build()
+        .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?;
+
+    let (gateway, sandbox): (Arc<dyn Gateway>, Option<Arc<Sandbox>>) = match settings.raw.gateway.kind.as_str() {
+        sandbox::NAME => {
+            let secret = sandbox_secret(&settings, &ledger).await?;
+            let s = Arc::new(Sandbox::new(secret.as_bytes(), http.clone()));
+            (s.clone(), Some(s))
+        }
+        other => return Err(ServeError::Start(format!("gateway.kind: {other:?} is not a known gateway"))),
+    };
+
+    let now = time::OffsetDateTime::now_utc();
+    let site = Arc::new(
+        Site::load(settings.clone(), &ledger.total().load(), now).map_err(|e| ServeError::Start(e.to_string()))?,
+    );
+    let state = AppState {
+        settings: settings.clone(),
+        site,
+        ledger: ledger.clone(),
+        gateway,
+        sandbox: sandbox.clone(),
+    };
+
+    let workers = match settings.raw.server.workers {
+        0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+        n => n,
+    };
+    let app_state = web::Data::new(state);
+    let headers_settings = settings.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(app_state.clone())
+            .wrap(security_headers(&headers_settings, None))
+            .wrap_fn(|req, srv| {
+                let start = Instant::now();
+                let method = req.method().clone();
+                let path = req.path().to_owned();
+                let fut = srv.call(req);
+                async move {
+                    let res = fut.await?;
+                    tracing::info!(
+                        %method,
+                        path,
+                        status = res.status().as_u16(),
+                        us = start.elapsed().as_micros() as u64,
+                        "request"
+                    );
+                    Ok(res)
+                }
+            })
+            .configure(crate::routes::configure)
+    })
+    .workers(workers)
+    .shutdown_timeout(30)
+    .bind(settings.bind)
+    .map_err(|e| ServeError::Start(format!("cannot listen on {}: {e}", settings.bind)))?;
+
+    let addr = server
+        .addrs()
+        .first()
+        .copied()
+        .ok_or_else(|| ServeError::Start("the server is not listening".into()))?;
+    if let Some(s) = &sandbox {
+        s.set_webhook_url(format!("http://{}/payment/webhook/sandbox", loopback_for(addr)));
+    }
+    spawn_expiry(ledger.clone(), settings.pending_ttl);
+    tracing::info!(
+        version = env!("CARGO_PKG_VERSION"),
+        ledger = %settings.raw.ledger.path.display(),
+        gateway = %settings.raw.gateway.kind,
+        "fundraiser listening on http://{addr}"
+    );
+    server.run().await?;
+    tracing::info!("fundraiser stopped");
+    Ok(())
+}
+
+/// The sandbox's signing secret: from config, else one generated once and kept in the ledger.
+async fn sandbox_secret(settings: &Settings, ledger: &Ledger) -> Result<String, ServeError> {
+    let configured = settings.raw.sandbox.secret.trim();
+    if !configured.is_empty() {
+        return Ok(configured.to_owned());
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    ledger
+        .setting_or_insert("sandbox.secret", &hex::encode(bytes))
+        .await
+        .map_err(|e| ServeError::Start(format!("cannot store the sandbox secret: {e}")))
+}
+
+/// An address this process can reach itself on, for the sandbox's webhooks.
+fn loopback_for(addr: SocketAddr) -> SocketAddr {
+    match addr.ip() {
+        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
+        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
+        _ => addr,
+    }
+}
+
+/// Expires abandoned pending donations in the background.
+fn spawn_expiry(ledger: Ledger, ttl: Duration) {
+    let every = (ttl / 4).clamp(Duration::from_secs(15), Duration::from_secs(300));
+    actix_web::rt::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        loop {
+            tick.tick().await;
+            match ledger.expire_pending(ttl).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(expired = n, "pending donations expired"),
+                Err(e) => tracing::warn!(error = %e, "could not expire pending donations"),
+            }
+        }
+    });
+}

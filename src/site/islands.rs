@@ -1,0 +1,86 @@
+//! The live parts of pre-rendered pages, rendered by the server with the layouts'
+//! components: the amount raised on the home page, and the donate form.
+
+use crate::config::Settings;
+use crate::lang::Lang;
+use crate::money::format_money;
+use crate::render::layout::{self, DonateFormView, Preset, TallyView};
+use crate::render::strings::Strings;
+use crate::total::{TotalDisplay, TotalSnapshot};
+
+pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
+    let d = TotalDisplay::new(lang, settings, total);
+    let view = TallyView {
+        raised: &d.raised,
+        raised_of_goal: &d.raised_of_goal,
+        donations: &d.donations,
+        percent_of_goal: &d.percent,
+        percent: &d.percent_value,
+        raised_minor: total.raised_minor,
+        goal_minor: settings.goal_minor,
+    };
+    layout::tally(lang.strings(), &view).into_string()
+}
+
+/// What a donor typed, and what was wrong with it, to show the form again.
+#[derive(Debug, Default, Clone)]
+pub struct FormState {
+    pub amount: String,
+    /// The preset chosen, in minor units.
+    pub preset: Option<i64>,
+    pub name: String,
+    pub email: String,
+    pub anonymous: bool,
+    pub amount_error: Option<String>,
+    pub name_error: Option<String>,
+    pub email_error: Option<String>,
+}
+
+impl FormState {
+    /// The form as first shown: the second preset chosen, as most donors pick a middle amount.
+    pub fn initial(settings: &Settings) -> FormState {
+        FormState {
+            preset: settings
+                .presets_minor
+                .get(1)
+                .or(settings.presets_minor.first())
+                .copied(),
+            ..FormState::default()
+        }
+    }
+}
+
+pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bool) -> String {
+    let t = lang.strings();
+    let fmt = &t.numbers;
+    let currency = settings.currency;
+    let presets: Vec<Preset> = settings
+        .presets_minor
+        .iter()
+        .map(|&minor| Preset {
+            value: crate::money::minor_to_plain(minor, currency),
+            label: format_money(minor, currency, fmt),
+            checked: state.preset == Some(minor),
+        })
+        .collect();
+    let hint = Strings::fill(
+        &t.form.amount_hint,
+        &[
+            ("min", &format_money(settings.min_minor, currency, fmt)),
+            ("max", &format_money(settings.max_minor, currency, fmt)),
+        ],
+    );
+    let view = DonateFormView {
+        presets: &presets,
+        amount: &state.amount,
+        amount_hint: &hint,
+        amount_error: state.amount_error.as_deref(),
+        name: &state.name,
+        email: &state.email,
+        email_error: state.email_error.as_deref(),
+        name_error: state.name_error.as_deref(),
+        anonymous: state.anonymous,
+        ended,
+    };
+    layout::donate_form(t, &view).into_string()
+}

@@ -1,0 +1,324 @@
+//! The campaign site, embedded in the binary at compile time and answered from memory.
+
+pub mod islands;
+pub mod negotiate;
+pub mod resource;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use actix_web::http::header::HeaderValue;
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use rust_embed::RustEmbed;
+
+use crate::config::Settings;
+use crate::lang::Lang;
+use crate::render::layout::{Assets, MenuItem};
+use crate::render::slot;
+use crate::total::TotalSnapshot;
+use islands::FormState;
+pub use resource::Resource;
+
+/// Asset URLs and menus computed by `build.rs`.
+pub mod manifest {
+    include!(concat!(env!("OUT_DIR"), "/manifest.rs"));
+}
+
+#[derive(RustEmbed)]
+#[folder = "$OUT_DIR/site"]
+struct Embedded;
+
+/// A pre-rendered page split around its live slot.
+#[derive(Debug, Clone)]
+pub struct Template {
+    before: String,
+    after: String,
+}
+
+impl Template {
+    fn split(html: &str, name: &str) -> Option<Template> {
+        let marker = slot(name);
+        let (before, after) = html.split_once(&marker)?;
+        Some(Template {
+            before: before.to_owned(),
+            after: after.to_owned(),
+        })
+    }
+
+    pub fn fill(&self, island: &str) -> Vec<u8> {
+        let mut out = String::with_capacity(self.before.len() + island.len() + self.after.len());
+        out.push_str(&self.before);
+        out.push_str(island);
+        out.push_str(&self.after);
+        out.into_bytes()
+    }
+}
+
+/// What a path leads to.
+pub enum Lookup<'a> {
+    File(&'a Resource),
+    Home(Lang),
+    /// 308 to the same path with a trailing slash.
+    AddSlash,
+    NotFound(Lang),
+}
+
+/// The home pages for one total, in every language.
+struct HomePages {
+    version: u64,
+    pages: [Arc<Resource>; 2],
+}
+
+pub struct Site {
+    files: HashMap<String, Resource>,
+    not_found: [Resource; 2],
+    home_templates: [Template; 2],
+    donate_templates: [Template; 2],
+    home: ArcSwap<HomePages>,
+    home_rebuild: Mutex<()>,
+    html_cache: HeaderValue,
+    home_cache: HeaderValue,
+    settings: Arc<Settings>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("the embedded site is incomplete: {0}")]
+pub struct SiteError(String);
+
+impl Site {
+    /// Indexes the embedded files, fills the donate form and renders the home pages.
+    pub fn load(settings: Arc<Settings>, total: &TotalSnapshot, now: time::OffsetDateTime) -> Result<Site, SiteError> {
+        let html_cache = cache_control(settings.raw.server.html_max_age);
+        let home_cache = cache_control(settings.home_max_age());
+        let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
+        let mut files = HashMap::new();
+        let mut html_sources: HashMap<String, String> = HashMap::new();
+        for path in Embedded::iter() {
+            let path = path.as_ref();
+            if path.ends_with(".br") || path.ends_with(".gz") {
+                continue;
+            }
+            let Some(file) = Embedded::get(path) else {
+                continue;
+            };
+            let body = Bytes::from(file.data.into_owned());
+            if body.windows(9).any(|w| w == b"<!--slot:") {
+                html_sources.insert(path.to_owned(), String::from_utf8_lossy(&body).into_owned());
+                continue;
+            }
+            let hash = hex::encode(&file.metadata.sha256_hash()[..10]);
+            let sibling = |ext: &str| {
+                Embedded::get(&format!("{path}.{ext}")).map(|f| Bytes::from(f.data.into_owned()))
+            };
+            let cache = if path.starts_with("assets/") {
+                immutable.clone()
+            } else {
+                html_cache.clone()
+            };
+            let resource = Resource::new(
+                content_type(path),
+                cache,
+                &hash,
+                body,
+                sibling("gz"),
+                sibling("br"),
+            );
+            files.insert(path.to_owned(), resource);
+        }
+        let take_404 = |files: &mut HashMap<String, Resource>, path: &str| {
+            files.remove(path).ok_or_else(|| SiteError(format!("{path} is missing")))
+        };
+        let not_found = [take_404(&mut files, "404.html")?, take_404(&mut files, "ar/404.html")?];
+        let template = |path: &str, name: &str| {
+            html_sources
+                .get(path)
+                .and_then(|html| Template::split(html, name))
+                .ok_or_else(|| SiteError(format!("{path} has no {name} slot")))
+        };
+        let home_templates = [template("index.html", "tally")?, template("ar/index.html", "tally")?];
+        let donate_templates = [
+            template("donate/index.html", "donate_form")?,
+            template("ar/donate/index.html", "donate_form")?,
+        ];
+        let ended = settings.campaign_ended(now);
+        for lang in Lang::ALL {
+            let form = islands::donate_form(lang, &settings, &FormState::initial(&settings), ended);
+            let body = donate_templates[lang.index()].fill(&form);
+            files.insert(
+                format!("{}donate/index.html", lang_dir(lang)),
+                Resource::compressing(content_type(".html"), html_cache.clone(), body),
+            );
+        }
+        let pages = render_home(&home_templates, &settings, total, &home_cache);
+        Ok(Site {
+            files,
+            not_found,
+            home_templates,
+            donate_templates,
+            home: ArcSwap::from_pointee(HomePages {
+                version: total.version,
+                pages,
+            }),
+            home_rebuild: Mutex::new(()),
+            html_cache,
+            home_cache,
+            settings,
+        })
+    }
+
+    /// Maps a request path to what answers it. Only exact names of embedded files match,
+    /// so no spelling of `..`, `%2e`, `%2f` or `\` can reach anything else.
+    pub fn lookup(&self, path: &str) -> Lookup<'_> {
+        let Some(rel) = path.strip_prefix('/') else {
+            return Lookup::NotFound(Lang::En);
+        };
+        match rel {
+            "" | "index.html" => return Lookup::Home(Lang::En),
+            "ar/" | "ar/index.html" => return Lookup::Home(Lang::Ar),
+            "ar" => return Lookup::AddSlash,
+            _ => {}
+        }
+        let key = if rel.ends_with('/') {
+            format!("{rel}index.html")
+        } else {
+            rel.to_owned()
+        };
+        if let Some(file) = self.files.get(&key) {
+            return Lookup::File(file);
+        }
+        if !rel.ends_with('/') && self.files.contains_key(&format!("{rel}/index.html")) {
+            return Lookup::AddSlash;
+        }
+        Lookup::NotFound(Lang::of_path(path))
+    }
+
+    pub fn not_found(&self, lang: Lang) -> &Resource {
+        &self.not_found[lang.index()]
+    }
+
+    /// The home page for the newest total, rebuilt first when the total moved on.
+    pub fn home(&self, lang: Lang, total: &TotalSnapshot) -> Arc<Resource> {
+        let current = self.home.load();
+        if current.version >= total.version {
+            return current.pages[lang.index()].clone();
+        }
+        drop(current);
+        self.refresh_home(total);
+        self.home.load().pages[lang.index()].clone()
+    }
+
+    /// Renders the home pages for `total` unless a newer one is already out. Concurrent
+    /// callers wait for one rebuild instead of each doing their own.
+    pub fn refresh_home(&self, total: &TotalSnapshot) {
+        let _guard = self.home_rebuild.lock().unwrap_or_else(|e| e.into_inner());
+        if self.home.load().version >= total.version {
+            return;
+        }
+        let pages = render_home(&self.home_templates, &self.settings, total, &self.home_cache);
+        self.home.store(Arc::new(HomePages {
+            version: total.version,
+            pages,
+        }));
+    }
+
+    /// The donate page with a donor's input and what was wrong with it.
+    pub fn donate_page_with(&self, lang: Lang, state: &FormState, ended: bool) -> Vec<u8> {
+        let form = islands::donate_form(lang, &self.settings, state, ended);
+        self.donate_templates[lang.index()].fill(&form)
+    }
+
+    pub fn html_cache(&self) -> &HeaderValue {
+        &self.html_cache
+    }
+
+    /// Every file as it is served, by path, for export and tests.
+    pub fn files(&self) -> impl Iterator<Item = (&str, &Resource)> {
+        self.files.iter().map(|(k, v)| (k.as_str(), v))
+    }
+}
+
+fn render_home(
+    templates: &[Template; 2],
+    settings: &Settings,
+    total: &TotalSnapshot,
+    cache: &HeaderValue,
+) -> [Arc<Resource>; 2] {
+    Lang::ALL.map(|lang| {
+        let body = templates[lang.index()].fill(&islands::tally(lang, settings, total));
+        Arc::new(Resource::compressing(content_type(".html"), cache.clone(), body))
+    })
+}
+
+fn lang_dir(lang: Lang) -> &'static str {
+    match lang {
+        Lang::En => "",
+        Lang::Ar => "ar/",
+    }
+}
+
+fn cache_control(max_age: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .unwrap_or_else(|_| HeaderValue::from_static("no-cache"))
+}
+
+pub fn content_type(path: &str) -> HeaderValue {
+    let ext = path.rsplit('.').next().unwrap_or("");
+    HeaderValue::from_static(match ext {
+        "html" => "text/html; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "js" => "text/javascript; charset=utf-8",
+        "json" => "application/json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "jpg" | "jpeg" => "image/jpeg",
+        "webp" => "image/webp",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "txt" => "text/plain; charset=utf-8",
+        "xml" => "application/xml",
+        _ => "application/octet-stream",
+    })
+}
+
+/// The asset URLs and menu of a language, for pages rendered at run time.
+pub fn assets() -> Assets {
+    Assets {
+        css: manifest::CSS.to_owned(),
+        js: manifest::JS.to_owned(),
+        icon: manifest::ICON.to_owned(),
+    }
+}
+
+pub fn menu(lang: Lang) -> Vec<MenuItem> {
+    let items = match lang {
+        Lang::En => manifest::MENU_EN,
+        Lang::Ar => manifest::MENU_AR,
+    };
+    items
+        .iter()
+        .map(|(label, href)| MenuItem {
+            label: (*label).to_owned(),
+            href: (*href).to_owned(),
+        })
+        .collect()
+}
+
+/// A whole page rendered at run time around `main`, with the site's shell.
+pub fn runtime_page(lang: Lang, href: &str, twin_href: &str, title: &str, main: maud::Markup) -> String {
+    let menu = menu(lang);
+    let assets = assets();
+    let shell = crate::render::layout::Shell {
+        strings: lang.strings(),
+        other: lang.other().strings(),
+        menu: &menu,
+        assets: &assets,
+        href,
+        twin_href,
+        title,
+        description: title,
+        script: false,
+        noindex: true,
+    };
+    crate::render::layout::shell(&shell, main).into_string()
+}

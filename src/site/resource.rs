@@ -1,0 +1,178 @@
+//! A file the server answers from memory, with its precompressed variants and every
+//! header value computed once, so answering it allocates nothing.
+
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::{Method, StatusCode};
+use actix_web::{HttpRequest, HttpResponse};
+use bytes::Bytes;
+use sha2::{Digest, Sha256};
+
+use super::negotiate::{Encoding, negotiate};
+use crate::render::compress::{self, Effort};
+
+/// One encoding of a file.
+#[derive(Debug, Clone)]
+pub struct Representation {
+    pub body: Bytes,
+    pub etag: HeaderValue,
+}
+
+#[derive(Debug, Clone)]
+pub struct Resource {
+    pub content_type: HeaderValue,
+    pub cache_control: HeaderValue,
+    pub identity: Representation,
+    pub gzip: Option<Representation>,
+    pub br: Option<Representation>,
+}
+
+static VARY: HeaderValue = HeaderValue::from_static("Accept-Encoding");
+static GZIP: HeaderValue = HeaderValue::from_static("gzip");
+static BR: HeaderValue = HeaderValue::from_static("br");
+
+fn etag(hash: &str, suffix: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!("\"{hash}{suffix}\""))
+        .unwrap_or_else(|_| HeaderValue::from_static("\"0\""))
+}
+
+impl Resource {
+    /// A resource whose variants were compressed ahead of time.
+    pub fn new(
+        content_type: HeaderValue,
+        cache_control: HeaderValue,
+        hash: &str,
+        identity: Bytes,
+        gzip: Option<Bytes>,
+        br: Option<Bytes>,
+    ) -> Resource {
+        Resource {
+            content_type,
+            cache_control,
+            identity: Representation {
+                body: identity,
+                etag: etag(hash, ""),
+            },
+            gzip: gzip.map(|body| Representation {
+                body,
+                etag: etag(hash, "-gz"),
+            }),
+            br: br.map(|body| Representation {
+                body,
+                etag: etag(hash, "-br"),
+            }),
+        }
+    }
+
+    /// A resource built at run time: hashed and compressed now.
+    pub fn compressing(content_type: HeaderValue, cache_control: HeaderValue, body: Vec<u8>) -> Resource {
+        let hash = content_hash(&body);
+        let gzip = compress::gzip(&body, Effort::Fast).map(Bytes::from);
+        let br = compress::brotli(&body, Effort::Fast).map(Bytes::from);
+        Resource::new(content_type, cache_control, &hash, Bytes::from(body), gzip, br)
+    }
+
+    pub fn select(&self, accept_encoding: Option<&str>) -> (&Representation, Encoding) {
+        match negotiate(accept_encoding, self.br.is_some(), self.gzip.is_some()) {
+            Encoding::Brotli => match &self.br {
+                Some(r) => (r, Encoding::Brotli),
+                None => (&self.identity, Encoding::Identity),
+            },
+            Encoding::Gzip => match &self.gzip {
+                Some(r) => (r, Encoding::Gzip),
+                None => (&self.identity, Encoding::Identity),
+            },
+            Encoding::Identity => (&self.identity, Encoding::Identity),
+        }
+    }
+
+    /// Answers a GET or HEAD with the best encoding, or 304 when the client's copy is current.
+    pub fn respond(&self, req: &HttpRequest, status: StatusCode) -> HttpResponse {
+        let headers = req.headers();
+        let accept = headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        let (rep, encoding) = self.select(accept);
+        let not_modified = status == StatusCode::OK
+            && headers
+                .get(header::IF_NONE_MATCH)
+                .is_some_and(|inm| etag_matches(inm.as_bytes(), rep.etag.as_bytes()));
+        let mut builder = HttpResponse::build(if not_modified {
+            StatusCode::NOT_MODIFIED
+        } else {
+            status
+        });
+        builder
+            .insert_header((header::ETAG, rep.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, self.cache_control.clone()))
+            .insert_header((header::VARY, VARY.clone()));
+        if not_modified {
+            return builder.finish();
+        }
+        builder.insert_header((header::CONTENT_TYPE, self.content_type.clone()));
+        match encoding {
+            Encoding::Brotli => {
+                builder.insert_header((header::CONTENT_ENCODING, BR.clone()));
+            }
+            Encoding::Gzip => {
+                builder.insert_header((header::CONTENT_ENCODING, GZIP.clone()));
+            }
+            Encoding::Identity => {}
+        }
+        if req.method() == Method::HEAD {
+            builder.insert_header((header::CONTENT_LENGTH, rep.body.len()));
+            return builder.finish();
+        }
+        builder.body(rep.body.clone())
+    }
+}
+
+/// Hex SHA-256 prefix that names a body's content.
+pub fn content_hash(body: &[u8]) -> String {
+    hex::encode(&Sha256::digest(body)[..10])
+}
+
+/// `If-None-Match`: `*` or a list of (possibly weak) entity tags; weak comparison.
+pub fn etag_matches(if_none_match: &[u8], etag: &[u8]) -> bool {
+    let Ok(list) = std::str::from_utf8(if_none_match) else {
+        return false;
+    };
+    let ours = std::str::from_utf8(etag).unwrap_or("");
+    list.split(',').map(str::trim).any(|tag| {
+        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_entity_tags() {
+        assert!(etag_matches(b"\"abc\"", b"\"abc\""));
+        assert!(etag_matches(b"\"x\", \"abc\"", b"\"abc\""));
+        assert!(etag_matches(b"W/\"abc\"", b"\"abc\""));
+        assert!(etag_matches(b"*", b"\"abc\""));
+        assert!(!etag_matches(b"\"abc-gz\"", b"\"abc\""));
+        assert!(!etag_matches(b"abc", b"\"abc\""));
+        assert!(!etag_matches(b"\xff\xfe", b"\"abc\""));
+    }
+
+    #[test]
+    fn compressing_keeps_smaller_variants_only() {
+        let body = "<p>hello hello hello hello hello hello hello</p>".repeat(50);
+        let r = Resource::compressing(
+            HeaderValue::from_static("text/html"),
+            HeaderValue::from_static("no-cache"),
+            body.clone().into_bytes(),
+        );
+        assert!(r.br.as_ref().unwrap().body.len() < body.len());
+        assert!(r.gzip.as_ref().unwrap().body.len() < body.len());
+        assert_ne!(r.identity.etag, r.br.as_ref().unwrap().etag);
+        let tiny = Resource::compressing(
+            HeaderValue::from_static("text/plain"),
+            HeaderValue::from_static("no-cache"),
+            b"x".to_vec(),
+        );
+        assert!(tiny.br.is_none() && tiny.gzip.is_none());
+    }
+}
