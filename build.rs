@@ -69,7 +69,11 @@ fn run() -> Result<(), String> {
                 Some((
                     p.meta.menu?,
                     MenuItem {
-                        label: p.meta.menu_label.clone().unwrap_or_else(|| p.meta.title.clone()),
+                        label: p
+                            .meta
+                            .menu_label
+                            .clone()
+                            .unwrap_or_else(|| p.meta.title.clone()),
                         href: layout::page_href(lang, &p.meta.slug),
                     },
                 ))
@@ -81,14 +85,20 @@ fn run() -> Result<(), String> {
             manifest,
             "pub const MENU_{}: &[(&str, &str)] = &{:?};",
             lang.to_uppercase(),
-            menu.iter().map(|m| (m.label.as_str(), m.href.as_str())).collect::<Vec<_>>()
+            menu.iter()
+                .map(|m| (m.label.as_str(), m.href.as_str()))
+                .collect::<Vec<_>>()
         )
         .ok();
 
         for page in &pages {
             let slug = page.meta.slug.as_str();
             let not_found = slug == "404";
-            let href = if not_found { layout::home_href(lang) } else { layout::page_href(lang, slug) };
+            let href = if not_found {
+                layout::home_href(lang)
+            } else {
+                layout::page_href(lang, slug)
+            };
             let twin = if not_found {
                 layout::home_href(other.lang.as_str())
             } else {

@@ -8,7 +8,11 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{Config, Sources};
 
 #[derive(Debug, Parser)]
-#[command(name = "fundraiser", version, about = "A charity's fund-raising website in one binary.")]
+#[command(
+    name = "fundraiser",
+    version,
+    about = "A charity's fund-raising website in one binary."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,

@@ -297,7 +297,10 @@ impl Settings {
 
     /// Max-age of HTML pages; the home page never outlives the total's own max-age.
     pub fn home_max_age(&self) -> u32 {
-        self.raw.server.html_max_age.min(self.raw.server.total_max_age)
+        self.raw
+            .server
+            .html_max_age
+            .min(self.raw.server.total_max_age)
     }
 }
 
@@ -325,7 +328,11 @@ fn describe(e: figment::Error) -> String {
             };
             return format!(
                 "unknown configuration key {full:?}{}",
-                if source.is_empty() { String::new() } else { format!(" in {source}") }
+                if source.is_empty() {
+                    String::new()
+                } else {
+                    format!(" in {source}")
+                }
             );
         }
         Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
@@ -334,11 +341,61 @@ fn describe(e: figment::Error) -> String {
     match key {
         Some(k) => format!(
             "configuration key {k:?}{}: {what}",
-            if source.is_empty() { String::new() } else { format!(" in {source}") }
+            if source.is_empty() {
+                String::new()
+            } else {
+                format!(" in {source}")
+            }
         ),
         None => format!(
             "configuration{}: {what}",
-            if source.is_empty() { String::new() } else { format!(" in {source}") }
+            if source.is_empty() {
+                String::new()
+            } else {
+                format!(" in {source}")
+            }
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_config_file_equals_the_built_in_defaults() {
+        let documented: toml::Value = toml::from_str(include_str!("../config.toml")).unwrap();
+        let defaults = toml::Value::try_from(Config::default()).unwrap();
+        assert_eq!(documented, defaults);
+        let parsed: Config = toml::from_str(include_str!("../config.toml")).unwrap();
+        parsed.settings().unwrap();
+    }
+
+    #[test]
+    fn defaults_make_valid_settings() {
+        let s = Config::default().settings().unwrap();
+        assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.currency.code(), "AED");
+        assert_eq!(s.goal_minor, 150_000_000);
+        assert_eq!((s.min_minor, s.max_minor), (500, 5_000_000));
+        assert_eq!(s.pending_ttl, Duration::from_secs(7200));
+        assert_eq!(s.home_max_age(), 5);
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let bad = |f: fn(&mut Config)| {
+            let mut c = Config::default();
+            f(&mut c);
+            c.settings().unwrap_err().0
+        };
+        assert!(bad(|c| c.server.bind = "nope".into()).contains("server.bind"));
+        assert!(bad(|c| c.campaign.currency = "XYZ".into()).contains("campaign.currency"));
+        assert!(bad(|c| c.donation.max = 1).contains("donation.max"));
+        assert!(bad(|c| c.donation.presets = vec![1]).contains("donation.presets"));
+        assert!(bad(|c| c.campaign.ends_at = "tomorrow".into()).contains("campaign.ends_at"));
+        assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));
+        assert!(bad(|c| c.gateway.kind = "paypal".into()).contains("gateway.kind"));
+        assert!(bad(|c| c.server.public_url = "example.org".into()).contains("server.public_url"));
     }
 }

@@ -147,12 +147,22 @@ mod tests {
     fn every_status_and_outcome() {
         use Status::*;
         let expected = |s: Status, o: Outcome| match (s, o) {
-            (Pending, Outcome::Paid) => Transition::To { status: Succeeded, counts: true },
-            (Pending, Outcome::Declined) => Transition::To { status: Failed, counts: false },
-            (Pending, Outcome::Expired) => Transition::To { status: Expired, counts: false },
-            (Failed, Outcome::Paid) | (Expired, Outcome::Paid) => {
-                Transition::To { status: Succeeded, counts: true }
-            }
+            (Pending, Outcome::Paid) => Transition::To {
+                status: Succeeded,
+                counts: true,
+            },
+            (Pending, Outcome::Declined) => Transition::To {
+                status: Failed,
+                counts: false,
+            },
+            (Pending, Outcome::Expired) => Transition::To {
+                status: Expired,
+                counts: false,
+            },
+            (Failed, Outcome::Paid) | (Expired, Outcome::Paid) => Transition::To {
+                status: Succeeded,
+                counts: true,
+            },
             _ => Transition::Unchanged,
         };
         for s in Status::ALL {

@@ -32,7 +32,10 @@ pub fn security_headers(settings: &Settings, form_action_extra: Option<&str>) ->
         .add(("X-Frame-Options", "DENY"))
         .add(("Cross-Origin-Opener-Policy", "same-origin"));
     if settings.raw.server.https {
-        headers = headers.add(("Strict-Transport-Security", "max-age=63072000; includeSubDomains"));
+        headers = headers.add((
+            "Strict-Transport-Security",
+            "max-age=63072000; includeSubDomains",
+        ));
     }
     headers
 }

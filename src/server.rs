@@ -39,25 +39,32 @@ pub fn init_logging() {
 
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let settings = Arc::new(settings);
-    let ledger = Ledger::open(&settings.raw.ledger.path).map_err(|e| ServeError::Start(e.to_string()))?;
+    let ledger =
+        Ledger::open(&settings.raw.ledger.path).map_err(|e| ServeError::Start(e.to_string()))?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))
         .build()
         .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?;
 
-    let (gateway, sandbox): (Arc<dyn Gateway>, Option<Arc<Sandbox>>) = match settings.raw.gateway.kind.as_str() {
-        sandbox::NAME => {
-            let secret = sandbox_secret(&settings, &ledger).await?;
-            let s = Arc::new(Sandbox::new(secret.as_bytes(), http.clone()));
-            (s.clone(), Some(s))
-        }
-        other => return Err(ServeError::Start(format!("gateway.kind: {other:?} is not a known gateway"))),
-    };
+    let (gateway, sandbox): (Arc<dyn Gateway>, Option<Arc<Sandbox>>) =
+        match settings.raw.gateway.kind.as_str() {
+            sandbox::NAME => {
+                let secret = sandbox_secret(&settings, &ledger).await?;
+                let s = Arc::new(Sandbox::new(secret.as_bytes(), http.clone()));
+                (s.clone(), Some(s))
+            }
+            other => {
+                return Err(ServeError::Start(format!(
+                    "gateway.kind: {other:?} is not a known gateway"
+                )));
+            }
+        };
 
     let now = time::OffsetDateTime::now_utc();
     let site = Arc::new(
-        Site::load(settings.clone(), &ledger.total().load(), now).map_err(|e| ServeError::Start(e.to_string()))?,
+        Site::load(settings.clone(), &ledger.total().load(), now)
+            .map_err(|e| ServeError::Start(e.to_string()))?,
     );
     let state = AppState {
         settings: settings.clone(),
@@ -107,7 +114,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .copied()
         .ok_or_else(|| ServeError::Start("the server is not listening".into()))?;
     if let Some(s) = &sandbox {
-        s.set_webhook_url(format!("http://{}/payment/webhook/sandbox", loopback_for(addr)));
+        s.set_webhook_url(format!(
+            "http://{}/payment/webhook/sandbox",
+            loopback_for(addr)
+        ));
     }
     spawn_expiry(ledger.clone(), settings.pending_ttl);
     tracing::info!(
@@ -138,8 +148,12 @@ async fn sandbox_secret(settings: &Settings, ledger: &Ledger) -> Result<String, 
 /// An address this process can reach itself on, for the sandbox's webhooks.
 fn loopback_for(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
-        IpAddr::V4(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port()),
-        IpAddr::V6(ip) if ip.is_unspecified() => SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port()),
+        IpAddr::V4(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())
+        }
+        IpAddr::V6(ip) if ip.is_unspecified() => {
+            SocketAddr::new(IpAddr::V6(Ipv6Addr::LOCALHOST), addr.port())
+        }
         _ => addr,
     }
 }

@@ -55,7 +55,8 @@ impl TotalDisplay {
         let t = lang.strings();
         let fmt = &t.numbers;
         let goal = format_money(settings.goal_minor, settings.currency, fmt);
-        let percent_value = format_percent(percent_of(total.raised_minor, settings.goal_minor), fmt);
+        let percent_value =
+            format_percent(percent_of(total.raised_minor, settings.goal_minor), fmt);
         TotalDisplay {
             raised: format_money(total.raised_minor, settings.currency, fmt),
             raised_of_goal: Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),

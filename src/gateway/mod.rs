@@ -64,5 +64,9 @@ pub trait Gateway: Send + Sync {
     async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError>;
 
     /// Verifies the body of `POST /payment/webhook/{gateway}`.
-    async fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification, GatewayError>;
+    async fn verify_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification, GatewayError>;
 }

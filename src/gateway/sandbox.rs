@@ -77,7 +77,13 @@ impl Sandbox {
     }
 
     /// Signs a result for the return redirect.
-    pub fn sign_result(&self, reference: &str, outcome: Outcome, amount: i64, currency: &str) -> SignedResult {
+    pub fn sign_result(
+        &self,
+        reference: &str,
+        outcome: Outcome,
+        amount: i64,
+        currency: &str,
+    ) -> SignedResult {
         let mut mac = self.mac();
         mac.update(Self::result_message(reference, outcome.as_str(), amount, currency).as_bytes());
         SignedResult {
@@ -137,8 +143,12 @@ impl Sandbox {
                         tracing::warn!(status = %r.status(), "sandbox webhook refused");
                         return;
                     }
-                    Ok(r) => tracing::warn!(status = %r.status(), attempt, "sandbox webhook failed; retrying"),
-                    Err(e) => tracing::warn!(error = %e, attempt, "sandbox webhook not delivered; retrying"),
+                    Ok(r) => {
+                        tracing::warn!(status = %r.status(), attempt, "sandbox webhook failed; retrying")
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, attempt, "sandbox webhook not delivered; retrying")
+                    }
                 }
                 tokio::time::sleep(Duration::from_millis(200 * 2u64.pow(attempt))).await;
             }
@@ -192,12 +202,25 @@ impl Gateway for Sandbox {
             .map_err(|_| GatewayError::Rejected("the payment result is incomplete".into()))?;
         let message = Self::result_message(&r.reference, &r.outcome, r.amount, &r.currency);
         if !self.verify_hex(message.as_bytes(), &r.sig) {
-            return Err(GatewayError::Rejected("the payment result's signature is not valid".into()));
+            return Err(GatewayError::Rejected(
+                "the payment result's signature is not valid".into(),
+            ));
         }
-        Self::callback("return", r.reference, &r.outcome, r.amount, r.currency, message.as_bytes())
+        Self::callback(
+            "return",
+            r.reference,
+            &r.outcome,
+            r.amount,
+            r.currency,
+            message.as_bytes(),
+        )
     }
 
-    async fn verify_webhook(&self, headers: &HeaderMap, body: &[u8]) -> Result<Notification, GatewayError> {
+    async fn verify_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification, GatewayError> {
         let sig = headers
             .get(SIGNATURE_HEADER)
             .and_then(|v| v.to_str().ok())
@@ -207,7 +230,15 @@ impl Gateway for Sandbox {
         }
         let w: WebhookBody = serde_json::from_slice(body)
             .map_err(|_| GatewayError::Rejected("the notification is malformed".into()))?;
-        Self::callback("webhook", w.reference, &w.outcome, w.amount, w.currency, body).map(Notification::Apply)
+        Self::callback(
+            "webhook",
+            w.reference,
+            &w.outcome,
+            w.amount,
+            w.currency,
+            body,
+        )
+        .map(Notification::Apply)
     }
 }
 

@@ -78,7 +78,10 @@ pub enum Applied {
         changed: bool,
     },
     /// The gateway's amount or currency differs from the ledger's: not counted.
-    Mismatch { id: String, lang: Lang },
+    Mismatch {
+        id: String,
+        lang: Lang,
+    },
     UnknownDonation,
 }
 
@@ -102,7 +105,10 @@ impl Ledger {
     pub fn open(path: &Path) -> Result<Ledger, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
-                OpenError(format!("cannot create the ledger folder {}: {e}", dir.display()))
+                OpenError(format!(
+                    "cannot create the ledger folder {}: {e}",
+                    dir.display()
+                ))
             })?;
         }
         let mut conn = open_connection(path, false)
@@ -113,7 +119,10 @@ impl Ledger {
                 if ok == "ok" {
                     Ok(())
                 } else {
-                    Err(OpenError(format!("the ledger {} is corrupt: {ok}", path.display())))
+                    Err(OpenError(format!(
+                        "the ledger {} is corrupt: {ok}",
+                        path.display()
+                    )))
                 }
             })?;
         schema::migrate(&mut conn)
@@ -146,7 +155,11 @@ impl Ledger {
         &self.total
     }
 
-    async fn write<T>(&self, op: writer::Op, pick: fn(writer::Reply) -> Option<T>) -> Result<T, LedgerError> {
+    async fn write<T>(
+        &self,
+        op: writer::Op,
+        pick: fn(writer::Reply) -> Option<T>,
+    ) -> Result<T, LedgerError> {
         let (reply, rx) = oneshot::channel();
         self.tx
             .send(writer::Job { op, reply })
@@ -168,7 +181,11 @@ impl Ledger {
     }
 
     /// Stores the gateway's reference for a donation (the checkout session id).
-    pub async fn set_gateway_ref(&self, id: &DonationId, gateway_ref: &str) -> Result<(), LedgerError> {
+    pub async fn set_gateway_ref(
+        &self,
+        id: &DonationId,
+        gateway_ref: &str,
+    ) -> Result<(), LedgerError> {
         self.write(
             writer::Op::SetGatewayRef {
                 id: id.to_string(),
@@ -209,15 +226,22 @@ impl Ledger {
     /// Expires donations still pending after `ttl`; returns how many.
     pub async fn expire_pending(&self, ttl: Duration) -> Result<u64, LedgerError> {
         let cutoff = now_ms() - i64::try_from(ttl.as_millis()).unwrap_or(i64::MAX / 2);
-        self.write(writer::Op::ExpireBefore { cutoff_ms: cutoff }, |r| match r {
-            writer::Reply::Count(n) => Some(n),
-            _ => None,
-        })
+        self.write(
+            writer::Op::ExpireBefore { cutoff_ms: cutoff },
+            |r| match r {
+                writer::Reply::Count(n) => Some(n),
+                _ => None,
+            },
+        )
         .await
     }
 
     /// Returns the setting, storing `proposed` first when it has none.
-    pub async fn setting_or_insert(&self, key: &str, proposed: &str) -> Result<String, LedgerError> {
+    pub async fn setting_or_insert(
+        &self,
+        key: &str,
+        proposed: &str,
+    ) -> Result<String, LedgerError> {
         self.write(
             writer::Op::SettingOrInsert {
                 key: key.to_owned(),
@@ -272,4 +296,133 @@ fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection>
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     Ok(conn)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn new_donation(amount: i64) -> NewDonation {
+        let id = DonationId::random();
+        NewDonation {
+            gateway_ref: Some(id.to_string()),
+            id,
+            amount_minor: amount,
+            currency: "AED".into(),
+            gateway: "sandbox".into(),
+            lang: Lang::En,
+            donor_name: None,
+            donor_email: None,
+            anonymous: false,
+            client_ip: None,
+        }
+    }
+
+    fn paid(d: &NewDonation, outcome: Outcome) -> Callback {
+        Callback {
+            gateway: "sandbox".into(),
+            gateway_ref: d.id.to_string(),
+            outcome,
+            channel: "webhook",
+            digest: "00".into(),
+            amount_minor: Some(d.amount_minor),
+            currency: Some("AED".into()),
+        }
+    }
+
+    #[tokio::test]
+    async fn pending_donations_expire_and_a_late_payment_still_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let d = new_donation(700);
+        ledger.create(d.clone()).await.unwrap();
+        let fresh = new_donation(300);
+        ledger.create(fresh.clone()).await.unwrap();
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Only donations older than the TTL expire.
+        assert_eq!(
+            ledger
+                .expire_pending(Duration::from_secs(3600))
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            ledger
+                .expire_pending(Duration::from_millis(1))
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(
+            ledger.donation(&d.id).await.unwrap().status,
+            Status::Expired
+        );
+        let applied = ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+        assert!(matches!(
+            applied,
+            Applied::Done {
+                status: Status::Succeeded,
+                changed: true,
+                ..
+            }
+        ));
+        assert_eq!(ledger.total().load().raised_minor, 700);
+        assert_eq!(ledger.ledger_total().await.unwrap(), (700, 1));
+        let counts = ledger.count_by_status().await.unwrap();
+        assert!(counts.contains(&(Status::Succeeded, 1)));
+        assert!(counts.contains(&(Status::Expired, 1)));
+    }
+
+    #[tokio::test]
+    async fn group_commit_answers_every_writer_and_counts_each_success_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let mut tasks = Vec::new();
+        for i in 0..200 {
+            let ledger = ledger.clone();
+            tasks.push(tokio::spawn(async move {
+                let d = new_donation(100 + i);
+                ledger.create(d.clone()).await.unwrap();
+                ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+                ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+                ledger.apply(paid(&d, Outcome::Declined)).await.unwrap();
+                100 + i
+            }));
+        }
+        let mut expected = 0;
+        for t in tasks {
+            expected += t.await.unwrap();
+        }
+        assert_eq!(ledger.total().load().raised_minor, expected);
+        assert_eq!(ledger.total().load().donations, 200);
+        assert_eq!(ledger.ledger_total().await.unwrap(), (expected, 200));
+        // Reopening loads the same total.
+        drop(ledger);
+        let again = Ledger::open(&dir.path().join("l.db")).unwrap();
+        assert_eq!(again.total().load().raised_minor, expected);
+    }
+
+    #[tokio::test]
+    async fn events_are_append_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let ledger = Ledger::open(&path).unwrap();
+        ledger.create(new_donation(500)).await.unwrap();
+        let conn = Connection::open(&path).unwrap();
+        assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
+        assert!(conn.execute("DELETE FROM events", []).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_unknown_reference_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let ghost = new_donation(500);
+        assert_eq!(
+            ledger.apply(paid(&ghost, Outcome::Paid)).await.unwrap(),
+            Applied::UnknownDonation
+        );
+        assert_eq!(ledger.total().load().raised_minor, 0);
+    }
 }

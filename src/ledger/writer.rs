@@ -60,7 +60,12 @@ pub fn spawn(
         .map(|_| ())
 }
 
-fn run(mut conn: Connection, mut rx: mpsc::Receiver<Job>, live: std::sync::Arc<LiveTotal>, mut totals: Totals) {
+fn run(
+    mut conn: Connection,
+    mut rx: mpsc::Receiver<Job>,
+    live: std::sync::Arc<LiveTotal>,
+    mut totals: Totals,
+) {
     let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
@@ -192,13 +197,33 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
                 now,
                 d.gateway_ref
             ])?;
-            event(conn, Some(d.id.as_str()), "created", Some(&d.gateway), None, Some(Status::Pending), None, None)?;
+            event(
+                conn,
+                Some(d.id.as_str()),
+                "created",
+                Some(&d.gateway),
+                None,
+                Some(Status::Pending),
+                None,
+                None,
+            )?;
             Ok(Reply::Done)
         }
         Op::SetGatewayRef { id, gateway_ref } => {
-            conn.prepare_cached("UPDATE donations SET gateway_ref = ?2, updated_at = ?3 WHERE id = ?1")?
-                .execute(params![id, gateway_ref, now_ms()])?;
-            event(conn, Some(id), "checkout", None, None, None, None, Some(gateway_ref))?;
+            conn.prepare_cached(
+                "UPDATE donations SET gateway_ref = ?2, updated_at = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, gateway_ref, now_ms()])?;
+            event(
+                conn,
+                Some(id),
+                "checkout",
+                None,
+                None,
+                None,
+                None,
+                Some(gateway_ref),
+            )?;
             Ok(Reply::Done)
         }
         Op::FailCheckout { id, reason } => {
@@ -208,21 +233,43 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
                 )?
                 .execute(params![id, now_ms()])?;
             if changed > 0 {
-                event(conn, Some(id), "checkout_failed", None, Some(Status::Pending), Some(Status::Failed), None, Some(reason))?;
+                event(
+                    conn,
+                    Some(id),
+                    "checkout_failed",
+                    None,
+                    Some(Status::Pending),
+                    Some(Status::Failed),
+                    None,
+                    Some(reason),
+                )?;
             }
             Ok(Reply::Done)
         }
         Op::Apply(cb) => apply_callback(conn, cb, delta).map(Reply::Applied),
         Op::ExpireBefore { cutoff_ms } => {
             let ids: Vec<String> = conn
-                .prepare_cached("SELECT id FROM donations WHERE status = 'pending' AND created_at < ?1")?
+                .prepare_cached(
+                    "SELECT id FROM donations WHERE status = 'pending' AND created_at < ?1",
+                )?
                 .query_map([cutoff_ms], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
             let now = now_ms();
             for id in &ids {
-                conn.prepare_cached("UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1")?
-                    .execute(params![id, now])?;
-                event(conn, Some(id), "expired", None, Some(Status::Pending), Some(Status::Expired), None, None)?;
+                conn.prepare_cached(
+                    "UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1",
+                )?
+                .execute(params![id, now])?;
+                event(
+                    conn,
+                    Some(id),
+                    "expired",
+                    None,
+                    Some(Status::Pending),
+                    Some(Status::Expired),
+                    None,
+                    None,
+                )?;
             }
             Ok(Reply::Count(ids.len() as u64))
         }
@@ -237,7 +284,11 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
     }
 }
 
-fn apply_callback(conn: &Connection, cb: &Callback, delta: &mut Delta) -> rusqlite::Result<Applied> {
+fn apply_callback(
+    conn: &Connection,
+    cb: &Callback,
+    delta: &mut Delta,
+) -> rusqlite::Result<Applied> {
     let row = conn
         .prepare_cached(
             "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
@@ -246,7 +297,16 @@ fn apply_callback(conn: &Connection, cb: &Callback, delta: &mut Delta) -> rusqli
         .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
         .optional()?;
     let Some(row) = row else {
-        event(conn, None, "callback_unknown", Some(&cb.gateway), None, None, Some(&cb.digest), Some(&cb.gateway_ref))?;
+        event(
+            conn,
+            None,
+            "callback_unknown",
+            Some(&cb.gateway),
+            None,
+            None,
+            Some(&cb.digest),
+            Some(&cb.gateway_ref),
+        )?;
         return Ok(Applied::UnknownDonation);
     };
     let kind = format!("{}:{}", cb.channel, cb.outcome.as_str());
@@ -264,24 +324,64 @@ fn apply_callback(conn: &Connection, cb: &Callback, delta: &mut Delta) -> rusqli
             row.currency
         );
         tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
-        event(conn, Some(&row.id), "mismatch", Some(&cb.gateway), Some(row.status), None, Some(&cb.digest), Some(&detail))?;
-        return Ok(Applied::Mismatch { id: row.id, lang: row.lang });
+        event(
+            conn,
+            Some(&row.id),
+            "mismatch",
+            Some(&cb.gateway),
+            Some(row.status),
+            None,
+            Some(&cb.digest),
+            Some(&detail),
+        )?;
+        return Ok(Applied::Mismatch {
+            id: row.id,
+            lang: row.lang,
+        });
     }
     match transition(row.status, cb.outcome) {
         Transition::To { status, counts } => {
             conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![row.id, status.as_str(), now_ms()])?;
-            event(conn, Some(&row.id), &kind, Some(&cb.gateway), Some(row.status), Some(status), Some(&cb.digest), None)?;
+            event(
+                conn,
+                Some(&row.id),
+                &kind,
+                Some(&cb.gateway),
+                Some(row.status),
+                Some(status),
+                Some(&cb.digest),
+                None,
+            )?;
             if counts {
                 delta.raised += row.amount_minor;
                 delta.count += 1;
                 delta.changed = true;
             }
-            Ok(Applied::Done { id: row.id, lang: row.lang, status, changed: true })
+            Ok(Applied::Done {
+                id: row.id,
+                lang: row.lang,
+                status,
+                changed: true,
+            })
         }
         Transition::Unchanged => {
-            event(conn, Some(&row.id), &kind, Some(&cb.gateway), Some(row.status), Some(row.status), Some(&cb.digest), Some("unchanged"))?;
-            Ok(Applied::Done { id: row.id, lang: row.lang, status: row.status, changed: false })
+            event(
+                conn,
+                Some(&row.id),
+                &kind,
+                Some(&cb.gateway),
+                Some(row.status),
+                Some(row.status),
+                Some(&cb.digest),
+                Some("unchanged"),
+            )?;
+            Ok(Applied::Done {
+                id: row.id,
+                lang: row.lang,
+                status: row.status,
+                changed: false,
+            })
         }
     }
 }

@@ -42,7 +42,9 @@ pub fn parse_page(source: &str) -> Result<Page, ContentError> {
         .find("\n+++")
         .ok_or_else(|| ContentError("front matter is not closed by a `+++` line".into()))?;
     let (front, body) = rest.split_at(end);
-    let body = body.trim_start_matches("\n+++").trim_start_matches(['\r', '\n']);
+    let body = body
+        .trim_start_matches("\n+++")
+        .trim_start_matches(['\r', '\n']);
     let meta: FrontMatter =
         toml::from_str(front).map_err(|e| ContentError(format!("front matter: {e}")))?;
     Ok(Page {

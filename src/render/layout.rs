@@ -41,13 +41,21 @@ pub struct Shell<'a> {
 
 /// Home path of a language: `/` or `/ar/`.
 pub fn home_href(lang: &str) -> String {
-    if lang == "en" { "/".into() } else { format!("/{lang}/") }
+    if lang == "en" {
+        "/".into()
+    } else {
+        format!("/{lang}/")
+    }
 }
 
 /// Path of a page in a language: `/donate/`, `/ar/donate/`.
 pub fn page_href(lang: &str, slug: &str) -> String {
     let home = home_href(lang);
-    if slug.is_empty() { home } else { format!("{home}{slug}/") }
+    if slug.is_empty() {
+        home
+    } else {
+        format!("{home}{slug}/")
+    }
 }
 
 const LOGO: &str = r##"<svg class="logo" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true" focusable="false"><path d="M16 3c5 6.6 9 11.6 9 16.3A9 9 0 0 1 7 19.3C7 14.6 11 9.6 16 3z" fill="currentColor"/><path d="M12.5 20.5a4 4 0 0 0 4 3.5" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>"##;
@@ -219,7 +227,11 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
         return html! { p.notice.ended role="status" { (f.ended) } };
     }
     let any_error = v.amount_error.is_some() || v.email_error.is_some() || v.name_error.is_some();
-    let amount_describedby = if v.amount_error.is_some() { "amount-error amount-hint" } else { "amount-hint" };
+    let amount_describedby = if v.amount_error.is_some() {
+        "amount-error amount-hint"
+    } else {
+        "amount-hint"
+    };
     html! {
         form.donate method="post" action="/donate" novalidate {
             @if any_error {

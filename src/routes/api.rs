@@ -8,8 +8,8 @@ use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
 use crate::lang::Lang;
-use crate::total::TotalDisplay;
 use crate::state::AppState;
+use crate::total::TotalDisplay;
 
 #[derive(Serialize)]
 struct Total<'a> {

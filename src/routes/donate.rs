@@ -44,7 +44,11 @@ pub struct ValidDonation {
     pub anonymous: bool,
 }
 
-pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> HttpResponse {
+pub async fn post(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let referer_lang = req
         .headers()
         .get(header::REFERER)
@@ -55,22 +59,37 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppS
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             let t = referer_lang.strings();
-            return message(referer_lang, StatusCode::PAYLOAD_TOO_LARGE, &t.errors.bad_request_title, &t.errors.too_large_body);
+            return message(
+                referer_lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &t.errors.bad_request_title,
+                &t.errors.too_large_body,
+            );
         }
         Err(BodyError::Broken) => return bad_request(referer_lang),
     };
     let Ok(form) = serde_urlencoded::from_bytes::<DonateForm>(&body) else {
         return bad_request(referer_lang);
     };
-    let lang = form.lang.as_deref().and_then(Lang::from_code).unwrap_or(referer_lang);
-    if form.website.as_deref().is_some_and(|w| !w.trim().is_empty()) {
+    let lang = form
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(referer_lang);
+    if form
+        .website
+        .as_deref()
+        .is_some_and(|w| !w.trim().is_empty())
+    {
         tracing::info!("donation refused: honeypot field filled");
         return bad_request(lang);
     }
     let settings = &state.settings;
     let now = time::OffsetDateTime::now_utc();
     if settings.campaign_ended(now) {
-        let page = state.site.donate_page_with(lang, &FormState::default(), true);
+        let page = state
+            .site
+            .donate_page_with(lang, &FormState::default(), true);
         return html_response(StatusCode::FORBIDDEN, page);
     }
     let valid = match validate(&form, lang, &state) {
@@ -125,7 +144,11 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppS
         }
     };
     if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str()) {
-        if let Err(e) = state.ledger.set_gateway_ref(&id, &checkout.gateway_ref).await {
+        if let Err(e) = state
+            .ledger
+            .set_gateway_ref(&id, &checkout.gateway_ref)
+            .await
+        {
             tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
             return unavailable(lang);
         }
@@ -138,7 +161,11 @@ pub async fn post(req: HttpRequest, payload: web::Payload, state: web::Data<AppS
 }
 
 /// Checks the form; on failure returns the form state to show again, with messages.
-pub fn validate(form: &DonateForm, lang: Lang, state: &AppState) -> Result<ValidDonation, FormState> {
+pub fn validate(
+    form: &DonateForm,
+    lang: Lang,
+    state: &AppState,
+) -> Result<ValidDonation, FormState> {
     let settings = &state.settings;
     let t = lang.strings();
     let currency = settings.currency;
@@ -173,8 +200,12 @@ pub fn validate(form: &DonateForm, lang: Lang, state: &AppState) -> Result<Valid
             AmountError::TooManyDecimals { .. } => {
                 Strings::fill(&t.errors.too_many_decimals, &[("decimals", &decimals)])
             }
-            AmountError::TooSmall => Strings::fill(&t.errors.too_small, &[("min", &money(settings.min_minor))]),
-            AmountError::TooLarge => Strings::fill(&t.errors.too_large, &[("max", &money(settings.max_minor))]),
+            AmountError::TooSmall => {
+                Strings::fill(&t.errors.too_small, &[("min", &money(settings.min_minor))])
+            }
+            AmountError::TooLarge => {
+                Strings::fill(&t.errors.too_large, &[("max", &money(settings.max_minor))])
+            }
         });
     }
     if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
@@ -215,13 +246,24 @@ fn plausible_email(email: &str) -> bool {
 
 fn bad_request(lang: Lang) -> HttpResponse {
     let t = lang.strings();
-    message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request)
+    message(
+        lang,
+        StatusCode::BAD_REQUEST,
+        &t.errors.bad_request_title,
+        &t.errors.bad_request,
+    )
 }
 
 fn unavailable(lang: Lang) -> HttpResponse {
     let t = lang.strings();
-    let mut r = message(lang, StatusCode::SERVICE_UNAVAILABLE, &t.errors.unavailable_title, &t.errors.unavailable);
-    r.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
+    let mut r = message(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        &t.errors.unavailable_title,
+        &t.errors.unavailable,
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
     r
 }
 
@@ -233,7 +275,9 @@ mod tests {
     fn emails() {
         assert!(plausible_email("a@b.co"));
         assert!(plausible_email("amina.saleh+gift@example.org"));
-        for bad in ["", "a", "a@", "@b.co", "a@b", "a b@c.d", "a@b@c.d", "a@.b", "a@b."] {
+        for bad in [
+            "", "a", "a@", "@b.co", "a@b", "a b@c.d", "a@b@c.d", "a@.b", "a@b.",
+        ] {
             assert!(!plausible_email(bad), "{bad}");
         }
     }

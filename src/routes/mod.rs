@@ -14,7 +14,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/donate", web::post().to(donate::post))
         .route("/api/total", web::get().to(api::total))
         .route("/payment/return/{gateway}", web::get().to(payment::return_))
-        .route("/payment/webhook/{gateway}", web::post().to(payment::webhook))
+        .route(
+            "/payment/webhook/{gateway}",
+            web::post().to(payment::webhook),
+        )
         .route("/sandbox/checkout/{id}", web::get().to(sandbox::page))
         .route("/sandbox/checkout/{id}", web::post().to(sandbox::submit))
         .default_service(web::to(pages::serve));

@@ -53,9 +53,15 @@ pub fn message(lang: Lang, status: StatusCode, title: &str, text: &str) -> HttpR
 }
 
 /// An HTML answer that no cache keeps.
-pub fn html_response(status: StatusCode, body: impl actix_web::body::MessageBody + 'static) -> HttpResponse {
+pub fn html_response(
+    status: StatusCode,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
     HttpResponse::build(status)
-        .insert_header((header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8")))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        ))
         .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
         .body(body)
 }

@@ -18,18 +18,30 @@ use crate::state::AppState;
 /// Webhook bodies are bigger than forms but still bounded.
 pub const WEBHOOK_LIMIT: usize = 64 * 1024;
 
-pub async fn return_(req: HttpRequest, path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+pub async fn return_(
+    req: HttpRequest,
+    path: web::Path<String>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let lang = Lang::En;
     let gateway = &state.gateway;
     if path.as_str() != gateway.name() {
-        return state.site.not_found(lang).respond(&req, StatusCode::NOT_FOUND);
+        return state
+            .site
+            .not_found(lang)
+            .respond(&req, StatusCode::NOT_FOUND);
     }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(cb) => cb,
         Err(GatewayError::Rejected(why)) => {
             tracing::warn!(%why, "payment return refused");
             let t = lang.strings();
-            return message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request);
+            return message(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &t.errors.bad_request_title,
+                &t.errors.bad_request,
+            );
         }
         Err(e @ GatewayError::Unavailable(_)) => {
             tracing::warn!(error = %e, "payment return not verified");
@@ -38,13 +50,22 @@ pub async fn return_(req: HttpRequest, path: web::Path<String>, state: web::Data
     };
     match apply(&state, callback).await {
         Ok(Applied::Done { lang, status, .. }) => {
-            let page = if status == Status::Succeeded { "success" } else { "error" };
+            let page = if status == Status::Succeeded {
+                "success"
+            } else {
+                "error"
+            };
             redirect(&lang.page(page))
         }
         Ok(Applied::Mismatch { lang, .. }) => redirect(&lang.page("error")),
         Ok(Applied::UnknownDonation) => {
             let t = lang.strings();
-            message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request)
+            message(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &t.errors.bad_request_title,
+                &t.errors.bad_request,
+            )
         }
         Err(_) => unavailable(lang),
     }
@@ -62,8 +83,12 @@ pub async fn webhook(
     }
     let body = match read_limited(&req, payload, WEBHOOK_LIMIT).await {
         Ok(b) => b,
-        Err(BodyError::TooLarge) => return json_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large"),
-        Err(BodyError::Broken) => return json_error(StatusCode::BAD_REQUEST, "body could not be read"),
+        Err(BodyError::TooLarge) => {
+            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
+        }
+        Err(BodyError::Broken) => {
+            return json_error(StatusCode::BAD_REQUEST, "body could not be read");
+        }
     };
     let notification = match gateway.verify_webhook(req.headers(), &body).await {
         Ok(n) => n,
@@ -78,18 +103,28 @@ pub async fn webhook(
     };
     let callback = match notification {
         Notification::Apply(cb) => cb,
-        Notification::Ignore => return HttpResponse::Ok().json(json!({"received": true, "applied": false})),
+        Notification::Ignore => {
+            return HttpResponse::Ok().json(json!({"received": true, "applied": false}));
+        }
     };
     match apply(&state, callback).await {
-        Ok(Applied::Done { status, changed, .. }) => HttpResponse::Ok().json(json!({
+        Ok(Applied::Done {
+            status, changed, ..
+        }) => HttpResponse::Ok().json(json!({
             "received": true,
             "status": status.as_str(),
             "changed": changed,
         })),
-        Ok(Applied::Mismatch { .. }) => HttpResponse::Ok().json(json!({"received": true, "applied": false, "reason": "amount mismatch"})),
+        Ok(Applied::Mismatch { .. }) => HttpResponse::Ok()
+            .json(json!({"received": true, "applied": false, "reason": "amount mismatch"})),
         // A reference we never issued: tell the gateway to stop retrying.
-        Ok(Applied::UnknownDonation) => json_error(StatusCode::NOT_FOUND, "unknown payment reference"),
-        Err(_) => json_error(StatusCode::SERVICE_UNAVAILABLE, "ledger unavailable; retry later"),
+        Ok(Applied::UnknownDonation) => {
+            json_error(StatusCode::NOT_FOUND, "unknown payment reference")
+        }
+        Err(_) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "ledger unavailable; retry later",
+        ),
     }
 }
 
@@ -98,7 +133,11 @@ pub async fn webhook(
 async fn apply(state: &AppState, callback: Callback) -> Result<Applied, LedgerError> {
     let applied = state.ledger.apply(callback).await;
     match &applied {
-        Ok(Applied::Done { changed: true, status: Status::Succeeded, .. }) => {
+        Ok(Applied::Done {
+            changed: true,
+            status: Status::Succeeded,
+            ..
+        }) => {
             let site = state.site.clone();
             let total = state.ledger.total().load();
             let _ = web::block(move || site.refresh_home(&total)).await;
@@ -118,7 +157,12 @@ fn redirect(location: &str) -> HttpResponse {
 
 fn unavailable(lang: Lang) -> HttpResponse {
     let t = lang.strings();
-    message(lang, StatusCode::SERVICE_UNAVAILABLE, &t.errors.unavailable_title, &t.errors.unavailable)
+    message(
+        lang,
+        StatusCode::SERVICE_UNAVAILABLE,
+        &t.errors.unavailable_title,
+        &t.errors.unavailable,
+    )
 }
 
 pub fn json_error(status: StatusCode, error: &str) -> HttpResponse {

@@ -38,7 +38,12 @@ async fn find(state: &AppState, id: &str) -> Result<DonationRow, HttpResponse> {
         Err(e) => {
             tracing::error!(error = %e, "checkout lookup failed");
             let t = Lang::En.strings();
-            Err(message(Lang::En, StatusCode::SERVICE_UNAVAILABLE, &t.errors.unavailable_title, &t.errors.unavailable))
+            Err(message(
+                Lang::En,
+                StatusCode::SERVICE_UNAVAILABLE,
+                &t.errors.unavailable_title,
+                &t.errors.unavailable,
+            ))
         }
     }
 }
@@ -96,22 +101,53 @@ pub async fn submit(
     let body = match read_limited(&req, payload, FORM_LIMIT).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
-            return message(lang, StatusCode::PAYLOAD_TOO_LARGE, &t.errors.bad_request_title, &t.errors.too_large_body);
+            return message(
+                lang,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &t.errors.bad_request_title,
+                &t.errors.too_large_body,
+            );
         }
         Err(BodyError::Broken) => {
-            return message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request);
+            return message(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &t.errors.bad_request_title,
+                &t.errors.bad_request,
+            );
         }
     };
-    let outcome = match serde_urlencoded::from_bytes::<Submit>(&body).ok().and_then(|s| s.outcome).as_deref() {
+    let outcome = match serde_urlencoded::from_bytes::<Submit>(&body)
+        .ok()
+        .and_then(|s| s.outcome)
+        .as_deref()
+    {
         Some("pay") => Outcome::Paid,
         Some("decline") => Outcome::Declined,
-        _ => return message(lang, StatusCode::BAD_REQUEST, &t.errors.bad_request_title, &t.errors.bad_request),
+        _ => {
+            return message(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &t.errors.bad_request_title,
+                &t.errors.bad_request,
+            );
+        }
     };
     if row.status != Status::Pending {
-        return message(lang, StatusCode::CONFLICT, &t.checkout.title, &t.checkout.already_done);
+        return message(
+            lang,
+            StatusCode::CONFLICT,
+            &t.checkout.title,
+            &t.checkout.already_done,
+        );
     }
     let Some(sandbox) = state.sandbox.as_ref() else {
-        return message(lang, StatusCode::NOT_FOUND, &t.checkout.title, &t.checkout.not_found);
+        return message(
+            lang,
+            StatusCode::NOT_FOUND,
+            &t.checkout.title,
+            &t.checkout.not_found,
+        );
     };
     let reference = row.gateway_ref.clone().unwrap_or_else(|| row.id.clone());
     let signed = sandbox.sign_result(&reference, outcome, row.amount_minor, &row.currency);

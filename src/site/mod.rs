@@ -88,7 +88,11 @@ pub struct SiteError(String);
 
 impl Site {
     /// Indexes the embedded files, fills the donate form and renders the home pages.
-    pub fn load(settings: Arc<Settings>, total: &TotalSnapshot, now: time::OffsetDateTime) -> Result<Site, SiteError> {
+    pub fn load(
+        settings: Arc<Settings>,
+        total: &TotalSnapshot,
+        now: time::OffsetDateTime,
+    ) -> Result<Site, SiteError> {
         let html_cache = cache_control(settings.raw.server.html_max_age);
         let home_cache = cache_control(settings.home_max_age());
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -127,16 +131,24 @@ impl Site {
             files.insert(path.to_owned(), resource);
         }
         let take_404 = |files: &mut HashMap<String, Resource>, path: &str| {
-            files.remove(path).ok_or_else(|| SiteError(format!("{path} is missing")))
+            files
+                .remove(path)
+                .ok_or_else(|| SiteError(format!("{path} is missing")))
         };
-        let not_found = [take_404(&mut files, "404.html")?, take_404(&mut files, "ar/404.html")?];
+        let not_found = [
+            take_404(&mut files, "404.html")?,
+            take_404(&mut files, "ar/404.html")?,
+        ];
         let template = |path: &str, name: &str| {
             html_sources
                 .get(path)
                 .and_then(|html| Template::split(html, name))
                 .ok_or_else(|| SiteError(format!("{path} has no {name} slot")))
         };
-        let home_templates = [template("index.html", "tally")?, template("ar/index.html", "tally")?];
+        let home_templates = [
+            template("index.html", "tally")?,
+            template("ar/index.html", "tally")?,
+        ];
         let donate_templates = [
             template("donate/index.html", "donate_form")?,
             template("ar/donate/index.html", "donate_form")?,
@@ -215,7 +227,12 @@ impl Site {
         if self.home.load().version >= total.version {
             return;
         }
-        let pages = render_home(&self.home_templates, &self.settings, total, &self.home_cache);
+        let pages = render_home(
+            &self.home_templates,
+            &self.settings,
+            total,
+            &self.home_cache,
+        );
         self.home.store(Arc::new(HomePages {
             version: total.version,
             pages,
@@ -246,7 +263,11 @@ fn render_home(
 ) -> [Arc<Resource>; 2] {
     Lang::ALL.map(|lang| {
         let body = templates[lang.index()].fill(&islands::tally(lang, settings, total));
-        Arc::new(Resource::compressing(content_type(".html"), cache.clone(), body))
+        Arc::new(Resource::compressing(
+            content_type(".html"),
+            cache.clone(),
+            body,
+        ))
     })
 }
 
@@ -305,7 +326,13 @@ pub fn menu(lang: Lang) -> Vec<MenuItem> {
 }
 
 /// A whole page rendered at run time around `main`, with the site's shell.
-pub fn runtime_page(lang: Lang, href: &str, twin_href: &str, title: &str, main: maud::Markup) -> String {
+pub fn runtime_page(
+    lang: Lang,
+    href: &str,
+    twin_href: &str,
+    title: &str,
+    main: maud::Markup,
+) -> String {
     let menu = menu(lang);
     let assets = assets();
     let shell = crate::render::layout::Shell {

@@ -52,7 +52,11 @@ pub fn negotiate(header: Option<&str>, has_br: bool, has_gzip: bool) -> Encoding
         *slot = Some(slot.map_or(q, |old: u16| old.max(q)));
     }
     let q_br = if has_br { br.or(star).unwrap_or(0) } else { 0 };
-    let q_gzip = if has_gzip { gzip.or(star).unwrap_or(0) } else { 0 };
+    let q_gzip = if has_gzip {
+        gzip.or(star).unwrap_or(0)
+    } else {
+        0
+    };
     let q_identity = identity.or(star.filter(|&q| q == 0)).unwrap_or(1);
     let mut best = (Encoding::Identity, q_identity);
     for candidate in [(Encoding::Gzip, q_gzip), (Encoding::Brotli, q_br)] {
@@ -90,7 +94,10 @@ mod tests {
     #[test]
     fn prefers_brotli_then_gzip() {
         assert_eq!(negotiate(Some("gzip, deflate, br"), true, true), Brotli);
-        assert_eq!(negotiate(Some("gzip, deflate, br, zstd"), false, true), Gzip);
+        assert_eq!(
+            negotiate(Some("gzip, deflate, br, zstd"), false, true),
+            Gzip
+        );
         assert_eq!(negotiate(Some("gzip"), true, true), Gzip);
         assert_eq!(negotiate(Some("br"), true, true), Brotli);
         assert_eq!(negotiate(Some("deflate"), true, true), Identity);
@@ -103,11 +110,17 @@ mod tests {
         assert_eq!(negotiate(Some("br;q=0.5, gzip;q=0.8"), true, true), Gzip);
         assert_eq!(negotiate(Some("br;q=0, gzip"), true, true), Gzip);
         assert_eq!(negotiate(Some("br;q=0, gzip;q=0"), true, true), Identity);
-        assert_eq!(negotiate(Some("gzip;q=0.001, identity;q=0"), true, true), Gzip);
+        assert_eq!(
+            negotiate(Some("gzip;q=0.001, identity;q=0"), true, true),
+            Gzip
+        );
         assert_eq!(negotiate(Some("*"), true, true), Brotli);
         assert_eq!(negotiate(Some("*;q=0.5, br;q=0"), true, true), Gzip);
         assert_eq!(negotiate(Some("gzip;q=1.0, br;q=0.999"), true, true), Gzip);
-        assert_eq!(negotiate(Some("identity, gzip;q=0.5"), true, true), Identity);
+        assert_eq!(
+            negotiate(Some("identity, gzip;q=0.5"), true, true),
+            Identity
+        );
         assert_eq!(negotiate(Some("BR;Q=1"), true, true), Brotli);
     }
 

@@ -64,11 +64,22 @@ impl Resource {
     }
 
     /// A resource built at run time: hashed and compressed now.
-    pub fn compressing(content_type: HeaderValue, cache_control: HeaderValue, body: Vec<u8>) -> Resource {
+    pub fn compressing(
+        content_type: HeaderValue,
+        cache_control: HeaderValue,
+        body: Vec<u8>,
+    ) -> Resource {
         let hash = content_hash(&body);
         let gzip = compress::gzip(&body, Effort::Fast).map(Bytes::from);
         let br = compress::brotli(&body, Effort::Fast).map(Bytes::from);
-        Resource::new(content_type, cache_control, &hash, Bytes::from(body), gzip, br)
+        Resource::new(
+            content_type,
+            cache_control,
+            &hash,
+            Bytes::from(body),
+            gzip,
+            br,
+        )
     }
 
     pub fn select(&self, accept_encoding: Option<&str>) -> (&Representation, Encoding) {
@@ -137,9 +148,9 @@ pub fn etag_matches(if_none_match: &[u8], etag: &[u8]) -> bool {
         return false;
     };
     let ours = std::str::from_utf8(etag).unwrap_or("");
-    list.split(',').map(str::trim).any(|tag| {
-        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours
-    })
+    list.split(',')
+        .map(str::trim)
+        .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours)
 }
 
 #[cfg(test)]

@@ -1,0 +1,196 @@
+//! Starts the real `fundraiser` binary on an ephemeral loopback port, in a temporary
+//! folder of its own, and talks to it over HTTP.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+pub const SECRET: &str = "integration-test-secret";
+
+pub struct Server {
+    pub child: Child,
+    pub base: String,
+    pub workdir: PathBuf,
+    _tmp: Option<tempfile::TempDir>,
+    pub log: std::sync::Mutex<mpsc::Receiver<String>>,
+}
+
+pub fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_fundraiser")
+}
+
+/// Options for one server.
+#[derive(Default, Clone)]
+pub struct Opts {
+    pub env: Vec<(String, String)>,
+    pub args: Vec<String>,
+    /// Reuse this folder (to restart on the same ledger).
+    pub dir: Option<PathBuf>,
+}
+
+impl Opts {
+    pub fn env(mut self, k: &str, v: &str) -> Self {
+        self.env.push((k.into(), v.into()));
+        self
+    }
+}
+
+impl Server {
+    pub fn start() -> Server {
+        Server::start_with(Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET))
+    }
+
+    pub fn start_with(opts: Opts) -> Server {
+        let (tmp, workdir) = match &opts.dir {
+            Some(d) => (None, d.clone()),
+            None => {
+                let t = tempfile::tempdir().expect("temp dir");
+                let p = t.path().to_path_buf();
+                (Some(t), p)
+            }
+        };
+        let mut cmd = Command::new(binary());
+        cmd.current_dir(&workdir)
+            .arg("serve")
+            .arg("--bind")
+            .arg("127.0.0.1:0")
+            .args(&opts.args)
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("FUNDRAISER_") {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in &opts.env {
+            cmd.env(k, v);
+        }
+        let mut child = cmd.spawn().expect("start fundraiser");
+        let stderr = child.stderr.take().expect("stderr");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut seen = Vec::new();
+        let base = loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) => {
+                    if let Some(pos) = line.find("listening on http://") {
+                        let addr = line[pos + "listening on ".len()..]
+                            .split_whitespace()
+                            .next()
+                            .unwrap()
+                            .to_string();
+                        break addr;
+                    }
+                    seen.push(line);
+                }
+                Err(_) => {
+                    let _ = child.kill();
+                    panic!("server did not start:\n{}", seen.join("\n"));
+                }
+            }
+        };
+        Server {
+            child,
+            base,
+            workdir,
+            _tmp: tmp,
+            log: std::sync::Mutex::new(rx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// The folder the server runs in (its ledger is `data/ledger.db` there).
+    pub fn workdir(&self) -> &Path {
+        &self.workdir
+    }
+
+    pub fn stop(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for the exit status.
+    pub fn terminate(mut self) -> std::process::ExitStatus {
+        let pid = self.child.id() as i32;
+        unsafe_kill(pid, 15);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().expect("wait") {
+                return status;
+            }
+            if Instant::now() > deadline {
+                let _ = self.child.kill();
+                panic!("server did not stop on SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unsafe_kill(pid: i32, signal: i32) {
+    let status = Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .expect("kill");
+    assert!(status.success());
+}
+
+/// A client that follows no redirects and never decompresses, so tests see what was sent.
+pub fn client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
+    use hmac::{Hmac, Mac};
+    let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
+    m.update(message);
+    hex::encode(m.finalize().into_bytes())
+}
+
+pub fn total(server: &Server) -> serde_json::Value {
+    client()
+        .get(server.url("/api/total"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+/// Waits until `f` holds, polling, for at most 10 s.
+pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if f() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
