@@ -322,10 +322,8 @@ fn describe(e: figment::Error) -> String {
         .unwrap_or_default();
     let what = match &e.kind {
         Kind::UnknownField(field, _) => {
-            let full = match &key {
-                Some(k) => format!("{k}.{field}"),
-                None => field.clone(),
-            };
+            // figment's path already ends with the unknown field.
+            let full = key.clone().unwrap_or_else(|| field.clone());
             return format!(
                 "unknown configuration key {full:?}{}",
                 if source.is_empty() {

@@ -266,12 +266,12 @@ impl Ledger {
 
     /// Sum and count of succeeded donations, straight from the database.
     pub async fn ledger_total(&self) -> Result<(i64, u64), LedgerError> {
-        self.reads.run(|conn| read::succeeded_total(conn)).await
+        self.reads.run(read::succeeded_total).await
     }
 
     /// Number of donations in each status.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, LedgerError> {
-        self.reads.run(|conn| read::count_by_status(conn)).await
+        self.reads.run(read::count_by_status).await
     }
 }
 

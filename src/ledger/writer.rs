@@ -148,30 +148,24 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, Ledg
     }
 }
 
-fn event(
-    conn: &Connection,
-    donation_id: Option<&str>,
-    kind: &str,
-    gateway: Option<&str>,
+/// One line of the append-only audit trail.
+#[derive(Default)]
+struct Event<'a> {
+    donation_id: Option<&'a str>,
+    kind: &'a str,
+    gateway: Option<&'a str>,
     from: Option<Status>,
     to: Option<Status>,
-    digest: Option<&str>,
-    detail: Option<&str>,
-) -> rusqlite::Result<()> {
+    digest: Option<&'a str>,
+    detail: Option<&'a str>,
+}
+
+fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (donation_id, at, kind, gateway, from_status, to_status, digest, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
     )?
-    .execute(params![
-        donation_id,
-        now_ms(),
-        kind,
-        gateway,
-        from.map(Status::as_str),
-        to.map(Status::as_str),
-        digest,
-        detail
-    ])?;
+    .execute(params![e.donation_id, now_ms(), e.kind, e.gateway, e.from.map(Status::as_str), e.to.map(Status::as_str), e.digest, e.detail])?;
     Ok(())
 }
 
@@ -199,13 +193,13 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
             ])?;
             event(
                 conn,
-                Some(d.id.as_str()),
-                "created",
-                Some(&d.gateway),
-                None,
-                Some(Status::Pending),
-                None,
-                None,
+                Event {
+                    donation_id: Some(d.id.as_str()),
+                    kind: "created",
+                    gateway: Some(&d.gateway),
+                    to: Some(Status::Pending),
+                    ..Event::default()
+                },
             )?;
             Ok(Reply::Done)
         }
@@ -216,13 +210,12 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
             .execute(params![id, gateway_ref, now_ms()])?;
             event(
                 conn,
-                Some(id),
-                "checkout",
-                None,
-                None,
-                None,
-                None,
-                Some(gateway_ref),
+                Event {
+                    donation_id: Some(id),
+                    kind: "checkout",
+                    detail: Some(gateway_ref),
+                    ..Event::default()
+                },
             )?;
             Ok(Reply::Done)
         }
@@ -235,13 +228,14 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
             if changed > 0 {
                 event(
                     conn,
-                    Some(id),
-                    "checkout_failed",
-                    None,
-                    Some(Status::Pending),
-                    Some(Status::Failed),
-                    None,
-                    Some(reason),
+                    Event {
+                        donation_id: Some(id),
+                        kind: "checkout_failed",
+                        from: Some(Status::Pending),
+                        to: Some(Status::Failed),
+                        detail: Some(reason),
+                        ..Event::default()
+                    },
                 )?;
             }
             Ok(Reply::Done)
@@ -262,13 +256,13 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
                 .execute(params![id, now])?;
                 event(
                     conn,
-                    Some(id),
-                    "expired",
-                    None,
-                    Some(Status::Pending),
-                    Some(Status::Expired),
-                    None,
-                    None,
+                    Event {
+                        donation_id: Some(id),
+                        kind: "expired",
+                        from: Some(Status::Pending),
+                        to: Some(Status::Expired),
+                        ..Event::default()
+                    },
                 )?;
             }
             Ok(Reply::Count(ids.len() as u64))
@@ -299,13 +293,13 @@ fn apply_callback(
     let Some(row) = row else {
         event(
             conn,
-            None,
-            "callback_unknown",
-            Some(&cb.gateway),
-            None,
-            None,
-            Some(&cb.digest),
-            Some(&cb.gateway_ref),
+            Event {
+                kind: "callback_unknown",
+                gateway: Some(&cb.gateway),
+                digest: Some(&cb.digest),
+                detail: Some(&cb.gateway_ref),
+                ..Event::default()
+            },
         )?;
         return Ok(Applied::UnknownDonation);
     };
@@ -326,13 +320,15 @@ fn apply_callback(
         tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
         event(
             conn,
-            Some(&row.id),
-            "mismatch",
-            Some(&cb.gateway),
-            Some(row.status),
-            None,
-            Some(&cb.digest),
-            Some(&detail),
+            Event {
+                donation_id: Some(&row.id),
+                kind: "mismatch",
+                gateway: Some(&cb.gateway),
+                from: Some(row.status),
+                digest: Some(&cb.digest),
+                detail: Some(&detail),
+                ..Event::default()
+            },
         )?;
         return Ok(Applied::Mismatch {
             id: row.id,
@@ -345,13 +341,15 @@ fn apply_callback(
                 .execute(params![row.id, status.as_str(), now_ms()])?;
             event(
                 conn,
-                Some(&row.id),
-                &kind,
-                Some(&cb.gateway),
-                Some(row.status),
-                Some(status),
-                Some(&cb.digest),
-                None,
+                Event {
+                    donation_id: Some(&row.id),
+                    kind: &kind,
+                    gateway: Some(&cb.gateway),
+                    from: Some(row.status),
+                    to: Some(status),
+                    digest: Some(&cb.digest),
+                    ..Event::default()
+                },
             )?;
             if counts {
                 delta.raised += row.amount_minor;
@@ -368,13 +366,15 @@ fn apply_callback(
         Transition::Unchanged => {
             event(
                 conn,
-                Some(&row.id),
-                &kind,
-                Some(&cb.gateway),
-                Some(row.status),
-                Some(row.status),
-                Some(&cb.digest),
-                Some("unchanged"),
+                Event {
+                    donation_id: Some(&row.id),
+                    kind: &kind,
+                    gateway: Some(&cb.gateway),
+                    from: Some(row.status),
+                    to: Some(row.status),
+                    digest: Some(&cb.digest),
+                    detail: Some("unchanged"),
+                },
             )?;
             Ok(Applied::Done {
                 id: row.id,

@@ -165,7 +165,7 @@ pub fn validate(
     form: &DonateForm,
     lang: Lang,
     state: &AppState,
-) -> Result<ValidDonation, FormState> {
+) -> Result<ValidDonation, Box<FormState>> {
     let settings = &state.settings;
     let t = lang.strings();
     let currency = settings.currency;
@@ -223,7 +223,7 @@ pub fn validate(
             email: (!email.is_empty()).then_some(email),
             anonymous: form.anonymous.is_some(),
         }),
-        _ => Err(state_out),
+        _ => Err(Box::new(state_out)),
     }
 }
 
