@@ -72,6 +72,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ledger: ledger.clone(),
         gateway,
         sandbox: sandbox.clone(),
+        total_json: Arc::new(crate::routes::api::TotalCache::new(&settings)),
     };
 
     let workers = match settings.raw.server.workers {

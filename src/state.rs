@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::gateway::Gateway;
 use crate::gateway::sandbox::Sandbox;
 use crate::ledger::Ledger;
+use crate::routes::api::TotalCache;
 use crate::site::Site;
 
 #[derive(Clone)]
@@ -16,4 +17,5 @@ pub struct AppState {
     pub gateway: Arc<dyn Gateway>,
     /// The sandbox's hosted checkout, when the sandbox is the gateway.
     pub sandbox: Option<Arc<Sandbox>>,
+    pub total_json: Arc<TotalCache>,
 }

@@ -3,13 +3,18 @@
 use std::collections::BTreeMap;
 
 use actix_web::http::header::{self, HeaderValue};
+use std::sync::Arc;
+
 use actix_web::{HttpResponse, web};
+use arc_swap::ArcSwap;
+use bytes::Bytes;
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 
+use crate::config::Settings;
 use crate::lang::Lang;
 use crate::state::AppState;
-use crate::total::TotalDisplay;
+use crate::total::{TotalDisplay, TotalSnapshot};
 
 #[derive(Serialize)]
 struct Total<'a> {
@@ -24,12 +29,51 @@ struct Total<'a> {
     display: BTreeMap<&'static str, TotalDisplay>,
 }
 
+/// The JSON body of the current total, rendered once per change of the total.
+pub struct TotalCache {
+    body: ArcSwap<(u64, Bytes)>,
+    cache_control: HeaderValue,
+}
+
+impl TotalCache {
+    pub fn new(settings: &Settings) -> TotalCache {
+        TotalCache {
+            body: ArcSwap::from_pointee((0, Bytes::new())),
+            cache_control: HeaderValue::from_str(&format!(
+                "public, max-age={}",
+                settings.raw.server.total_max_age
+            ))
+            .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+        }
+    }
+
+    fn body(&self, settings: &Settings, snapshot: &TotalSnapshot) -> Bytes {
+        let current = self.body.load();
+        if current.0 == snapshot.version {
+            return current.1.clone();
+        }
+        let body = render(settings, snapshot);
+        self.body.store(Arc::new((snapshot.version, body.clone())));
+        body
+    }
+}
+
 pub async fn total(state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.ledger.total().load();
-    let s = &state.settings;
+    let cache = &state.total_json;
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, cache.cache_control.clone()))
+        .insert_header((
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        ))
+        .body(cache.body(&state.settings, &snapshot))
+}
+
+fn render(s: &Settings, snapshot: &TotalSnapshot) -> Bytes {
     let display: BTreeMap<_, _> = Lang::ALL
         .iter()
-        .map(|&l| (l.code(), TotalDisplay::new(l, s, &snapshot)))
+        .map(|&l| (l.code(), TotalDisplay::new(l, s, snapshot)))
         .collect();
     let body = Total {
         currency: s.currency.code(),
@@ -43,11 +87,7 @@ pub async fn total(state: web::Data<AppState>) -> HttpResponse {
         updated_at: snapshot.updated_at.format(&Rfc3339).unwrap_or_default(),
         display,
     };
-    HttpResponse::Ok()
-        .insert_header((
-            header::CACHE_CONTROL,
-            HeaderValue::from_str(&format!("public, max-age={}", s.raw.server.total_max_age))
-                .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
-        ))
-        .json(body)
+    serde_json::to_vec(&body)
+        .map(Bytes::from)
+        .unwrap_or_default()
 }

@@ -1,0 +1,125 @@
+//! Criterion benchmarks of the functions on hot paths: answering a page from memory
+//! (lookup + encoding negotiation), reading the total, parsing an amount, verifying a
+//! payment signature, and one ledger confirmation.
+//!
+//! `cargo bench --bench hot_paths`; figures are machine-relative, compare runs on one box.
+
+use std::hint::black_box;
+use std::sync::Arc;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use fundraiser::config::Config;
+use fundraiser::donation::{DonationId, Outcome};
+use fundraiser::gateway::Gateway;
+use fundraiser::gateway::sandbox::Sandbox;
+use fundraiser::lang::Lang;
+use fundraiser::ledger::{Callback, Ledger, NewDonation};
+use fundraiser::money::{Currency, parse_amount};
+use fundraiser::site::{Lookup, Site};
+use fundraiser::total::TotalDisplay;
+
+fn site(c: &mut Criterion) {
+    let settings = Arc::new(Config::default().settings().expect("defaults"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = Ledger::open(&dir.path().join("b.db")).expect("ledger");
+    let total = ledger.total().load();
+    let site = Site::load(settings.clone(), &total, time::OffsetDateTime::now_utc()).expect("site");
+    c.bench_function("lookup /about/ + negotiate br", |b| {
+        b.iter(|| match site.lookup(black_box("/about/")) {
+            Lookup::File(r) => r
+                .select(black_box(Some("gzip, deflate, br, zstd")))
+                .0
+                .body
+                .len(),
+            _ => 0,
+        })
+    });
+    c.bench_function("home page for the current total", |b| {
+        b.iter(|| {
+            site.home(Lang::En, &ledger.total().load())
+                .identity
+                .body
+                .len()
+        })
+    });
+    c.bench_function("total display (ar)", |b| {
+        b.iter(|| TotalDisplay::new(Lang::Ar, &settings, &ledger.total().load()))
+    });
+}
+
+fn amounts(c: &mut Criterion) {
+    let aed = Currency::from_code("AED").expect("AED");
+    c.bench_function("parse_amount 1,234.50", |b| {
+        b.iter(|| parse_amount(black_box("1,234.50"), aed))
+    });
+    c.bench_function("parse_amount ١٬٢٣٤٫٥", |b| {
+        b.iter(|| parse_amount(black_box("١٬٢٣٤٫٥"), aed))
+    });
+}
+
+fn signatures(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let sandbox = Sandbox::new(b"bench-secret", reqwest::Client::new());
+    let signed = sandbox.sign_result("AAAAAAAAAAAAAAAAAAAAAA", Outcome::Paid, 5000, "AED");
+    let query = serde_urlencoded::to_string(&signed).expect("query");
+    c.bench_function("sandbox verify_return", |b| {
+        b.iter(|| {
+            rt.block_on(sandbox.verify_return(black_box(&query)))
+                .is_ok()
+        })
+    });
+}
+
+fn ledger(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let ledger = rt
+        .block_on(async { Ledger::open(&dir.path().join("c.db")) })
+        .expect("ledger");
+    let mut group = c.benchmark_group("ledger");
+    group.sample_size(20);
+    group.bench_function("create + confirm (fsync each)", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let id = DonationId::random();
+                ledger
+                    .create(NewDonation {
+                        gateway_ref: Some(id.to_string()),
+                        id: id.clone(),
+                        amount_minor: 5000,
+                        currency: "AED".into(),
+                        gateway: "sandbox".into(),
+                        lang: Lang::En,
+                        donor_name: None,
+                        donor_email: None,
+                        anonymous: false,
+                        client_ip: None,
+                    })
+                    .await
+                    .expect("create");
+                ledger
+                    .apply(Callback {
+                        gateway: "sandbox".into(),
+                        gateway_ref: id.to_string(),
+                        outcome: Outcome::Paid,
+                        channel: "webhook",
+                        digest: String::new(),
+                        amount_minor: Some(5000),
+                        currency: Some("AED".into()),
+                    })
+                    .await
+                    .expect("apply")
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, site, amounts, signatures, ledger);
+criterion_main!(benches);
