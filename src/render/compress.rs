@@ -11,12 +11,16 @@ pub enum Effort {
 
 /// Brotli-compresses `input`; `None` when that would not make it smaller.
 pub fn brotli(input: &[u8], effort: Effort) -> Option<Vec<u8>> {
+    // A window just big enough for the input keeps small pages from paying for
+    // megabytes of encoder tables.
+    let lgwin = (usize::BITS - input.len().max(1).leading_zeros()).clamp(10, 22) as i32 + 1;
     let params = brotli::enc::BrotliEncoderParams {
         quality: match effort {
             Effort::Max => 11,
-            Effort::Fast => 7,
+            Effort::Fast => 5,
         },
-        lgwin: 22,
+        lgwin: lgwin.min(24),
+        size_hint: input.len(),
         ..Default::default()
     };
     let mut out = Vec::with_capacity(input.len() / 3);

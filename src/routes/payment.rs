@@ -128,22 +128,12 @@ pub async fn webhook(
     }
 }
 
-/// Applies a callback and, when the total moved, renders the home pages before
-/// answering, so the donor's next page already shows their gift.
+/// Applies a callback; answers once it is committed. The home page follows by itself:
+/// the next request for it sees the total's new version and renders it once.
 async fn apply(state: &AppState, callback: Callback) -> Result<Applied, LedgerError> {
     let applied = state.ledger.apply(callback).await;
-    match &applied {
-        Ok(Applied::Done {
-            changed: true,
-            status: Status::Succeeded,
-            ..
-        }) => {
-            let site = state.site.clone();
-            let total = state.ledger.total().load();
-            let _ = web::block(move || site.refresh_home(&total)).await;
-        }
-        Ok(_) => {}
-        Err(e) => tracing::error!(error = %e, "payment result not recorded"),
+    if let Err(e) = &applied {
+        tracing::error!(error = %e, "payment result not recorded");
     }
     applied
 }
