@@ -505,3 +505,34 @@ fn an_ended_campaign_refuses_politely() {
     assert!(r.text().unwrap().contains("انتهت هذه الحملة"));
     assert_eq!(rows(&server), 0);
 }
+
+#[test]
+fn without_a_configured_secret_one_is_generated_once_and_kept_in_the_ledger() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = Opts {
+        dir: Some(dir.path().to_path_buf()),
+        ..Opts::default()
+    };
+    let server = Server::start_with(opts.clone());
+    let ret = checkout(&server, "15", "en", "pay");
+    assert_eq!(location(&follow(&server, &ret)), "/success/");
+    let secret = || -> String {
+        rusqlite::Connection::open(dir.path().join("data/ledger.db"))
+            .unwrap()
+            .query_row(
+                "SELECT value FROM settings WHERE key = 'sandbox.secret'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap()
+    };
+    let first = secret();
+    assert_eq!(first.len(), 64);
+    assert!(first.bytes().all(|b| b.is_ascii_hexdigit()));
+    server.stop();
+    let server = Server::start_with(opts);
+    // A return signed before the restart still verifies: the secret was kept.
+    assert_eq!(location(&follow(&server, &ret)), "/success/");
+    assert_eq!(secret(), first);
+    assert_eq!(raised(&server), 1500);
+}
