@@ -21,6 +21,49 @@ pub struct Config {
     pub ledger: Ledger,
     pub gateway: Gateway,
     pub sandbox: Sandbox,
+    pub limits: Limits,
+}
+
+/// Abuse and resource limits; a count of 0 switches that limit off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub donate_per_ip_per_minute: u32,
+    pub open_donations_per_ip: u32,
+    pub callbacks_per_ip_per_minute: u32,
+    pub form_body_bytes: usize,
+    pub webhook_body_bytes: usize,
+    pub header_timeout: String,
+    pub body_timeout: String,
+    pub keep_alive: String,
+    pub shutdown_timeout: String,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            donate_per_ip_per_minute: 10,
+            open_donations_per_ip: 5,
+            callbacks_per_ip_per_minute: 120,
+            form_body_bytes: 4096,
+            webhook_body_bytes: 65_536,
+            header_timeout: "5s".into(),
+            body_timeout: "10s".into(),
+            keep_alive: "5s".into(),
+            shutdown_timeout: "30s".into(),
+            max_connections: 10_000,
+        }
+    }
+}
+
+/// The limits as durations and networks.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    pub header: Duration,
+    pub body: Duration,
+    pub keep_alive: Duration,
+    pub shutdown: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,6 +72,7 @@ pub struct Server {
     pub bind: String,
     pub public_url: String,
     pub https: bool,
+    pub trusted_proxies: Vec<String>,
     pub workers: usize,
     pub html_max_age: u32,
     pub total_max_age: u32,
@@ -40,6 +84,7 @@ impl Default for Server {
             bind: "127.0.0.1:8080".into(),
             public_url: "http://127.0.0.1:8080".into(),
             https: false,
+            trusted_proxies: Vec::new(),
             workers: 0,
             html_max_age: 60,
             total_max_age: 5,
@@ -137,6 +182,8 @@ pub struct Settings {
     pub ends_at: Option<time::OffsetDateTime>,
     pub pending_ttl: Duration,
     pub public_url: String,
+    pub timeouts: Timeouts,
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Where the configuration comes from.
@@ -269,6 +316,56 @@ impl Config {
                 )));
             }
         }
+        let duration = |key: &str, v: &str, min: Duration| {
+            let d = humantime::parse_duration(v).map_err(|e| {
+                ConfigError(format!(
+                    "{key}: {v:?} is not a duration like 5s or 2m ({e})"
+                ))
+            })?;
+            if d < min {
+                return Err(ConfigError(format!("{key}: must be at least {min:?}")));
+            }
+            Ok(d)
+        };
+        let l = &self.limits;
+        let timeouts = Timeouts {
+            header: duration(
+                "limits.header_timeout",
+                &l.header_timeout,
+                Duration::from_millis(100),
+            )?,
+            body: duration(
+                "limits.body_timeout",
+                &l.body_timeout,
+                Duration::from_millis(100),
+            )?,
+            keep_alive: duration("limits.keep_alive", &l.keep_alive, Duration::ZERO)?,
+            shutdown: duration(
+                "limits.shutdown_timeout",
+                &l.shutdown_timeout,
+                Duration::ZERO,
+            )?,
+        };
+        if l.form_body_bytes < 256 || l.webhook_body_bytes < 1024 {
+            return Err(ConfigError(
+                "limits.form_body_bytes must be at least 256 and limits.webhook_body_bytes at least 1024"
+                    .into(),
+            ));
+        }
+        let trusted_proxies = self
+            .server
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                p.parse::<ipnet::IpNet>()
+                    .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| {
+                        ConfigError(format!(
+                            "server.trusted_proxies: {p:?} is not an address or network like 10.0.0.1 or 10.0.0.0/8"
+                        ))
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         if self.server.html_max_age > 86_400 || self.server.total_max_age > 3_600 {
             return Err(ConfigError(
                 "server.html_max_age must be at most 86400 and server.total_max_age at most 3600"
@@ -285,6 +382,8 @@ impl Config {
             ends_at,
             pending_ttl,
             public_url,
+            timeouts,
+            trusted_proxies,
             raw: self,
         })
     }

@@ -5,11 +5,13 @@
 //! [`ledger`], and the live [`total`] is spliced into the home page.
 
 pub mod cli;
+pub mod client_ip;
 pub mod config;
 pub mod donation;
 pub mod gateway;
 pub mod lang;
 pub mod ledger;
+pub mod limits;
 pub mod middleware;
 pub mod money;
 pub mod render;

@@ -1,9 +1,23 @@
 //! Headers every response carries, and the access log.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, LazyLock};
+use std::time::Instant;
+
+use actix_web::body::BoxBody;
+use actix_web::dev::{Service, ServiceRequest, ServiceResponse};
+use actix_web::http::StatusCode;
+use actix_web::http::header::HeaderMap;
 use actix_web::http::header::{HeaderName, HeaderValue};
-use actix_web::middleware::DefaultHeaders;
+use actix_web::{HttpResponse, ResponseError};
+use futures_util::FutureExt as _;
 
 use crate::config::Settings;
+use crate::lang::Lang;
+use crate::render::strings::Strings;
+use crate::routes::pages::message;
 
 /// The Content-Security-Policy: same-origin everything, no inline code, no framing.
 pub fn content_security_policy(form_action_extra: Option<&str>) -> String {
@@ -18,24 +32,218 @@ pub fn content_security_policy(form_action_extra: Option<&str>) -> String {
     )
 }
 
-pub fn security_headers(settings: &Settings, form_action_extra: Option<&str>) -> DefaultHeaders {
-    let csp = HeaderValue::from_str(&content_security_policy(form_action_extra))
-        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
-    let mut headers = DefaultHeaders::new()
-        .add((HeaderName::from_static("content-security-policy"), csp))
-        .add(("X-Content-Type-Options", "nosniff"))
-        .add(("Referrer-Policy", "strict-origin-when-cross-origin"))
-        .add((
-            "Permissions-Policy",
-            "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
-        ))
-        .add(("X-Frame-Options", "DENY"))
-        .add(("Cross-Origin-Opener-Policy", "same-origin"));
-    if settings.raw.server.https {
-        headers = headers.add((
-            "Strict-Transport-Security",
-            "max-age=63072000; includeSubDomains",
-        ));
+/// The headers every response carries, computed once.
+#[derive(Debug, Clone)]
+pub struct SecurityHeaders(Vec<(HeaderName, HeaderValue)>);
+
+impl SecurityHeaders {
+    pub fn new(settings: &Settings, form_action_extra: Option<&str>) -> SecurityHeaders {
+        let csp = HeaderValue::from_str(&content_security_policy(form_action_extra))
+            .unwrap_or_else(|_| {
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
+            });
+        let mut headers = vec![
+            (HeaderName::from_static("content-security-policy"), csp),
+            (
+                HeaderName::from_static("x-content-type-options"),
+                HeaderValue::from_static("nosniff"),
+            ),
+            (
+                HeaderName::from_static("referrer-policy"),
+                HeaderValue::from_static("strict-origin-when-cross-origin"),
+            ),
+            (
+                HeaderName::from_static("permissions-policy"),
+                HeaderValue::from_static(
+                    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), browsing-topics=()",
+                ),
+            ),
+            (
+                HeaderName::from_static("x-frame-options"),
+                HeaderValue::from_static("DENY"),
+            ),
+            (
+                HeaderName::from_static("cross-origin-opener-policy"),
+                HeaderValue::from_static("same-origin"),
+            ),
+        ];
+        if settings.raw.server.https {
+            headers.push((
+                HeaderName::from_static("strict-transport-security"),
+                HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+            ));
+        }
+        SecurityHeaders(headers)
     }
-    headers
+
+    fn apply(&self, map: &mut HeaderMap) {
+        for (name, value) in &self.0 {
+            if !map.contains_key(name) {
+                map.insert(name.clone(), value.clone());
+            }
+        }
+    }
+}
+
+/// A handler panicked: answered as a 500 page that names the request id.
+#[derive(Debug)]
+struct Panicked {
+    id: String,
+    lang: Lang,
+    headers: Arc<SecurityHeaders>,
+}
+
+impl std::fmt::Display for Panicked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "request {} failed", self.id)
+    }
+}
+
+impl ResponseError for Panicked {
+    fn status_code(&self) -> StatusCode {
+        StatusCode::INTERNAL_SERVER_ERROR
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let t = self.lang.strings();
+        let text = Strings::fill(&t.errors.server_error, &[("reference", &self.id)]);
+        let mut page = message(
+            self.lang,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &t.errors.bad_request_title,
+            &text,
+        );
+        self.headers.apply(page.headers_mut());
+        if let Ok(v) = HeaderValue::from_str(&self.id) {
+            page.headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), v);
+        }
+        page
+    }
+}
+
+/// Gives every request an id (answered as `X-Request-Id`), logs one line per request,
+/// and turns a panic in a handler into a 500 page logged with that id, so one bad
+/// request never takes down a worker.
+pub fn observe<S>(
+    req: ServiceRequest,
+    srv: &S,
+    headers: Arc<SecurityHeaders>,
+) -> impl Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>> + use<S>
+where
+    S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
+{
+    let id = request_id();
+    let start = Instant::now();
+    let method = req.method().clone();
+    let path = req.path().to_owned();
+    let call = std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req)));
+    async move {
+        let outcome = match call {
+            Ok(fut) => AssertUnwindSafe(fut).catch_unwind().await,
+            Err(panic) => Err(panic),
+        };
+        let mut res = match outcome {
+            Ok(Ok(res)) => res,
+            Ok(Err(e)) => return Err(e),
+            Err(panic) => {
+                let what = panic
+                    .downcast_ref::<&str>()
+                    .map(|s| (*s).to_owned())
+                    .or_else(|| panic.downcast_ref::<String>().cloned())
+                    .unwrap_or_default();
+                tracing::error!(request_id = %id, %method, path, panic = %what, "request handler panicked");
+                let lang = Lang::of_path(&path);
+                return Err(Panicked { id, lang, headers }.into());
+            }
+        };
+        headers.apply(res.headers_mut());
+        if let Ok(v) = HeaderValue::from_str(&id) {
+            res.headers_mut()
+                .insert(HeaderName::from_static("x-request-id"), v);
+        }
+        let status = res.status().as_u16();
+        let us = start.elapsed().as_micros() as u64;
+        if status >= 500 {
+            tracing::warn!(request_id = %id, %method, path, status, us, "request");
+        } else {
+            tracing::info!(request_id = %id, %method, path, status, us, "request");
+        }
+        Ok(res)
+    }
+}
+
+/// A process-unique request id: a random prefix per process and a counter.
+fn request_id() -> String {
+    static PREFIX: LazyLock<u32> = LazyLock::new(rand::random);
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    format!(
+        "{:08x}{:08x}",
+        *PREFIX,
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::{App, HttpResponse, test, web};
+
+    use super::*;
+
+    #[actix_web::test]
+    async fn a_panicking_handler_answers_500_and_the_worker_keeps_serving() {
+        let settings = crate::config::Config::default().settings().unwrap();
+        let headers = Arc::new(SecurityHeaders::new(&settings, None));
+        let app = test::init_service(
+            App::new()
+                .wrap_fn(move |req, srv| observe(req, srv, headers.clone()))
+                .route(
+                    "/boom",
+                    web::get().to(|| async { panic!("boom") as HttpResponse }),
+                )
+                .route(
+                    "/ar/boom",
+                    web::get().to(|| async { panic!("boom") as HttpResponse }),
+                )
+                .route(
+                    "/ok",
+                    web::get().to(|| async { HttpResponse::Ok().body("fine") }),
+                ),
+        )
+        .await;
+        // What the HTTP dispatcher sends for a middleware error: its error response.
+        let answer = |uri: &'static str| {
+            let app = &app;
+            async move {
+                match test::try_call_service(app, test::TestRequest::get().uri(uri).to_request())
+                    .await
+                {
+                    Ok(res) => res.into_parts().1,
+                    Err(e) => e.error_response(),
+                }
+            }
+        };
+        let res = answer("/boom").await;
+        assert_eq!(res.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(res.headers().contains_key("content-security-policy"));
+        let id = res
+            .headers()
+            .get("x-request-id")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(id.len(), 16);
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        let body = String::from_utf8_lossy(&body);
+        assert!(body.contains(&id), "the page quotes the reference");
+        assert!(body.contains("Nothing was charged"));
+        let res = answer("/ar/boom").await;
+        let body = actix_web::body::to_bytes(res.into_body()).await.unwrap();
+        assert!(String::from_utf8_lossy(&body).contains("لم يُخصم"));
+        let res = answer("/ok").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().contains_key("x-request-id"));
+        assert!(res.headers().contains_key("x-content-type-options"));
+    }
 }

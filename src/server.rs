@@ -2,9 +2,8 @@
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use actix_web::dev::Service as _;
 use actix_web::{App, HttpServer, web};
 use rand::RngCore as _;
 use tracing_subscriber::EnvFilter;
@@ -13,7 +12,8 @@ use crate::config::Settings;
 use crate::gateway::Gateway;
 use crate::gateway::sandbox::{self, Sandbox};
 use crate::ledger::Ledger;
-use crate::middleware::security_headers;
+use crate::limits::RateLimiter;
+use crate::middleware::{SecurityHeaders, observe};
 use crate::site::Site;
 use crate::state::AppState;
 
@@ -73,6 +73,12 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         gateway,
         sandbox: sandbox.clone(),
         total_json: Arc::new(crate::routes::api::TotalCache::new(&settings)),
+        donate_limiter: Arc::new(RateLimiter::new(
+            settings.raw.limits.donate_per_ip_per_minute,
+        )),
+        callback_limiter: Arc::new(RateLimiter::new(
+            settings.raw.limits.callbacks_per_ip_per_minute,
+        )),
     };
 
     let workers = match settings.raw.server.workers {
@@ -80,32 +86,20 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         n => n,
     };
     let app_state = web::Data::new(state);
-    let headers_settings = settings.clone();
+    let security = Arc::new(SecurityHeaders::new(&settings, None));
     let server = HttpServer::new(move || {
+        let headers = security.clone();
         App::new()
             .app_data(app_state.clone())
-            .wrap(security_headers(&headers_settings, None))
-            .wrap_fn(|req, srv| {
-                let start = Instant::now();
-                let method = req.method().clone();
-                let path = req.path().to_owned();
-                let fut = srv.call(req);
-                async move {
-                    let res = fut.await?;
-                    tracing::info!(
-                        %method,
-                        path,
-                        status = res.status().as_u16(),
-                        us = start.elapsed().as_micros() as u64,
-                        "request"
-                    );
-                    Ok(res)
-                }
-            })
+            .wrap_fn(move |req, srv| observe(req, srv, headers.clone()))
             .configure(crate::routes::configure)
     })
     .workers(workers)
-    .shutdown_timeout(30)
+    .client_request_timeout(settings.timeouts.header)
+    .client_disconnect_timeout(Duration::from_secs(2))
+    .keep_alive(settings.timeouts.keep_alive)
+    .max_connections(settings.raw.limits.max_connections.max(1))
+    .shutdown_timeout(settings.timeouts.shutdown.as_secs())
     .bind(settings.bind)
     .map_err(|e| ServeError::Start(format!("cannot listen on {}: {e}", settings.bind)))?;
 

@@ -6,6 +6,7 @@ use crate::config::Settings;
 use crate::gateway::Gateway;
 use crate::gateway::sandbox::Sandbox;
 use crate::ledger::Ledger;
+use crate::limits::RateLimiter;
 use crate::routes::api::TotalCache;
 use crate::site::Site;
 
@@ -18,4 +19,23 @@ pub struct AppState {
     /// The sandbox's hosted checkout, when the sandbox is the gateway.
     pub sandbox: Option<Arc<Sandbox>>,
     pub total_json: Arc<TotalCache>,
+    pub donate_limiter: Arc<RateLimiter>,
+    pub callback_limiter: Arc<RateLimiter>,
+}
+
+impl AppState {
+    /// The client's address, as the rate limits and the ledger see it.
+    pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
+        crate::client_ip::of(req, &self.settings.trusted_proxies)
+    }
+
+    /// Reads a request body within the configured size and time limits.
+    pub async fn read_body(
+        &self,
+        req: &actix_web::HttpRequest,
+        payload: actix_web::web::Payload,
+        limit: usize,
+    ) -> Result<bytes::Bytes, crate::routes::body::BodyError> {
+        crate::routes::body::read_limited(req, payload, limit, self.settings.timeouts.body).await
+    }
 }

@@ -269,6 +269,14 @@ impl Ledger {
         self.reads.run(read::succeeded_total).await
     }
 
+    /// Pending donations started from one client address.
+    pub async fn pending_for_ip(&self, ip: &str) -> Result<u64, LedgerError> {
+        let ip = ip.to_owned();
+        self.reads
+            .run(move |conn| read::pending_for_ip(conn, &ip))
+            .await
+    }
+
     /// Number of donations in each status.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, LedgerError> {
         self.reads.run(read::count_by_status).await

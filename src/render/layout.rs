@@ -160,6 +160,11 @@ pub fn main_content(t: &Strings, page: &Page) -> Markup {
                 p { a.button.cta href=(donate) { (t.form.try_again) } }
             }
         },
+        "404" => html! {
+            h1 { (page.meta.title) }
+            article.prose { (body) }
+            p.closing { a.button.cta href=(donate) { (t.donate_cta) } }
+        },
         _ => html! {
             h1 { (page.meta.title) }
             article.prose { (body) }
@@ -252,7 +257,7 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
                         }
                     }
                 }
-                div.field.custom[v.amount_error.is_some()] {
+                div.field.custom.invalid[v.amount_error.is_some()] {
                     label for="amount" { (f.amount_label) }
                     p #amount-hint.hint { (v.amount_hint) }
                     @if let Some(e) = v.amount_error {
@@ -267,15 +272,25 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
             }
             fieldset.details {
                 legend { (f.details_legend) }
-                div.field {
+                div.field.invalid[v.name_error.is_some()] {
                     label for="name" { (f.name_label) }
-                    @if let Some(e) = v.name_error { p #name-error.field-error { (e) } }
-                    input #name type="text" name="name" autocomplete="name" maxlength="100" value=(v.name);
+                    @if let Some(e) = v.name_error {
+                        p #name-error.field-error { (e) }
+                        input #name type="text" name="name" autocomplete="name" maxlength="100" value=(v.name)
+                            aria-invalid="true" aria-describedby="name-error";
+                    } @else {
+                        input #name type="text" name="name" autocomplete="name" maxlength="100" value=(v.name);
+                    }
                 }
-                div.field {
+                div.field.invalid[v.email_error.is_some()] {
                     label for="email" { (f.email_label) }
-                    @if let Some(e) = v.email_error { p #email-error.field-error { (e) } }
-                    input #email type="email" name="email" autocomplete="email" maxlength="254" dir="ltr" value=(v.email);
+                    @if let Some(e) = v.email_error {
+                        p #email-error.field-error { (e) }
+                        input #email type="email" name="email" autocomplete="email" maxlength="254" dir="ltr" value=(v.email)
+                            aria-invalid="true" aria-describedby="email-error";
+                    } @else {
+                        input #email type="email" name="email" autocomplete="email" maxlength="254" dir="ltr" value=(v.email);
+                    }
                 }
                 label.check {
                     @if v.anonymous {

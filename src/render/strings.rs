@@ -66,6 +66,10 @@ pub struct ErrorStrings {
     pub bad_request_title: String,
     pub bad_request: String,
     pub too_large_body: String,
+    pub too_many_title: String,
+    pub too_many: String,
+    pub too_slow: String,
+    pub server_error: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

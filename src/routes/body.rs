@@ -8,10 +8,25 @@ use futures_util::StreamExt as _;
 pub enum BodyError {
     TooLarge,
     Broken,
+    /// The client took longer than the body timeout to send it.
+    TooSlow,
 }
 
-/// Reads at most `limit` bytes; a longer body (declared or sent) is refused.
+/// Reads at most `limit` bytes within `timeout`; a longer body (declared or sent) is
+/// refused, and so is a client trickling its body (the server's header timeout does not
+/// cover bodies).
 pub async fn read_limited(
+    req: &actix_web::HttpRequest,
+    payload: web::Payload,
+    limit: usize,
+    timeout: std::time::Duration,
+) -> Result<bytes::Bytes, BodyError> {
+    tokio::time::timeout(timeout, read(req, payload, limit))
+        .await
+        .unwrap_or(Err(BodyError::TooSlow))
+}
+
+async fn read(
     req: &actix_web::HttpRequest,
     mut payload: web::Payload,
     limit: usize,

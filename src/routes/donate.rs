@@ -6,8 +6,8 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::body::{BodyError, read_limited};
-use super::pages::{html_response, message};
+use super::body::BodyError;
+use super::pages::{html_response, message, too_many};
 use crate::donation::DonationId;
 use crate::gateway::CheckoutRequest;
 use crate::lang::Lang;
@@ -17,8 +17,6 @@ use crate::render::strings::Strings;
 use crate::site::islands::FormState;
 use crate::state::AppState;
 
-/// Form bodies are small; anything bigger is not a person filling in the form.
-pub const FORM_LIMIT: usize = 4 * 1024;
 const NAME_MAX: usize = 100;
 const EMAIL_MAX: usize = 254;
 
@@ -55,18 +53,10 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.parse::<actix_web::http::Uri>().ok())
         .map_or(Lang::En, |u| Lang::of_path(u.path()));
-    let body = match read_limited(&req, payload, FORM_LIMIT).await {
+    let limit = state.settings.raw.limits.form_body_bytes;
+    let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            let t = referer_lang.strings();
-            return message(
-                referer_lang,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &t.errors.bad_request_title,
-                &t.errors.too_large_body,
-            );
-        }
-        Err(BodyError::Broken) => return bad_request(referer_lang),
+        Err(e) => return body_error(referer_lang, e),
     };
     let Ok(form) = serde_urlencoded::from_bytes::<DonateForm>(&body) else {
         return bad_request(referer_lang);
@@ -76,6 +66,13 @@ pub async fn post(
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or(referer_lang);
+    let client = state.client_ip(&req);
+    if let Some(ip) = client {
+        if let Err(retry_after) = state.donate_limiter.check(ip) {
+            tracing::info!(%ip, "donation refused: too many attempts");
+            return too_many(lang, retry_after);
+        }
+    }
     if form
         .website
         .as_deref()
@@ -102,6 +99,20 @@ pub async fn post(
         }
     };
 
+    let open_limit = settings.raw.limits.open_donations_per_ip;
+    if let (Some(ip), true) = (client, open_limit > 0) {
+        match state.ledger.pending_for_ip(&ip.to_string()).await {
+            Ok(open) if open >= u64::from(open_limit) => {
+                tracing::info!(%ip, open, "donation refused: too many unpaid donations");
+                return too_many(lang, 60);
+            }
+            Ok(_) => {}
+            Err(e) => {
+                tracing::error!(error = %e, "cannot count open donations");
+                return unavailable(lang);
+            }
+        }
+    }
     let id = DonationId::random();
     let gateway = &state.gateway;
     let created = state
@@ -116,7 +127,7 @@ pub async fn post(
             donor_name: valid.name,
             donor_email: valid.email,
             anonymous: valid.anonymous,
-            client_ip: req.peer_addr().map(|a| a.ip().to_string()),
+            client_ip: client.map(|ip| ip.to_string()),
         })
         .await;
     if let Err(e) = created {
@@ -242,6 +253,17 @@ fn plausible_email(email: &str) -> bool {
         }
         None => false,
     }
+}
+
+/// The answer to a body that could not be read within the limits.
+pub fn body_error(lang: Lang, e: BodyError) -> HttpResponse {
+    let t = lang.strings();
+    let (status, text) = match e {
+        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, &t.errors.too_large_body),
+        BodyError::TooSlow => (StatusCode::REQUEST_TIMEOUT, &t.errors.too_slow),
+        BodyError::Broken => (StatusCode::BAD_REQUEST, &t.errors.bad_request),
+    };
+    message(lang, status, &t.errors.bad_request_title, text)
 }
 
 fn bad_request(lang: Lang) -> HttpResponse {

@@ -52,6 +52,21 @@ pub fn message(lang: Lang, status: StatusCode, title: &str, text: &str) -> HttpR
     html_response(status, body)
 }
 
+/// 429 with `Retry-After` and a friendly page in the donor's language.
+pub fn too_many(lang: Lang, retry_after: u64) -> HttpResponse {
+    let t = lang.strings();
+    let mut r = message(
+        lang,
+        StatusCode::TOO_MANY_REQUESTS,
+        &t.errors.too_many_title,
+        &t.errors.too_many,
+    );
+    if let Ok(v) = HeaderValue::from_str(&retry_after.max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
 /// An HTML answer that no cache keeps.
 pub fn html_response(
     status: StatusCode,

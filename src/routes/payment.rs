@@ -7,16 +7,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::body::{BodyError, read_limited};
-use super::pages::message;
+use super::body::BodyError;
+use super::pages::{message, too_many};
 use crate::donation::Status;
 use crate::gateway::{GatewayError, Notification};
 use crate::lang::Lang;
 use crate::ledger::{Applied, Callback, LedgerError};
 use crate::state::AppState;
-
-/// Webhook bodies are bigger than forms but still bounded.
-pub const WEBHOOK_LIMIT: usize = 64 * 1024;
 
 pub async fn return_(
     req: HttpRequest,
@@ -30,6 +27,11 @@ pub async fn return_(
             .site
             .not_found(lang)
             .respond(&req, StatusCode::NOT_FOUND);
+    }
+    if let Some(ip) = state.client_ip(&req) {
+        if let Err(retry_after) = state.callback_limiter.check(ip) {
+            return too_many(lang, retry_after);
+        }
     }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(cb) => cb,
@@ -81,11 +83,22 @@ pub async fn webhook(
     if path.as_str() != gateway.name() {
         return json_error(StatusCode::NOT_FOUND, "unknown gateway");
     }
-    let body = match read_limited(&req, payload, WEBHOOK_LIMIT).await {
+    if let Some(ip) = state.client_ip(&req) {
+        if let Err(retry_after) = state.callback_limiter.check(ip) {
+            let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "too many requests");
+            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+                r.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+            return r;
+        }
+    }
+    let limit = state.settings.raw.limits.webhook_body_bytes;
+    let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
         Err(BodyError::TooLarge) => {
             return json_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
         }
+        Err(BodyError::TooSlow) => return json_error(StatusCode::REQUEST_TIMEOUT, "body too slow"),
         Err(BodyError::Broken) => {
             return json_error(StatusCode::BAD_REQUEST, "body could not be read");
         }

@@ -7,8 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use super::body::{BodyError, read_limited};
-use super::donate::FORM_LIMIT;
+use super::donate::body_error;
 use super::pages::{html_response, message};
 use crate::donation::{DonationId, Outcome, Status};
 use crate::lang::Lang;
@@ -98,24 +97,10 @@ pub async fn submit(
     };
     let lang = row.lang;
     let t = lang.strings();
-    let body = match read_limited(&req, payload, FORM_LIMIT).await {
+    let limit = state.settings.raw.limits.form_body_bytes;
+    let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            return message(
-                lang,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &t.errors.bad_request_title,
-                &t.errors.too_large_body,
-            );
-        }
-        Err(BodyError::Broken) => {
-            return message(
-                lang,
-                StatusCode::BAD_REQUEST,
-                &t.errors.bad_request_title,
-                &t.errors.bad_request,
-            );
-        }
+        Err(e) => return body_error(lang, e),
     };
     let outcome = match serde_urlencoded::from_bytes::<Submit>(&body)
         .ok()

@@ -1,0 +1,83 @@
+//! Per-address rate limits: fixed one-minute windows counted in a moka cache whose
+//! entries expire by themselves, so an address that goes quiet costs nothing.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use moka::sync::Cache;
+
+pub struct RateLimiter {
+    per_minute: u32,
+    windows: Cache<(IpAddr, u64), Arc<AtomicU32>>,
+}
+
+impl RateLimiter {
+    /// `per_minute == 0` switches the limit off.
+    pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter {
+            per_minute,
+            windows: Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(Duration::from_secs(120))
+                .build(),
+        }
+    }
+
+    /// Counts one attempt; `Err(seconds)` tells how long until the address may try again.
+    pub fn check(&self, ip: IpAddr) -> Result<(), u64> {
+        self.check_at(ip, unix_now())
+    }
+
+    fn check_at(&self, ip: IpAddr, now: u64) -> Result<(), u64> {
+        if self.per_minute == 0 {
+            return Ok(());
+        }
+        let window = now / 60;
+        let counter = self
+            .windows
+            .get_with((ip, window), || Arc::new(AtomicU32::new(0)));
+        let n = counter.fetch_add(1, Ordering::Relaxed).saturating_add(1);
+        if n > self.per_minute {
+            Err(60 - now % 60)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limits_each_address_per_minute() {
+        let limiter = RateLimiter::new(3);
+        let a: IpAddr = "203.0.113.1".parse().unwrap();
+        let b: IpAddr = "203.0.113.2".parse().unwrap();
+        let t = 60 * 16_667 + 20; // 20 s into a minute
+        for _ in 0..3 {
+            assert_eq!(limiter.check_at(a, t), Ok(()));
+        }
+        assert_eq!(limiter.check_at(a, t), Err(40));
+        assert_eq!(limiter.check_at(b, t), Ok(()));
+        // The next minute starts afresh.
+        assert_eq!(limiter.check_at(a, t + 40), Ok(()));
+    }
+
+    #[test]
+    fn zero_switches_the_limit_off() {
+        let limiter = RateLimiter::new(0);
+        let a: IpAddr = "203.0.113.1".parse().unwrap();
+        for _ in 0..1000 {
+            assert_eq!(limiter.check(a), Ok(()));
+        }
+    }
+}
