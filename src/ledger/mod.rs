@@ -92,6 +92,8 @@ pub struct Ledger {
     reads: Arc<read::ReadPool>,
     total: Arc<LiveTotal>,
     path: PathBuf,
+    /// Held for the life of the process: one server per ledger.
+    _lock: Arc<std::fs::File>,
 }
 
 /// Opening the ledger failed; the message is for the operator.
@@ -111,6 +113,7 @@ impl Ledger {
                 ))
             })?;
         }
+        let lock = lock_ledger(path)?;
         let mut conn = open_connection(path, false)
             .map_err(|e| OpenError(format!("cannot open the ledger {}: {e}", path.display())))?;
         conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
@@ -143,7 +146,17 @@ impl Ledger {
             reads: Arc::new(read::ReadPool::new(path.to_path_buf())),
             total,
             path: path.to_path_buf(),
+            _lock: Arc::new(lock),
         })
+    }
+
+    /// Proves the ledger can be written right now: a real, committed write.
+    pub async fn probe(&self) -> Result<(), LedgerError> {
+        self.write(writer::Op::Probe, |r| match r {
+            writer::Reply::Done => Some(()),
+            _ => None,
+        })
+        .await
     }
 
     pub fn path(&self) -> &Path {
@@ -280,6 +293,36 @@ impl Ledger {
     /// Number of donations in each status.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, LedgerError> {
         self.reads.run(read::count_by_status).await
+    }
+}
+
+/// Takes an exclusive lock on `<ledger>.lock`, so a second `fundraiser` on the same
+/// ledger stops at start-up instead of racing the first one's writer.
+fn lock_ledger(path: &Path) -> Result<std::fs::File, OpenError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| {
+            OpenError(format!(
+                "cannot open the ledger lock {}: {e}",
+                lock_path.display()
+            ))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OpenError(format!(
+            "the ledger {} is in use by another fundraiser process",
+            path.display()
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(OpenError(format!(
+            "cannot lock the ledger {}: {e}",
+            path.display()
+        ))),
     }
 }
 

@@ -17,11 +17,24 @@ const BATCH: usize = 1024;
 
 pub enum Op {
     Create(NewDonation),
-    SetGatewayRef { id: String, gateway_ref: String },
-    FailCheckout { id: String, reason: String },
+    SetGatewayRef {
+        id: String,
+        gateway_ref: String,
+    },
+    FailCheckout {
+        id: String,
+        reason: String,
+    },
     Apply(Callback),
-    ExpireBefore { cutoff_ms: i64 },
-    SettingOrInsert { key: String, value: String },
+    ExpireBefore {
+        cutoff_ms: i64,
+    },
+    SettingOrInsert {
+        key: String,
+        value: String,
+    },
+    /// A small real write, to prove the ledger is writable.
+    Probe,
 }
 
 pub enum Reply {
@@ -266,6 +279,14 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
                 )?;
             }
             Ok(Reply::Count(ids.len() as u64))
+        }
+        Op::Probe => {
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES ('probe', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([now_ms().to_string()])?;
+            Ok(Reply::Done)
         }
         Op::SettingOrInsert { key, value } => {
             conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?

@@ -3,6 +3,7 @@
 pub mod api;
 pub mod body;
 pub mod donate;
+pub mod health;
 pub mod pages;
 pub mod payment;
 pub mod sandbox;
@@ -13,6 +14,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/donate", web::post().to(donate::post))
         .route("/api/total", web::get().to(api::total))
+        .route("/healthz", web::get().to(health::healthz))
+        .route("/readyz", web::get().to(health::readyz))
         .route("/payment/return/{gateway}", web::get().to(payment::return_))
         .route(
             "/payment/webhook/{gateway}",
