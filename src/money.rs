@@ -198,17 +198,11 @@ fn plain_number(minor: i64, currency: Currency, group: &str, decimal: &str) -> S
     let abs = minor.unsigned_abs();
     let int = abs / scale as u64;
     let frac = abs % scale as u64;
-    let digits = int.to_string();
-    let mut out = String::with_capacity(digits.len() + 8);
+    let mut out = String::with_capacity(24);
     if negative {
         out.push('-');
     }
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(group);
-        }
-        out.push(ch);
-    }
+    out.push_str(&group_thousands(int, group));
     if frac != 0 {
         out.push_str(decimal);
         out.push_str(&format!(
@@ -245,15 +239,20 @@ pub fn format_money(minor: i64, currency: Currency, fmt: &NumberFormat) -> Strin
 
 /// A count as the language writes it: `1,234`, `١٬٢٣٤`.
 pub fn format_count(n: u64, fmt: &NumberFormat) -> String {
+    fmt.localize_digits(&group_thousands(n, &fmt.group_separator))
+}
+
+/// `1234567` → `1,234,567` with the given separator.
+fn group_thousands(n: u64, separator: &str) -> String {
     let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + 4);
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 * separator.len());
     for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push_str(&fmt.group_separator);
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push_str(separator);
         }
         out.push(ch);
     }
-    fmt.localize_digits(&out)
+    out
 }
 
 /// Whole percent of the goal reached, rounded down, for display (`37%`, `٣٧٪`).

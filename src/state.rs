@@ -29,6 +29,14 @@ impl AppState {
         crate::client_ip::of(req, &self.settings.trusted_proxies)
     }
 
+    /// Counts a payment return or webhook against its sender's budget.
+    pub fn check_callback_limit(&self, req: &actix_web::HttpRequest) -> Result<(), u64> {
+        match self.client_ip(req) {
+            Some(ip) => self.callback_limiter.check(ip),
+            None => Ok(()),
+        }
+    }
+
     /// Reads a request body within the configured size and time limits.
     pub async fn read_body(
         &self,

@@ -63,10 +63,8 @@ fn no_answered_confirmation_is_lost_to_a_kill_9() {
                         .header("Sandbox-Signature", sig)
                         .body(body)
                         .send();
-                    if let Ok(r) = sent {
-                        if r.status().is_success() {
-                            answered.lock().unwrap().push(id.clone());
-                        }
+                    if sent.is_ok_and(|r| r.status().is_success()) {
+                        answered.lock().unwrap().push(id.clone());
                     }
                 }
             });

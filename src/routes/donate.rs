@@ -67,11 +67,11 @@ pub async fn post(
         .and_then(Lang::from_code)
         .unwrap_or(referer_lang);
     let client = state.client_ip(&req);
-    if let Some(ip) = client {
-        if let Err(retry_after) = state.donate_limiter.check(ip) {
-            tracing::info!(%ip, "donation refused: too many attempts");
-            return too_many(lang, retry_after);
-        }
+    if let Some(ip) = client
+        && let Err(retry_after) = state.donate_limiter.check(ip)
+    {
+        tracing::info!(%ip, "donation refused: too many attempts");
+        return too_many(lang, retry_after);
     }
     if form
         .website
@@ -154,15 +154,14 @@ pub async fn post(
             return unavailable(lang);
         }
     };
-    if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str()) {
-        if let Err(e) = state
+    if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str())
+        && let Err(e) = state
             .ledger
             .set_gateway_ref(&id, &checkout.gateway_ref)
             .await
-        {
-            tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
-            return unavailable(lang);
-        }
+    {
+        tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
+        return unavailable(lang);
     }
     tracing::info!(donation = %id, amount_minor = valid.amount_minor, lang = lang.code(), "donation started");
     HttpResponse::SeeOther()

@@ -28,10 +28,8 @@ pub async fn return_(
             .not_found(lang)
             .respond(&req, StatusCode::NOT_FOUND);
     }
-    if let Some(ip) = state.client_ip(&req) {
-        if let Err(retry_after) = state.callback_limiter.check(ip) {
-            return too_many(lang, retry_after);
-        }
+    if let Err(retry_after) = state.check_callback_limit(&req) {
+        return too_many(lang, retry_after);
     }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(cb) => cb,
@@ -83,14 +81,12 @@ pub async fn webhook(
     if path.as_str() != gateway.name() {
         return json_error(StatusCode::NOT_FOUND, "unknown gateway");
     }
-    if let Some(ip) = state.client_ip(&req) {
-        if let Err(retry_after) = state.callback_limiter.check(ip) {
-            let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "too many requests");
-            if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
-                r.headers_mut().insert(header::RETRY_AFTER, v);
-            }
-            return r;
+    if let Err(retry_after) = state.check_callback_limit(&req) {
+        let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "too many requests");
+        if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
+            r.headers_mut().insert(header::RETRY_AFTER, v);
         }
+        return r;
     }
     let limit = state.settings.raw.limits.webhook_body_bytes;
     let body = match state.read_body(&req, payload, limit).await {

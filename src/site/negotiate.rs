@@ -31,10 +31,10 @@ pub fn negotiate(header: Option<&str>, has_br: bool, has_gzip: bool) -> Encoding
         let name = parts.next().unwrap_or("").trim();
         let mut q = 1000u16;
         for param in parts {
-            if let Some((k, v)) = param.split_once('=') {
-                if k.trim().eq_ignore_ascii_case("q") {
-                    q = parse_q(v.trim()).unwrap_or(0);
-                }
+            if let Some((k, v)) = param.split_once('=')
+                && k.trim().eq_ignore_ascii_case("q")
+            {
+                q = parse_q(v.trim()).unwrap_or(0);
             }
         }
         let slot = if name.eq_ignore_ascii_case("br") {
