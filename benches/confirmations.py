@@ -10,25 +10,12 @@ checks the total equals the sum of what was confirmed.
 
 Usage: benches/confirmations.py [--binary PATH] [-n 2000] [-c 1,16]
 """
-import argparse, hashlib, hmac, http.client, json, os, re, subprocess, sys, tempfile, threading, time, urllib.parse
+import argparse, hashlib, hmac, http.client, json, os, sys, threading, time, urllib.parse
 
-SECRET = b"bench-secret"
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "support"))
+from fundraiser_process import SECRET as _SECRET, Fundraiser  # noqa: E402
 
-
-def start(binary, workdir):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("FUNDRAISER_")}
-    env.update(FUNDRAISER_SANDBOX__SECRET=SECRET.decode(), RUST_LOG="warn,fundraiser=info")
-    p = subprocess.Popen([binary, "serve", "--bind", "127.0.0.1:0"], cwd=workdir, env=env,
-                         stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        line = p.stderr.readline()
-        m = re.search(r"listening on http://([\d.]+):(\d+)", line)
-        if m:
-            threading.Thread(target=lambda: [None for _ in p.stderr], daemon=True).start()
-            return p, m.group(1), int(m.group(2))
-    p.kill()
-    sys.exit("server did not start")
+SECRET = _SECRET.encode()
 
 
 def create(host, port, n):
@@ -84,17 +71,16 @@ def main():
     print(f"# confirmations: n={a.n} per run, {os.cpu_count()} cores, {time.strftime('%Y-%m-%d %H:%M')}")
     print(f"{'clients':>7} {'conf/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
     for clients in [int(c) for c in a.c.split(",")]:
-        with tempfile.TemporaryDirectory() as d:
-            p, host, port = start(a.binary, d)
-            try:
-                refs = create(host, port, a.n)
-                elapsed, lat = confirm(host, port, refs, clients)
-                conn = http.client.HTTPConnection(host, port)
-                conn.request("GET", "/api/total"); total = json.loads(conn.getresponse().read())
-                assert total["raised_minor"] == sum(x for _, x in refs), total
-                print(f"{clients:>7} {a.n / elapsed:>9.0f} {pct(lat, .5):>8.2f} {pct(lat, .99):>8.2f}")
-            finally:
-                p.terminate(); p.wait(timeout=30)
+        limits_off = {"FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE": "0",
+                      "FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP": "0",
+                      "FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE": "0"}
+        with Fundraiser(a.binary, limits_off) as f:
+            refs = create(f.host, f.port, a.n)
+            elapsed, lat = confirm(f.host, f.port, refs, clients)
+            conn = http.client.HTTPConnection(f.host, f.port)
+            conn.request("GET", "/api/total"); total = json.loads(conn.getresponse().read())
+            assert total["raised_minor"] == sum(x for _, x in refs), total
+            print(f"{clients:>7} {a.n / elapsed:>9.0f} {pct(lat, .5):>8.2f} {pct(lat, .99):>8.2f}")
 
 
 if __name__ == "__main__":

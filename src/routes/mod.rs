@@ -8,7 +8,8 @@ pub mod pages;
 pub mod payment;
 pub mod sandbox;
 
-use actix_web::web;
+use actix_web::http::{Method, header};
+use actix_web::{HttpResponse, web};
 
 /// The OpenAPI 3 document of the machine-facing routes, kept in sync by `tests/openapi.rs`.
 pub const OPENAPI: &str = include_str!("openapi.json");
@@ -22,17 +23,46 @@ async fn openapi() -> actix_web::HttpResponse {
 
 /// Mounts every route; anything else falls through to the static site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/donate", web::post().to(donate::post))
-        .route("/api/total", web::get().to(api::total))
-        .route("/healthz", web::get().to(health::healthz))
-        .route("/readyz", web::get().to(health::readyz))
-        .route("/openapi.json", web::get().to(openapi))
-        .route("/payment/return/{gateway}", web::get().to(payment::return_))
-        .route(
-            "/payment/webhook/{gateway}",
-            web::post().to(payment::webhook),
-        )
-        .route("/sandbox/checkout/{id}", web::get().to(sandbox::page))
-        .route("/sandbox/checkout/{id}", web::post().to(sandbox::submit))
-        .default_service(web::to(pages::serve));
+    // GET and HEAD share a handler; other methods answer 405 naming the allowed ones.
+    let read = |path: &str, handler: fn() -> actix_web::Route| {
+        web::resource(path.to_owned())
+            .route(handler().method(Method::GET))
+            .route(handler().method(Method::HEAD))
+            .default_service(web::to(|| not_allowed("GET, HEAD")))
+    };
+    cfg.service(
+        web::resource("/donate")
+            .route(web::post().to(donate::post))
+            // `/donate` without its slash: the static site redirects it to `/donate/`.
+            .route(web::get().to(pages::serve))
+            .route(web::head().to(pages::serve))
+            .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
+    )
+    .service(read("/api/total", || web::route().to(api::total)))
+    .service(read("/healthz", || web::route().to(health::healthz)))
+    .service(read("/readyz", || web::route().to(health::readyz)))
+    .service(read("/openapi.json", || web::route().to(openapi)))
+    .service(read("/payment/return/{gateway}", || {
+        web::route().to(payment::return_)
+    }))
+    .service(
+        web::resource("/payment/webhook/{gateway}")
+            .route(web::post().to(payment::webhook))
+            .default_service(web::to(|| not_allowed("POST"))),
+    )
+    .service(
+        web::resource("/sandbox/checkout/{id}")
+            .route(web::get().to(sandbox::page))
+            .route(web::head().to(sandbox::page))
+            .route(web::post().to(sandbox::submit))
+            .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
+    )
+    .default_service(web::to(pages::serve));
+}
+
+/// 405 with the methods the resource does support.
+async fn not_allowed(allow: &'static str) -> HttpResponse {
+    HttpResponse::MethodNotAllowed()
+        .insert_header((header::ALLOW, allow))
+        .finish()
 }
