@@ -124,8 +124,17 @@ fn a_donation_through_the_sandbox_is_counted_and_shown() {
 fn the_checkout_page_is_marked_as_test_mode_and_shows_the_amount() {
     let server = Server::start();
     let r = donate(&server, &[("amount", "1,234.5"), ("lang", "ar")]);
-    let page = follow(&server, &location(&r)).text().unwrap();
+    let checkout = location(&r);
+    let page = follow(&server, &checkout).text().unwrap();
     assert!(page.contains("وضع تجريبي"));
+    // The language switch leads to the same checkout in English.
+    let twin = format!("{checkout}?lang=en");
+    assert!(
+        page.contains(&format!(r#"class="lang-switch" href="{twin}""#)),
+        "{page}"
+    );
+    let english = follow(&server, &twin).text().unwrap();
+    assert!(english.contains("Test mode") && english.contains("AED 1,234.50"));
     assert!(page.contains("١٬٢٣٤٫٥٠ د.إ"), "{page}");
     assert!(page.contains(r#"name="outcome" value="pay""#));
     assert!(page.contains(r#"name="outcome" value="decline""#));

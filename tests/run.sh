@@ -1,7 +1,22 @@
 #!/usr/bin/env bash
-# Runs every test of the project: unit and integration tests against the real binary.
-# Usage: tests/run.sh   (from anywhere; needs only a Rust toolchain)
+# Runs every test of the project. Needs only a Rust toolchain (plus, for the browser and
+# API suites, Node.js 20 and Python 3, which it uses as found; as root it installs Debian's
+# Chromium when missing). Everything builds once, in the release profile: the integration
+# tests, the browser suite and the API fuzzing all run the same optimised binary.
+#
+# Usage: tests/run.sh   (from anywhere)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bin=target/release/fundraiser
 
-cargo test --locked --all-targets
+echo "== unit, integration and property tests (cargo, release profile; benches compile too)"
+cargo test --release --locked --all-targets
+
+echo "== browser journeys, accessibility, page weight (Playwright + Debian's Chromium)"
+tests/e2e/run.sh "$bin"
+
+echo "== API fuzzing against /openapi.json (schemathesis)"
+tests/api_fuzz.sh "$bin"
+
+echo "== soak: mixed traffic, zero 5xx"
+python3 tests/soak.py "$bin" --seconds 15

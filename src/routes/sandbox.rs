@@ -47,12 +47,26 @@ async fn find(state: &AppState, id: &str) -> Result<DonationRow, HttpResponse> {
     }
 }
 
-pub async fn page(path: web::Path<String>, state: web::Data<AppState>) -> HttpResponse {
+#[derive(Deserialize)]
+pub struct PageQuery {
+    pub lang: Option<String>,
+}
+
+pub async fn page(
+    path: web::Path<String>,
+    query: web::Query<PageQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
     let row = match find(&state, &path).await {
         Ok(r) => r,
         Err(resp) => return resp,
     };
-    let lang = row.lang;
+    // Shown in the donation's language unless the donor switched with `?lang=`.
+    let lang = query
+        .lang
+        .as_deref()
+        .and_then(Lang::from_code)
+        .unwrap_or(row.lang);
     let t = lang.strings();
     let c = &t.checkout;
     let amount = Currency::from_code(&row.currency)
@@ -81,7 +95,8 @@ pub async fn page(path: web::Path<String>, state: web::Data<AppState>) -> HttpRe
             }
         }
     };
-    let body = crate::site::runtime_page(lang, &action, &action, &c.title, main);
+    let twin = format!("{action}?lang={}", lang.other().code());
+    let body = crate::site::runtime_page(lang, &action, &twin, &c.title, main);
     html_response(StatusCode::OK, body)
 }
 
