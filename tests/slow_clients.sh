@@ -11,21 +11,8 @@ if ! command -v slowhttptest >/dev/null 2>&1; then
     echo "slow clients: skipped, slowhttptest is not installed (apt-get install slowhttptest)"; exit 0
   fi
 fi
-work=$(mktemp -d)
-log="$work/server.log"
-cleanup() { [ -n "${pid:-}" ] && kill "$pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-(cd "$work" && exec env FUNDRAISER_SANDBOX__SECRET=slow RUST_LOG=warn \
-  FUNDRAISER_LIMITS__HEADER_TIMEOUT=3s FUNDRAISER_LIMITS__BODY_TIMEOUT=3s \
-  "$bin" serve --bind 127.0.0.1:0 2>"$log") &
-pid=$!
-addr=""
-for _ in $(seq 100); do
-  addr=$(grep -o 'listening on http://[0-9.:]*' "$log" 2>/dev/null | head -1 | sed 's/listening on //') || true
-  [ -n "$addr" ] && break
-  sleep 0.1
-done
-[ -n "$addr" ] || { cat "$log"; echo "server did not start"; exit 1; }
+. "$(dirname "$0")/support/server.sh"
+start_fundraiser "$bin" FUNDRAISER_LIMITS__HEADER_TIMEOUT=3s FUNDRAISER_LIMITS__BODY_TIMEOUT=3s
 
 failures=0
 probes=0
@@ -44,7 +31,8 @@ run() {
     sleep 0.3
   done
   wait "$attack" || true
-  echo "  $name: $(grep -E 'service available' "$work/$name.out" | tail -1 | tr -s ' ')"
+  # slowhttptest's last status: how many slow connections it held, and its own probe.
+  sed 's/\x1b\[[0-9;]*m//g' "$work/$name.out" | grep -E 'pending|connected|closed|service available' | tail -4 | tr -s ' ' | sed "s/^/  $name: /"
 }
 echo "slow headers (slowloris)"
 run headers -H -c 800 -r 200 -i 2 -u "$addr/" -t GET
