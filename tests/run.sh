@@ -20,3 +20,9 @@ tests/api_fuzz.sh "$bin"
 
 echo "== soak: mixed traffic, zero 5xx"
 python3 tests/soak.py "$bin" --seconds 15
+
+echo "== slow clients: slow headers, bodies and reads (slowhttptest)"
+tests/slow_clients.sh "$bin"
+
+echo "== fuzzing: each cargo-fuzz target for a bounded time"
+tests/fuzz.sh 15
