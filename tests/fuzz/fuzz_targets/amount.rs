@@ -14,7 +14,10 @@ fuzz_target!(|data: &[u8]| {
         };
         if let Ok(minor) = parse_amount(text, currency) {
             assert!(minor > 0);
-            assert_eq!(parse_amount(&minor_to_plain(minor, currency), currency), Ok(minor));
+            assert_eq!(
+                parse_amount(&minor_to_plain(minor, currency), currency),
+                Ok(minor)
+            );
         }
     }
 });

@@ -7,7 +7,9 @@ use fundraiser::gateway::sandbox::Sandbox;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let rt = tokio::runtime::Builder::new_current_thread().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
     let sandbox = Sandbox::new(b"fuzz-secret", reqwest::Client::new());
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let (head, body) = data.split_at(split);
