@@ -33,6 +33,7 @@ pub struct Limits {
     pub callbacks_per_ip_per_minute: u32,
     pub form_body_bytes: usize,
     pub webhook_body_bytes: usize,
+    pub header_bytes: usize,
     pub header_timeout: String,
     pub body_timeout: String,
     pub keep_alive: String,
@@ -48,6 +49,7 @@ impl Default for Limits {
             callbacks_per_ip_per_minute: 120,
             form_body_bytes: 4096,
             webhook_body_bytes: 65_536,
+            header_bytes: 16_384,
             header_timeout: "5s".into(),
             body_timeout: "10s".into(),
             keep_alive: "5s".into(),
@@ -346,9 +348,9 @@ impl Config {
                 Duration::ZERO,
             )?,
         };
-        if l.form_body_bytes < 256 || l.webhook_body_bytes < 1024 {
+        if l.form_body_bytes < 256 || l.webhook_body_bytes < 1024 || l.header_bytes < 1024 {
             return Err(ConfigError(
-                "limits.form_body_bytes must be at least 256 and limits.webhook_body_bytes at least 1024"
+                "limits.form_body_bytes must be at least 256, limits.webhook_body_bytes and limits.header_bytes at least 1024"
                     .into(),
             ));
         }

@@ -13,6 +13,7 @@ use actix_web::http::header::HeaderMap;
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use futures_util::FutureExt as _;
+use futures_util::future::Either;
 
 use crate::config::Settings;
 use crate::lang::Lang;
@@ -129,6 +130,7 @@ pub fn observe<S>(
     req: ServiceRequest,
     srv: &S,
     headers: Arc<SecurityHeaders>,
+    header_limit: usize,
 ) -> impl Future<Output = Result<ServiceResponse<BoxBody>, actix_web::Error>> + use<S>
 where
     S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
@@ -137,13 +139,26 @@ where
     let start = Instant::now();
     let method = req.method().clone();
     let path = req.path().to_owned();
-    let call = std::panic::catch_unwind(AssertUnwindSafe(|| srv.call(req)));
+    let header_bytes: usize = req
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    let call = if header_bytes > header_limit {
+        Ok(Either::Left(std::future::ready(Ok(req.into_response(
+            HttpResponse::build(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+                .content_type("text/plain; charset=utf-8")
+                .body("Request headers too large"),
+        )))))
+    } else {
+        std::panic::catch_unwind(AssertUnwindSafe(|| Either::Right(srv.call(req))))
+    };
     async move {
         let outcome = match call {
             Ok(fut) => AssertUnwindSafe(fut).catch_unwind().await,
             Err(panic) => Err(panic),
         };
-        let mut res = match outcome {
+        let mut res: ServiceResponse<BoxBody> = match outcome {
             Ok(Ok(res)) => res,
             Ok(Err(e)) => return Err(e),
             Err(panic) => {
@@ -196,7 +211,7 @@ mod tests {
         let headers = Arc::new(SecurityHeaders::new(&settings, None));
         let app = test::init_service(
             App::new()
-                .wrap_fn(move |req, srv| observe(req, srv, headers.clone()))
+                .wrap_fn(move |req, srv| observe(req, srv, headers.clone(), 16_384))
                 .route(
                     "/boom",
                     web::get().to(|| async { panic!("boom") as HttpResponse }),

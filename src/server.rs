@@ -87,11 +87,12 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     };
     let app_state = web::Data::new(state);
     let security = Arc::new(SecurityHeaders::new(&settings, None));
+    let header_limit = settings.raw.limits.header_bytes;
     let server = HttpServer::new(move || {
         let headers = security.clone();
         App::new()
             .app_data(app_state.clone())
-            .wrap_fn(move |req, srv| observe(req, srv, headers.clone()))
+            .wrap_fn(move |req, srv| observe(req, srv, headers.clone(), header_limit))
             .configure(crate::routes::configure)
     })
     .workers(workers)

@@ -236,3 +236,22 @@ fn every_response_carries_a_request_id() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(r.headers().contains_key("x-request-id"));
 }
+
+#[test]
+fn oversized_request_headers_get_431() {
+    let server = Server::start();
+    let r = client()
+        .get(server.url("/"))
+        .header("X-Padding", "a".repeat(20_000))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert!(r.headers().contains_key("x-request-id"));
+    assert!(r.headers().contains_key("content-security-policy"));
+    let r = client()
+        .get(server.url("/"))
+        .header("X-Padding", "a".repeat(8_000))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+}

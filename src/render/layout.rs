@@ -63,7 +63,11 @@ const LOGO: &str = r##"<svg class="logo" viewBox="0 0 32 32" width="32" height="
 pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
     let t = s.strings;
     // A page with no address of its own (the 404 page) points at the home pages.
-    let own = if s.href.is_empty() { home_href(&t.lang) } else { s.href.to_owned() };
+    let own = if s.href.is_empty() {
+        home_href(&t.lang)
+    } else {
+        s.href.to_owned()
+    };
     let (en_href, ar_href) = if t.lang == "en" {
         (own.as_str(), s.twin_href)
     } else {
