@@ -112,6 +112,7 @@ fn ledger(c: &mut Criterion) {
                         digest: String::new(),
                         amount_minor: Some(5000),
                         currency: Some("AED".into()),
+                        event_id: None,
                     })
                     .await
                     .expect("apply")

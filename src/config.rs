@@ -21,6 +21,7 @@ pub struct Config {
     pub ledger: Ledger,
     pub gateway: Gateway,
     pub sandbox: Sandbox,
+    pub stripe: Stripe,
     pub limits: Limits,
 }
 
@@ -160,10 +161,105 @@ impl Default for Gateway {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sandbox {
     pub secret: String,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("secret", &"***").finish()
+    }
+}
+
+/// Stripe Checkout, used when `gateway.kind = "stripe"`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stripe {
+    /// The secret API key (`sk_test_...`, `sk_live_...` or a restricted `rk_...`).
+    pub secret_key: String,
+    /// The webhook endpoint's signing secret (`whsec_...`).
+    pub webhook_secret: String,
+    pub api_base: String,
+    /// The origin the hosted checkout is served from, allowed in the CSP's `form-action`.
+    pub checkout_origin: String,
+    pub signature_tolerance: String,
+    pub connect_timeout: String,
+    pub request_timeout: String,
+}
+
+impl Default for Stripe {
+    fn default() -> Self {
+        Self {
+            secret_key: String::new(),
+            webhook_secret: String::new(),
+            api_base: "https://api.stripe.com".into(),
+            checkout_origin: "https://checkout.stripe.com".into(),
+            signature_tolerance: "300s".into(),
+            connect_timeout: "5s".into(),
+            request_timeout: "15s".into(),
+        }
+    }
+}
+
+/// How a secret prints: whether it is set, never what it is.
+fn redacted(secret: &str) -> &'static str {
+    if secret.is_empty() { "\"\"" } else { "***" }
+}
+
+impl std::fmt::Debug for Stripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stripe")
+            .field(
+                "secret_key",
+                &format_args!("{}", redacted(&self.secret_key)),
+            )
+            .field(
+                "webhook_secret",
+                &format_args!("{}", redacted(&self.webhook_secret)),
+            )
+            .field("api_base", &self.api_base)
+            .field("checkout_origin", &self.checkout_origin)
+            .field("signature_tolerance", &self.signature_tolerance)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
+}
+
+/// The Stripe settings in the types the gateway works with.
+#[derive(Clone)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// Without a trailing slash.
+    pub api_base: String,
+    pub checkout_origin: String,
+    pub signature_tolerance: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl std::fmt::Debug for StripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeSettings")
+            .field(
+                "secret_key",
+                &format_args!("{}", redacted(&self.secret_key)),
+            )
+            .field(
+                "webhook_secret",
+                &format_args!("{}", redacted(&self.webhook_secret)),
+            )
+            .field("api_base", &self.api_base)
+            .field("checkout_origin", &self.checkout_origin)
+            .field("signature_tolerance", &self.signature_tolerance)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .finish()
+    }
 }
 
 /// A configuration problem, worded for the operator.
@@ -186,6 +282,8 @@ pub struct Settings {
     pub public_url: String,
     pub timeouts: Timeouts,
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Checked whatever the gateway; the secrets are required only when it is Stripe.
+    pub stripe: StripeSettings,
 }
 
 /// Where the configuration comes from.
@@ -310,14 +408,6 @@ impl Config {
                 "donation.pending_ttl: must be at least 1m, donors need time to pay".into(),
             ));
         }
-        match self.gateway.kind.as_str() {
-            "sandbox" => {}
-            other => {
-                return Err(ConfigError(format!(
-                    "gateway.kind: {other:?} is not a known gateway (expected \"sandbox\")"
-                )));
-            }
-        }
         let duration = |key: &str, v: &str, min: Duration| {
             let d = humantime::parse_duration(v).map_err(|e| {
                 ConfigError(format!(
@@ -368,6 +458,42 @@ impl Config {
                     })
             })
             .collect::<Result<Vec<_>, _>>()?;
+        let stripe = self.stripe_settings(&duration)?;
+        match self.gateway.kind.as_str() {
+            "sandbox" => {}
+            "stripe" => {
+                let missing: Vec<&str> = [
+                    ("stripe.secret_key", &stripe.secret_key),
+                    ("stripe.webhook_secret", &stripe.webhook_secret),
+                ]
+                .into_iter()
+                .filter(|(_, v)| v.is_empty())
+                .map(|(k, _)| k)
+                .collect();
+                if !missing.is_empty() {
+                    return Err(ConfigError(format!(
+                        "gateway.kind = \"stripe\" needs {} (set {} in the environment, or in config.toml)",
+                        missing.join(" and "),
+                        missing
+                            .iter()
+                            .map(|k| format!("FUNDRAISER_{}", k.to_uppercase().replace('.', "__")))
+                            .collect::<Vec<_>>()
+                            .join(" and ")
+                    )));
+                }
+                if stripe.secret_key.starts_with("pk_") {
+                    return Err(ConfigError(
+                        "stripe.secret_key: this is a publishable key (pk_...); use the secret key (sk_...)"
+                            .into(),
+                    ));
+                }
+            }
+            other => {
+                return Err(ConfigError(format!(
+                    "gateway.kind: {other:?} is not a known gateway (expected \"sandbox\" or \"stripe\")"
+                )));
+            }
+        }
         if self.server.html_max_age > 86_400 || self.server.total_max_age > 3_600 {
             return Err(ConfigError(
                 "server.html_max_age must be at most 86400 and server.total_max_age at most 3600"
@@ -386,9 +512,80 @@ impl Config {
             public_url,
             timeouts,
             trusted_proxies,
+            stripe,
             raw: self,
         })
     }
+
+    /// The `[stripe]` section checked, secrets trimmed but never quoted in a message.
+    fn stripe_settings(
+        &self,
+        duration: &impl Fn(&str, &str, Duration) -> Result<Duration, ConfigError>,
+    ) -> Result<StripeSettings, ConfigError> {
+        let s = &self.stripe;
+        let api_base = s.api_base.trim().trim_end_matches('/').to_owned();
+        if !(api_base.starts_with("http://") || api_base.starts_with("https://"))
+            || api_base
+                .chars()
+                .any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError(format!(
+                "stripe.api_base: {:?} must start with http:// or https://",
+                s.api_base
+            )));
+        }
+        let checkout_origin = s.checkout_origin.trim().trim_end_matches('/').to_owned();
+        if !is_origin(&checkout_origin) {
+            return Err(ConfigError(format!(
+                "stripe.checkout_origin: {:?} must be an origin like https://checkout.stripe.com",
+                s.checkout_origin
+            )));
+        }
+        let secret = |key: &str, v: &str| {
+            let v = v.trim();
+            if v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError(format!(
+                    "{key}: contains spaces or control characters (value not shown)"
+                )));
+            }
+            Ok(v.to_owned())
+        };
+        Ok(StripeSettings {
+            secret_key: secret("stripe.secret_key", &s.secret_key)?,
+            webhook_secret: secret("stripe.webhook_secret", &s.webhook_secret)?,
+            api_base,
+            checkout_origin,
+            signature_tolerance: duration(
+                "stripe.signature_tolerance",
+                &s.signature_tolerance,
+                Duration::from_secs(1),
+            )?,
+            connect_timeout: duration(
+                "stripe.connect_timeout",
+                &s.connect_timeout,
+                Duration::from_millis(100),
+            )?,
+            request_timeout: duration(
+                "stripe.request_timeout",
+                &s.request_timeout,
+                Duration::from_millis(100),
+            )?,
+        })
+    }
+}
+
+/// `scheme://host[:port]` and nothing else: it goes into a CSP header as is.
+fn is_origin(s: &str) -> bool {
+    let Some(rest) = s
+        .strip_prefix("https://")
+        .or_else(|| s.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && rest
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
 }
 
 impl Settings {
@@ -403,6 +600,11 @@ impl Settings {
             .html_max_age
             .min(self.raw.server.total_max_age)
     }
+}
+
+/// Keys whose values are secrets: never quoted in a message.
+fn is_secret_key(key: &str) -> bool {
+    key.ends_with("secret") || key.ends_with("secret_key")
 }
 
 /// One line naming the key, the source and the problem.
@@ -434,6 +636,8 @@ fn describe(e: figment::Error) -> String {
                 }
             );
         }
+        // A secret's value is never quoted, not even when it is of the wrong type.
+        _ if key.as_deref().is_some_and(is_secret_key) => "not a valid value (not shown)".into(),
         Kind::InvalidType(actual, expected) => format!("expected {expected}, found {actual}"),
         other => other.to_string(),
     };
@@ -496,5 +700,72 @@ mod tests {
         assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));
         assert!(bad(|c| c.gateway.kind = "paypal".into()).contains("gateway.kind"));
         assert!(bad(|c| c.server.public_url = "example.org".into()).contains("server.public_url"));
+        assert!(bad(|c| c.stripe.api_base = "api.stripe.com".into()).contains("stripe.api_base"));
+        assert!(
+            bad(|c| c.stripe.checkout_origin = "https://x.com; script-src *".into())
+                .contains("stripe.checkout_origin")
+        );
+        assert!(
+            bad(|c| c.stripe.signature_tolerance = "0s".into())
+                .contains("stripe.signature_tolerance")
+        );
+        assert!(
+            bad(|c| c.stripe.request_timeout = "soon".into()).contains("stripe.request_timeout")
+        );
+    }
+
+    #[test]
+    fn stripe_needs_both_secrets_and_never_shows_them() {
+        let with = |key: &str, hook: &str| {
+            let mut c = Config::default();
+            c.gateway.kind = "stripe".into();
+            c.stripe.secret_key = key.into();
+            c.stripe.webhook_secret = hook.into();
+            c.settings()
+        };
+        let e = with("", "whsec_hidden").unwrap_err().0;
+        assert!(e.contains("stripe.secret_key"), "{e}");
+        assert!(e.contains("FUNDRAISER_STRIPE__SECRET_KEY"), "{e}");
+        assert!(
+            !e.contains("webhook_secret") && !e.contains("whsec_hidden"),
+            "{e}"
+        );
+        let e = with("sk_test_hidden", "").unwrap_err().0;
+        assert!(e.contains("stripe.webhook_secret"), "{e}");
+        assert!(!e.contains("sk_test_hidden"), "{e}");
+        let e = with("", "").unwrap_err().0;
+        assert!(
+            e.contains("stripe.secret_key and stripe.webhook_secret"),
+            "{e}"
+        );
+        let e = with("pk_test_hidden", "whsec_hidden").unwrap_err().0;
+        assert!(e.contains("publishable") && !e.contains("hidden"), "{e}");
+        let e = with("sk_test_hid den", "whsec_hidden").unwrap_err().0;
+        assert!(e.contains("stripe.secret_key") && !e.contains("hid"), "{e}");
+
+        let s = with(" sk_test_hidden ", "whsec_hidden").unwrap();
+        assert_eq!(s.stripe.secret_key, "sk_test_hidden");
+        assert_eq!(s.stripe.api_base, "https://api.stripe.com");
+        assert_eq!(s.stripe.checkout_origin, "https://checkout.stripe.com");
+        assert_eq!(s.stripe.signature_tolerance, Duration::from_secs(300));
+        assert_eq!(s.stripe.connect_timeout, Duration::from_secs(5));
+        assert_eq!(s.stripe.request_timeout, Duration::from_secs(15));
+        // Debug output (of the settings and of the raw config) never shows a secret.
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hidden"), "{debug}");
+        assert!(debug.contains("***"), "{debug}");
+        // The sandbox does not need Stripe's secrets.
+        Config::default().settings().unwrap();
+    }
+
+    #[test]
+    fn a_secret_of_the_wrong_type_is_not_quoted() {
+        let e = figment::Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[stripe]\nsecret_key = 424242424242"))
+            .extract::<Config>()
+            .unwrap_err();
+        let message = describe(e);
+        assert!(message.contains("stripe.secret_key"), "{message}");
+        assert!(!message.contains("424242"), "{message}");
     }
 }

@@ -206,6 +206,22 @@ mod tests {
     use super::*;
 
     #[actix_web::test]
+    async fn form_action_lists_the_checkout_origin_only_when_given() {
+        let own = content_security_policy(None);
+        assert!(own.contains("form-action 'self';"), "{own}");
+        let stripe = content_security_policy(Some("https://checkout.stripe.com"));
+        assert!(
+            stripe.contains("form-action 'self' https://checkout.stripe.com;"),
+            "{stripe}"
+        );
+        assert_eq!(
+            stripe.replace(" https://checkout.stripe.com", ""),
+            own,
+            "nothing else changes"
+        );
+    }
+
+    #[actix_web::test]
     async fn a_panicking_handler_answers_500_and_the_worker_keeps_serving() {
         let settings = crate::config::Config::default().settings().unwrap();
         let headers = Arc::new(SecurityHeaders::new(&settings, None));

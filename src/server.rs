@@ -11,6 +11,7 @@ use tracing_subscriber::EnvFilter;
 use crate::config::Settings;
 use crate::gateway::Gateway;
 use crate::gateway::sandbox::{self, Sandbox};
+use crate::gateway::stripe::{self, Stripe};
 use crate::ledger::Ledger;
 use crate::limits::RateLimiter;
 use crate::middleware::{SecurityHeaders, observe};
@@ -54,6 +55,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
                 let s = Arc::new(Sandbox::new(secret.as_bytes(), http.clone()));
                 (s.clone(), Some(s))
             }
+            stripe::NAME => {
+                let s = Stripe::new(&settings.stripe).map_err(ServeError::Start)?;
+                (Arc::new(s), None)
+            }
             other => {
                 return Err(ServeError::Start(format!(
                     "gateway.kind: {other:?} is not a known gateway"
@@ -86,7 +91,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         n => n,
     };
     let app_state = web::Data::new(state);
-    let security = Arc::new(SecurityHeaders::new(&settings, None));
+    // Chrome applies form-action to the redirect after a form POST: the donate form's
+    // 303 to a hosted checkout needs the checkout's origin listed.
+    let checkout_origin = (settings.raw.gateway.kind == stripe::NAME)
+        .then_some(settings.stripe.checkout_origin.as_str());
+    let security = Arc::new(SecurityHeaders::new(&settings, checkout_origin));
     let header_limit = settings.raw.limits.header_bytes;
     let server = HttpServer::new(move || {
         let headers = security.clone();

@@ -2,6 +2,7 @@
 //! return, verify a server-to-server notification. The routes only know this trait.
 
 pub mod sandbox;
+pub mod stripe;
 
 use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
@@ -45,6 +46,14 @@ pub enum GatewayError {
     /// The gateway could not be reached or failed.
     #[error("gateway unavailable: {0}")]
     Unavailable(String),
+    /// A genuine return, but the payment has no result yet: nothing to record. The
+    /// donor came back before paying (`submitted` false), or paid with a method that
+    /// settles later (`submitted` true; the gateway's webhook brings the result).
+    #[error("the payment has no result yet")]
+    Pending {
+        gateway_ref: String,
+        submitted: bool,
+    },
 }
 
 #[async_trait]
@@ -60,7 +69,8 @@ pub trait Gateway: Send + Sync {
 
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError>;
 
-    /// Verifies the query string of `GET /payment/return/{gateway}`.
+    /// Verifies the query string of `GET /payment/return/{gateway}`. A gateway that can
+    /// tell answers [`GatewayError::Pending`] for a payment that has no result yet.
     async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError>;
 
     /// Verifies the body of `POST /payment/webhook/{gateway}`.

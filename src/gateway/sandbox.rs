@@ -176,6 +176,7 @@ impl Sandbox {
             digest: hex::encode(Sha256::digest(signed)),
             amount_minor: Some(amount),
             currency: Some(currency),
+            event_id: None,
         })
     }
 }

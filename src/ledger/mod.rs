@@ -66,6 +66,9 @@ pub struct Callback {
     /// Amount and currency the gateway reports, checked against the ledger's.
     pub amount_minor: Option<i64>,
     pub currency: Option<String>,
+    /// The gateway's id for the notification, when it has one: a notification whose id
+    /// was seen before changes nothing.
+    pub event_id: Option<String>,
 }
 
 /// What applying a callback did.
@@ -277,6 +280,19 @@ impl Ledger {
             .ok_or(LedgerError::NotFound)
     }
 
+    /// The donation a gateway's reference (e.g. a checkout session id) belongs to.
+    pub async fn donation_by_gateway_ref(
+        &self,
+        gateway: &str,
+        gateway_ref: &str,
+    ) -> Result<DonationRow, LedgerError> {
+        let (gateway, gateway_ref) = (gateway.to_owned(), gateway_ref.to_owned());
+        self.reads
+            .run(move |conn| read::donation_by_gateway_ref(conn, &gateway, &gateway_ref))
+            .await?
+            .ok_or(LedgerError::NotFound)
+    }
+
     /// Sum and count of succeeded donations, straight from the database.
     pub async fn ledger_total(&self) -> Result<(i64, u64), LedgerError> {
         self.reads.run(read::succeeded_total).await
@@ -378,6 +394,7 @@ mod tests {
             digest: "00".into(),
             amount_minor: Some(d.amount_minor),
             currency: Some("AED".into()),
+            event_id: None,
         }
     }
 
@@ -463,6 +480,112 @@ mod tests {
         let conn = Connection::open(&path).unwrap();
         assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
         assert!(conn.execute("DELETE FROM events", []).is_err());
+    }
+
+    #[tokio::test]
+    async fn an_event_id_seen_before_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("l.db");
+        let ledger = Ledger::open(&path).unwrap();
+        let d = new_donation(900);
+        ledger.create(d.clone()).await.unwrap();
+        let with_event = |outcome, event: &str| Callback {
+            event_id: Some(event.to_owned()),
+            ..paid(&d, outcome)
+        };
+        // A decline delivered twice: the second delivery is not even recorded.
+        let first = ledger
+            .apply(with_event(Outcome::Declined, "evt_1"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            first,
+            Applied::Done {
+                status: Status::Failed,
+                changed: true,
+                ..
+            }
+        ));
+        let events = || -> i64 {
+            Connection::open(&path)
+                .unwrap()
+                .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+                .unwrap()
+        };
+        let before = events();
+        let again = ledger
+            .apply(with_event(Outcome::Declined, "evt_1"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            again,
+            Applied::Done {
+                status: Status::Failed,
+                changed: false,
+                ..
+            }
+        ));
+        assert_eq!(events(), before);
+        // Even a different outcome under an id seen before changes nothing.
+        let replayed = ledger
+            .apply(with_event(Outcome::Paid, "evt_1"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            replayed,
+            Applied::Done {
+                status: Status::Failed,
+                changed: false,
+                ..
+            }
+        ));
+        assert_eq!(ledger.total().load().raised_minor, 0);
+        // A new event id is applied; the same id from another gateway is another event.
+        let paid_now = ledger
+            .apply(with_event(Outcome::Paid, "evt_2"))
+            .await
+            .unwrap();
+        assert!(matches!(
+            paid_now,
+            Applied::Done {
+                status: Status::Succeeded,
+                changed: true,
+                ..
+            }
+        ));
+        assert_eq!(ledger.total().load().raised_minor, 900);
+        let other = Callback {
+            gateway: "stripe".into(),
+            ..with_event(Outcome::Paid, "evt_2")
+        };
+        assert_eq!(ledger.apply(other).await.unwrap(), Applied::UnknownDonation);
+        let ghost = new_donation(100);
+        let unknown = Callback {
+            event_id: Some("evt_3".into()),
+            ..paid(&ghost, Outcome::Paid)
+        };
+        assert_eq!(
+            ledger.apply(unknown.clone()).await.unwrap(),
+            Applied::UnknownDonation
+        );
+        assert_eq!(
+            ledger.apply(unknown).await.unwrap(),
+            Applied::UnknownDonation
+        );
+        assert_eq!(
+            ledger
+                .donation_by_gateway_ref("sandbox", d.id.as_str())
+                .await
+                .unwrap()
+                .id,
+            d.id.as_str()
+        );
+        assert!(matches!(
+            ledger
+                .donation_by_gateway_ref("stripe", d.id.as_str())
+                .await,
+            Err(LedgerError::NotFound)
+        ));
     }
 
     #[tokio::test]

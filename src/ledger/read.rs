@@ -100,6 +100,19 @@ pub fn donation(conn: &Connection, id: &str) -> rusqlite::Result<Option<Donation
     .optional()
 }
 
+pub fn donation_by_gateway_ref(
+    conn: &Connection,
+    gateway: &str,
+    gateway_ref: &str,
+) -> rusqlite::Result<Option<DonationRow>> {
+    conn.prepare_cached(
+        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+         FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
+    )?
+    .query_row([gateway, gateway_ref], row_to_donation)
+    .optional()
+}
+
 pub(super) fn row_to_donation(r: &rusqlite::Row<'_>) -> rusqlite::Result<DonationRow> {
     let status: String = r.get(3)?;
     let lang: String = r.get(6)?;

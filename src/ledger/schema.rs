@@ -50,6 +50,15 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX donations_client_status ON donations (client_ip, status);
     "#,
+    // 3: webhook event ids already applied, so a gateway's redelivery changes nothing.
+    r#"
+    CREATE TABLE webhook_events (
+        gateway      TEXT NOT NULL,
+        event_id     TEXT NOT NULL,
+        received_at  INTEGER NOT NULL,
+        PRIMARY KEY (gateway, event_id)
+    ) STRICT;
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -311,6 +311,27 @@ fn apply_callback(
         )?
         .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
         .optional()?;
+    if let Some(event_id) = &cb.event_id {
+        let first_time = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![cb.gateway, event_id, now_ms()])?
+            > 0;
+        if !first_time {
+            // Delivered again: already recorded once, so nothing else is recorded.
+            return Ok(match row {
+                Some(row) => Applied::Done {
+                    id: row.id,
+                    lang: row.lang,
+                    status: row.status,
+                    changed: false,
+                },
+                None => Applied::UnknownDonation,
+            });
+        }
+    }
     let Some(row) = row else {
         event(
             conn,

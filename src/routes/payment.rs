@@ -47,6 +47,10 @@ pub async fn return_(
             tracing::warn!(error = %e, "payment return not verified");
             return unavailable(lang);
         }
+        Err(GatewayError::Pending {
+            gateway_ref,
+            submitted,
+        }) => return pending(&state, &gateway_ref, submitted).await,
     };
     match apply(&state, callback).await {
         Ok(Applied::Done { lang, status, .. }) => {
@@ -109,6 +113,8 @@ pub async fn webhook(
             tracing::warn!(error = %e, "webhook not verified");
             return json_error(StatusCode::SERVICE_UNAVAILABLE, "try again later");
         }
+        // Nothing to record yet, as for an event we do not act on.
+        Err(GatewayError::Pending { .. }) => Notification::Ignore,
     };
     let callback = match notification {
         Notification::Apply(cb) => cb,
@@ -134,6 +140,50 @@ pub async fn webhook(
             StatusCode::SERVICE_UNAVAILABLE,
             "ledger unavailable; retry later",
         ),
+    }
+}
+
+/// A genuine return whose payment has no result at the gateway yet: the ledger is left
+/// as it is (the webhook brings the result). The donor goes to the page of what the
+/// ledger knows; while the donation is pending, a donor who left the checkout unpaid
+/// to the error page, and one whose payment settles later (a bank debit) to the
+/// success page, so they are not invited to pay a second time. In the donation's
+/// language.
+async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpResponse {
+    let gateway = state.gateway.name();
+    match state
+        .ledger
+        .donation_by_gateway_ref(gateway, gateway_ref)
+        .await
+    {
+        Ok(row) => {
+            tracing::info!(donation = %row.id, status = %row.status, submitted, "payment return before the payment's result");
+            let page = match row.status {
+                Status::Succeeded => "success",
+                Status::Failed | Status::Expired => "error",
+                Status::Pending if submitted => "success",
+                Status::Pending => "error",
+            };
+            redirect(&row.lang.page(page))
+        }
+        Err(LedgerError::NotFound) => {
+            tracing::warn!(
+                gateway,
+                "payment return for a checkout this site did not start"
+            );
+            let lang = Lang::En;
+            let t = lang.strings();
+            message(
+                lang,
+                StatusCode::BAD_REQUEST,
+                &t.errors.bad_request_title,
+                &t.errors.bad_request,
+            )
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "payment return: donation lookup failed");
+            unavailable(Lang::En)
+        }
     }
 }
 

@@ -1,0 +1,1183 @@
+//! The Stripe Checkout gateway end to end over HTTP: the real binary against a fake
+//! Stripe API on a loopback port, which records every request and asserts what we send.
+//! Nothing here touches the network.
+
+mod common;
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use common::*;
+use reqwest::StatusCode;
+use reqwest::blocking::Response;
+use serde_json::{Value, json};
+
+const SECRET_KEY: &str = "sk_test_51FakeSecretKeyForTheFundraiserSuite";
+const WEBHOOK_SECRET: &str = "whsec_FakeWebhookSecretForTheFundraiserSuite";
+const PUBLIC_URL: &str = "https://give.example.org";
+const CHECKOUT: &str = "https://checkout.stripe.com/c/pay/";
+
+// ---------------------------------------------------------------------------------
+// The fake Stripe API.
+
+/// One request as the fake received it.
+#[derive(Debug, Clone)]
+struct Recorded {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Recorded {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn form(&self) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(&self.body).expect("a form body")
+    }
+}
+
+/// What a session is, as the fake serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Created, not paid: `open` / `unpaid`.
+    Open,
+    Paid,
+    /// Completed with a method that settles later: `complete` / `unpaid`.
+    Processing,
+    Expired,
+    /// Paid, but reported for another amount than was asked.
+    WrongAmount,
+}
+
+#[derive(Debug, Clone)]
+struct FakeSession {
+    id: String,
+    amount: i64,
+    currency: String,
+    donation_id: String,
+    state: State,
+}
+
+/// How every request is answered, whatever it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Failure {
+    /// 500 with a Stripe error body that quotes the key, as a real error might.
+    Status500,
+    /// No answer for longer than the client's timeout.
+    Hang,
+}
+
+#[derive(Default)]
+struct Fake {
+    requests: Vec<Recorded>,
+    /// By idempotency key: a repeated create gives back the same session, as Stripe does.
+    by_key: HashMap<String, String>,
+    sessions: HashMap<String, FakeSession>,
+    failure: Option<Failure>,
+}
+
+#[derive(Clone)]
+struct FakeStripe {
+    port: u16,
+    inner: Arc<Mutex<Fake>>,
+    /// This many of the next requests hang (then the fake answers normally).
+    hang_next: Arc<AtomicUsize>,
+}
+
+impl FakeStripe {
+    fn start() -> FakeStripe {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let fake = FakeStripe {
+            port: listener.local_addr().unwrap().port(),
+            inner: Arc::new(Mutex::new(Fake::default())),
+            hang_next: Arc::new(AtomicUsize::new(0)),
+        };
+        let serving = fake.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let fake = serving.clone();
+                std::thread::spawn(move || fake.serve(stream));
+            }
+        });
+        fake
+    }
+
+    fn api_base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    fn requests(&self) -> Vec<Recorded> {
+        self.inner.lock().unwrap().requests.clone()
+    }
+
+    fn fail(&self, failure: Option<Failure>) {
+        self.inner.lock().unwrap().failure = failure;
+    }
+
+    fn set(&self, session_id: &str, state: State) {
+        self.inner
+            .lock()
+            .unwrap()
+            .sessions
+            .get_mut(session_id)
+            .expect("a session the fake created")
+            .state = state;
+    }
+
+    fn session(&self, id: &str) -> FakeSession {
+        self.inner.lock().unwrap().sessions[id].clone()
+    }
+
+    /// The session as Stripe's API and events show it.
+    fn session_json(&self, id: &str) -> Value {
+        let s = self.session(id);
+        let (payment_status, status, amount) = match s.state {
+            State::Open => ("unpaid", "open", s.amount),
+            State::Paid => ("paid", "complete", s.amount),
+            State::Processing => ("unpaid", "complete", s.amount),
+            State::Expired => ("unpaid", "expired", s.amount),
+            State::WrongAmount => ("paid", "complete", s.amount + 100),
+        };
+        json!({
+            "id": s.id,
+            "object": "checkout.session",
+            "url": if status == "open" { Value::String(format!("{CHECKOUT}{}", s.id)) } else { Value::Null },
+            "mode": "payment",
+            "payment_status": payment_status,
+            "status": status,
+            "amount_total": amount,
+            "currency": s.currency,
+            "client_reference_id": s.donation_id,
+            "metadata": {"donation_id": s.donation_id},
+            "livemode": false,
+        })
+    }
+
+    fn serve(&self, stream: TcpStream) {
+        let Some(request) = read_request(&stream) else {
+            return;
+        };
+        self.inner.lock().unwrap().requests.push(request.clone());
+        let hang = self
+            .hang_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let failure = self.inner.lock().unwrap().failure;
+        if hang || failure == Some(Failure::Hang) {
+            // Far past the client's timeout; the client gives up first.
+            std::thread::sleep(Duration::from_secs(6));
+            return;
+        }
+        let (status, body) = if failure == Some(Failure::Status500) {
+            (
+                500,
+                json!({"error": {
+                    "type": "api_error",
+                    "message": format!("Something went wrong with key {SECRET_KEY}"),
+                }}),
+            )
+        } else {
+            self.answer(&request)
+        };
+        respond(stream, status, &body.to_string());
+    }
+
+    fn answer(&self, r: &Recorded) -> (u16, Value) {
+        let unauthorized = (
+            401,
+            json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
+        );
+        if r.header("authorization") != Some(&format!("Bearer {SECRET_KEY}")) {
+            return unauthorized;
+        }
+        if r.method == "POST" && r.path == "/v1/checkout/sessions" {
+            let form: HashMap<String, String> = r.form().into_iter().collect();
+            let key = r.header("idempotency-key").unwrap_or_default().to_owned();
+            let mut fake = self.inner.lock().unwrap();
+            let id = match fake.by_key.get(&key) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = format!("cs_test_fake{}", fake.sessions.len() + 1);
+                    let session = FakeSession {
+                        id: id.clone(),
+                        amount: form["line_items[0][price_data][unit_amount]"]
+                            .parse()
+                            .unwrap(),
+                        currency: form["line_items[0][price_data][currency]"].clone(),
+                        donation_id: form["client_reference_id"].clone(),
+                        state: State::Open,
+                    };
+                    fake.sessions.insert(id.clone(), session);
+                    fake.by_key.insert(key, id.clone());
+                    id
+                }
+            };
+            drop(fake);
+            return (200, self.session_json(&id));
+        }
+        if r.method == "GET"
+            && let Some(id) = r.path.strip_prefix("/v1/checkout/sessions/")
+        {
+            if self.inner.lock().unwrap().sessions.contains_key(id) {
+                return (200, self.session_json(id));
+            }
+            return (
+                404,
+                json!({"error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "message": format!("No such checkout.session: '{id}'"),
+                }}),
+            );
+        }
+        (
+            404,
+            json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
+        )
+    }
+}
+
+/// A minimal HTTP/1.1 request reader: request line, headers, Content-Length body.
+fn read_request(stream: &TcpStream) -> Option<Recorded> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body: String::from_utf8(body).ok()?,
+    })
+}
+
+fn respond(mut stream: TcpStream, status: u16, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        _ => "Internal Server Error",
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
+
+// ---------------------------------------------------------------------------------
+// Our server, configured for Stripe.
+
+fn stripe_opts(api_base: &str) -> Opts {
+    Opts::default()
+        .env("FUNDRAISER_GATEWAY__KIND", "stripe")
+        .env("FUNDRAISER_STRIPE__SECRET_KEY", SECRET_KEY)
+        .env("FUNDRAISER_STRIPE__WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .env("FUNDRAISER_STRIPE__API_BASE", api_base)
+        .env("FUNDRAISER_SERVER__PUBLIC_URL", PUBLIC_URL)
+}
+
+fn start(fake: &FakeStripe) -> Server {
+    Server::start_with(stripe_opts(&fake.api_base()))
+}
+
+fn donate(server: &Server, amount: &str, lang: &str) -> Response {
+    client()
+        .post(server.url("/donate"))
+        .form(&[("amount", amount), ("lang", lang)])
+        .send()
+        .expect("POST /donate")
+}
+
+fn location(r: &Response) -> String {
+    r.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location in {}", r.status()))
+        .to_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Donates and returns the session id Stripe (the fake) created for it.
+fn start_checkout(server: &Server, amount: &str, lang: &str) -> String {
+    let r = donate(server, amount, lang);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "donate {amount}");
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    location(&r)
+        .strip_prefix(CHECKOUT)
+        .expect("sent to the checkout")
+        .to_owned()
+}
+
+fn follow_return(server: &Server, session_id: &str) -> Response {
+    client()
+        .get(server.url(&format!("/payment/return/stripe?session_id={session_id}")))
+        .send()
+        .unwrap()
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn event(event_id: &str, kind: &str, session: Value) -> String {
+    json!({
+        "id": event_id,
+        "object": "event",
+        "api_version": "2024-06-20",
+        "created": now(),
+        "type": kind,
+        "livemode": false,
+        "data": {"object": session},
+    })
+    .to_string()
+}
+
+fn signature(secret: &str, t: i64, body: &str) -> String {
+    format!(
+        "t={t},v1={}",
+        hmac_hex(secret.as_bytes(), format!("{t}.{body}").as_bytes())
+    )
+}
+
+fn post_webhook(server: &Server, body: &str, signature: Option<&str>) -> Response {
+    let mut req = client()
+        .post(server.url("/payment/webhook/stripe"))
+        .header("Content-Type", "application/json")
+        .body(body.to_owned());
+    if let Some(sig) = signature {
+        req = req.header("Stripe-Signature", sig);
+    }
+    req.send().unwrap()
+}
+
+/// Sends an event about the session as it now stands, signed as Stripe signs it.
+fn send_event(
+    server: &Server,
+    fake: &FakeStripe,
+    event_id: &str,
+    kind: &str,
+    session_id: &str,
+) -> Value {
+    let body = event(event_id, kind, fake.session_json(session_id));
+    let r = post_webhook(
+        server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    assert_eq!(r.status(), StatusCode::OK, "{kind}");
+    r.json().unwrap()
+}
+
+fn raised(server: &Server) -> (i64, i64) {
+    let t = total(server);
+    (
+        t["raised_minor"].as_i64().unwrap(),
+        t["donations"].as_i64().unwrap(),
+    )
+}
+
+fn ledger(server: &Server) -> rusqlite::Connection {
+    rusqlite::Connection::open(server.workdir().join("data/ledger.db")).unwrap()
+}
+
+fn status_of(server: &Server, session_id: &str) -> String {
+    ledger(server)
+        .query_row(
+            "SELECT status FROM donations WHERE gateway = 'stripe' AND gateway_ref = ?1",
+            [session_id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+fn count(server: &Server, sql: &str, arg: &str) -> i64 {
+    ledger(server).query_row(sql, [arg], |r| r.get(0)).unwrap()
+}
+
+fn events_of(server: &Server, session_id: &str) -> i64 {
+    count(
+        server,
+        "SELECT COUNT(*) FROM events WHERE donation_id =
+            (SELECT id FROM donations WHERE gateway_ref = ?1)",
+        session_id,
+    )
+}
+
+/// Every log line the server has written so far (after a moment for stragglers).
+fn log_lines(server: &Server) -> Vec<String> {
+    std::thread::sleep(Duration::from_millis(300));
+    server.log.lock().unwrap().try_iter().collect()
+}
+
+fn assert_no_secrets(lines: &[String]) {
+    assert!(!lines.is_empty(), "no log lines captured");
+    for line in lines {
+        assert!(!line.contains(SECRET_KEY), "secret key in log: {line}");
+        assert!(
+            !line.contains(WEBHOOK_SECRET),
+            "webhook secret in log: {line}"
+        );
+        assert!(
+            !line.contains("FakeSecretKey"),
+            "part of the key in log: {line}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Tests.
+
+#[test]
+fn a_checkout_session_is_created_with_every_field() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let r = donate(&server, "125.5", "ar");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), format!("{CHECKOUT}cs_test_fake1"));
+
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 1, "{requests:?}");
+    let req = &requests[0];
+    assert_eq!(req.method, "POST");
+    assert_eq!(req.path, "/v1/checkout/sessions");
+    assert_eq!(
+        req.header("authorization"),
+        Some(format!("Bearer {SECRET_KEY}").as_str())
+    );
+    assert_eq!(
+        req.header("content-type"),
+        Some("application/x-www-form-urlencoded")
+    );
+    let (id, amount, currency): (String, i64, String) = ledger(&server)
+        .query_row(
+            "SELECT id, amount_minor, currency FROM donations",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!((amount, currency.as_str()), (12_550, "AED"));
+    assert_eq!(
+        req.header("idempotency-key"),
+        Some(format!("donation-{id}").as_str())
+    );
+    let form: HashMap<String, String> = req.form().into_iter().collect();
+    let expected = [
+        ("mode", "payment".to_owned()),
+        ("submit_type", "donate".to_owned()),
+        ("line_items[0][price_data][currency]", "aed".to_owned()),
+        ("line_items[0][price_data][unit_amount]", "12550".to_owned()),
+        ("line_items[0][quantity]", "1".to_owned()),
+        (
+            "success_url",
+            format!("{PUBLIC_URL}/payment/return/stripe?session_id={{CHECKOUT_SESSION_ID}}"),
+        ),
+        ("cancel_url", format!("{PUBLIC_URL}/ar/error/")),
+        ("client_reference_id", id.clone()),
+        ("metadata[donation_id]", id.clone()),
+    ];
+    for (key, value) in &expected {
+        assert_eq!(form.get(*key), Some(value), "{key} in {form:?}");
+    }
+    // The campaign's name, in the donor's language.
+    let name = &form["line_items[0][price_data][product_data][name]"];
+    assert!(!name.is_empty());
+    assert!(
+        name.chars().any(|c| ('\u{0600}'..='\u{06FF}').contains(&c)),
+        "{name}"
+    );
+
+    // The session id is the donation's gateway reference.
+    assert_eq!(status_of(&server, "cs_test_fake1"), "pending");
+    assert_eq!(raised(&server), (0, 0));
+    // An English donation is cancelled back to the English error page.
+    start_checkout(&server, "50", "en");
+    let form: HashMap<String, String> = fake.requests()[1].form().into_iter().collect();
+    assert_eq!(form["cancel_url"], format!("{PUBLIC_URL}/error/"));
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "5000");
+}
+
+#[test]
+fn webhook_then_return_counts_once_and_logs_no_secret() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "50", "en");
+    fake.set(&session, State::Paid);
+
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_1",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["status"], "succeeded");
+    assert_eq!(answer["changed"], true);
+    assert_eq!(raised(&server), (5000, 1));
+
+    // Stripe delivers the same event again: 200, nothing changes, nothing recorded.
+    let events = events_of(&server, &session);
+    let again = send_event(
+        &server,
+        &fake,
+        "evt_1",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(again["changed"], false);
+    assert_eq!(events_of(&server, &session), events);
+
+    // The donor's return afterwards: the success page, no second count.
+    let r = follow_return(&server, &session);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/success/");
+    assert_eq!(raised(&server), (5000, 1));
+    // The return retrieved the session from Stripe, with the key.
+    let gets: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.method == "GET")
+        .collect();
+    assert_eq!(gets.len(), 1);
+    assert_eq!(gets[0].path, format!("/v1/checkout/sessions/{session}"));
+    assert_eq!(
+        gets[0].header("authorization"),
+        Some(format!("Bearer {SECRET_KEY}").as_str())
+    );
+    // Even another event id for the same payment counts nothing more.
+    let other = send_event(
+        &server,
+        &fake,
+        "evt_2",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(other["changed"], false);
+    assert_eq!(raised(&server), (5000, 1));
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM events WHERE to_status = 'succeeded' AND from_status = 'pending' AND donation_id = (SELECT id FROM donations WHERE gateway_ref = ?1)",
+            &session
+        ),
+        1
+    );
+    assert_eq!(
+        count(
+            &server,
+            "SELECT COUNT(*) FROM webhook_events WHERE gateway = ?1",
+            "stripe"
+        ),
+        2
+    );
+    assert_eq!(
+        follow_return(&server, &session).status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(raised(&server), (5000, 1));
+
+    assert_no_secrets(&log_lines(&server));
+}
+
+#[test]
+fn return_before_the_webhook_counts_once() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "20", "ar");
+    fake.set(&session, State::Paid);
+    let r = follow_return(&server, &session);
+    assert_eq!(location(&r), "/ar/success/");
+    assert_eq!(raised(&server), (2000, 1));
+    assert_eq!(status_of(&server, &session), "succeeded");
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_late",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["status"], "succeeded");
+    assert_eq!(answer["changed"], false);
+    assert_eq!(location(&follow_return(&server, &session)), "/ar/success/");
+    assert_eq!(raised(&server), (2000, 1));
+}
+
+#[test]
+fn an_asynchronous_payment_counts_when_it_succeeds() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "75", "en");
+    fake.set(&session, State::Processing);
+    // Completed but not paid yet: nothing to record.
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_c",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["applied"], false);
+    assert_eq!(status_of(&server, &session), "pending");
+    // The donor is back while the payment settles: thanked, not asked to pay again,
+    // and the ledger is left as it is.
+    let events = events_of(&server, &session);
+    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(status_of(&server, &session), "pending");
+    assert_eq!(events_of(&server, &session), events);
+    assert_eq!(raised(&server), (0, 0));
+
+    fake.set(&session, State::Paid);
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_s",
+        "checkout.session.async_payment_succeeded",
+        &session,
+    );
+    assert_eq!(answer["status"], "succeeded");
+    assert_eq!(raised(&server), (7500, 1));
+    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(raised(&server), (7500, 1));
+}
+
+#[test]
+fn an_asynchronous_payment_that_fails_is_not_counted() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "75", "ar");
+    fake.set(&session, State::Processing);
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_c",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["applied"], false);
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_f",
+        "checkout.session.async_payment_failed",
+        &session,
+    );
+    assert_eq!(answer["status"], "failed");
+    assert_eq!(status_of(&server, &session), "failed");
+    assert_eq!(raised(&server), (0, 0));
+    // Back on the site afterwards: the ledger knows it failed.
+    assert_eq!(location(&follow_return(&server, &session)), "/ar/error/");
+    assert_eq!(status_of(&server, &session), "failed");
+}
+
+#[test]
+fn an_expired_session_is_marked_expired() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "30", "en");
+    fake.set(&session, State::Expired);
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_x",
+        "checkout.session.expired",
+        &session,
+    );
+    assert_eq!(answer["status"], "expired");
+    assert_eq!(answer["changed"], true);
+    assert_eq!(status_of(&server, &session), "expired");
+    assert_eq!(location(&follow_return(&server, &session)), "/error/");
+    assert_eq!(raised(&server), (0, 0));
+
+    // A session that expires before its webhook arrives is expired by the return too.
+    let other = start_checkout(&server, "31", "ar");
+    fake.set(&other, State::Expired);
+    assert_eq!(location(&follow_return(&server, &other)), "/ar/error/");
+    assert_eq!(status_of(&server, &other), "expired");
+    let answer = send_event(&server, &fake, "evt_y", "checkout.session.expired", &other);
+    assert_eq!(answer["changed"], false);
+}
+
+#[test]
+fn a_donor_back_before_paying_changes_nothing() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "40", "ar");
+    let events = events_of(&server, &session);
+    let r = follow_return(&server, &session);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&r), "/ar/error/");
+    assert_eq!(status_of(&server, &session), "pending");
+    assert_eq!(events_of(&server, &session), events);
+    // They can still pay, and it counts.
+    fake.set(&session, State::Paid);
+    assert_eq!(location(&follow_return(&server, &session)), "/ar/success/");
+    assert_eq!(raised(&server), (4000, 1));
+}
+
+#[test]
+fn a_session_for_another_amount_is_not_counted() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "10", "en");
+    fake.set(&session, State::WrongAmount);
+    let r = follow_return(&server, &session);
+    assert_eq!(location(&r), "/error/");
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_w",
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["applied"], false);
+    assert_eq!(answer["reason"], "amount mismatch");
+    assert_eq!(raised(&server), (0, 0));
+    assert_eq!(status_of(&server, &session), "pending");
+    let mismatches = count(
+        &server,
+        "SELECT COUNT(*) FROM events WHERE kind = 'mismatch' AND donation_id = (SELECT id FROM donations WHERE gateway_ref = ?1)",
+        &session,
+    );
+    assert_eq!(mismatches, 2);
+    let lines = log_lines(&server);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("WARN") && l.contains("payment amount mismatch")),
+        "{lines:#?}"
+    );
+
+    // Another currency is a mismatch too.
+    let other = start_checkout(&server, "10", "en");
+    fake.set(&other, State::Paid);
+    let mut s = fake.session_json(&other);
+    s["currency"] = json!("usd");
+    let body = event("evt_usd", "checkout.session.completed", s);
+    let r = post_webhook(
+        &server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    let answer: Value = r.json().unwrap();
+    assert_eq!(answer["reason"], "amount mismatch");
+    assert_eq!(raised(&server), (0, 0));
+}
+
+#[test]
+fn webhooks_are_verified_as_stripe_specifies() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "60", "en");
+    fake.set(&session, State::Paid);
+    let body = event(
+        "evt_sig",
+        "checkout.session.completed",
+        fake.session_json(&session),
+    );
+    let t = now();
+    let good = signature(WEBHOOK_SECRET, t, &body);
+    let good_v1 = good.split_once(",v1=").unwrap().1.to_owned();
+    let wrong_v1 = signature("whsec_wrong", t, &body)
+        .split_once(",v1=")
+        .unwrap()
+        .1
+        .to_owned();
+    let tampered = body.replace("\"amount_total\":6000", "\"amount_total\":600000");
+    assert_ne!(tampered, body);
+
+    let refused: Vec<(&str, String, Option<String>)> = vec![
+        (
+            "wrong secret",
+            body.clone(),
+            Some(signature("whsec_wrong", t, &body)),
+        ),
+        ("tampered body", tampered, Some(good.clone())),
+        (
+            "expired timestamp",
+            body.clone(),
+            Some(signature(WEBHOOK_SECRET, t - 600, &body)),
+        ),
+        (
+            "future timestamp",
+            body.clone(),
+            Some(signature(WEBHOOK_SECRET, t + 600, &body)),
+        ),
+        ("missing header", body.clone(), None),
+        ("garbled header", body.clone(), Some("garbage".into())),
+        ("no timestamp", body.clone(), Some(format!("v1={good_v1}"))),
+        ("no v1", body.clone(), Some(format!("t={t},v0={good_v1}"))),
+        (
+            "bad hex",
+            body.clone(),
+            Some(format!("t={t},v1=zz{good_v1}")),
+        ),
+        ("empty header", body.clone(), Some(String::new())),
+    ];
+    for (what, body, sig) in &refused {
+        let r = post_webhook(&server, body, sig.as_deref());
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{what}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
+            "{what}"
+        );
+        let answer: Value = r.json().unwrap();
+        assert!(answer["error"].is_string(), "{what}");
+    }
+    assert_eq!(raised(&server), (0, 0));
+    assert_eq!(status_of(&server, &session), "pending");
+
+    // Several v1 values, one of them right (as during a secret roll): accepted.
+    let several = format!("t={t},v1={wrong_v1},v1={good_v1}");
+    let r = post_webhook(&server, &body, Some(&several));
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(raised(&server), (6000, 1));
+    // Within the tolerance either way is fine.
+    for skew in [-250, 250] {
+        let r = post_webhook(
+            &server,
+            &body,
+            Some(&signature(WEBHOOK_SECRET, t + skew, &body)),
+        );
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    assert_eq!(raised(&server), (6000, 1));
+}
+
+#[test]
+fn other_events_and_other_sessions_are_acknowledged_and_ignored() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "60", "en");
+    fake.set(&session, State::Paid);
+    let answer = send_event(
+        &server,
+        &fake,
+        "evt_pi",
+        "payment_intent.succeeded",
+        &session,
+    );
+    assert_eq!(answer["applied"], false);
+    let customer = event(
+        "evt_cu",
+        "customer.created",
+        json!({"id": "cus_1", "object": "customer"}),
+    );
+    let r = post_webhook(
+        &server,
+        &customer,
+        Some(&signature(WEBHOOK_SECRET, now(), &customer)),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    // A session some other integration on the same account created.
+    let mut foreign = fake.session_json(&session);
+    foreign["id"] = json!("cs_test_someone_else");
+    foreign["client_reference_id"] = Value::Null;
+    foreign["metadata"] = json!({});
+    let body = event("evt_other", "checkout.session.completed", foreign);
+    let r = post_webhook(
+        &server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(raised(&server), (0, 0));
+    assert_eq!(status_of(&server, &session), "pending");
+    // A session with one of our ids that we never recorded: the ledger does not know it.
+    let mut ghost = fake.session_json(&session);
+    ghost["id"] = json!("cs_test_ghost");
+    ghost["client_reference_id"] = json!("AAAAAAAAAAAAAAAAAAAAAA");
+    let body = event("evt_ghost", "checkout.session.completed", ghost);
+    let r = post_webhook(
+        &server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert_eq!(raised(&server), (0, 0));
+}
+
+#[test]
+fn return_addresses_that_are_not_a_session_of_ours_are_refused() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let get = |path: &str| client().get(server.url(path)).send().unwrap();
+    for path in [
+        "/payment/return/stripe",
+        "/payment/return/stripe?session_id=",
+        "/payment/return/stripe?session_id={CHECKOUT_SESSION_ID}",
+        "/payment/return/stripe?session_id=cs_test_..%2F..%2Fv1%2Fcustomers",
+        "/payment/return/stripe?session_id=pi_123",
+        "/payment/return/stripe?session_id=cs_a&session_id=cs_b",
+    ] {
+        let r = get(path);
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST, "{path}");
+        assert!(r.text().unwrap().contains("Nothing was charged"), "{path}");
+    }
+    // None of those reached Stripe.
+    assert!(fake.requests().is_empty());
+    // A well-formed id Stripe does not know.
+    let r = get("/payment/return/stripe?session_id=cs_test_unknown");
+    assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(fake.requests().len(), 1);
+    // The sandbox's routes are not there.
+    assert_eq!(
+        get("/payment/return/sandbox?ref=x").status(),
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        get("/sandbox/checkout/AAAAAAAAAAAAAAAAAAAAAA").status(),
+        StatusCode::NOT_FOUND
+    );
+}
+
+/// The donation refused with a clear page in the donor's language, marked failed.
+fn assert_refused_cleanly(server: &Server, r: Response) {
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(r.headers().contains_key("retry-after"));
+    let page = r.text().unwrap();
+    assert!(page.contains(r#"<html lang="ar""#), "{page}");
+    assert!(page.contains("خدمة الدفع مشغولة"), "{page}");
+    assert!(!page.contains(SECRET_KEY));
+    let (status, gateway_ref): (String, Option<String>) = ledger(server)
+        .query_row("SELECT status, gateway_ref FROM donations", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    assert_eq!(status, "failed");
+    assert_eq!(gateway_ref, None);
+    assert_eq!(raised(server), (0, 0));
+    let detail: String = ledger(server)
+        .query_row(
+            "SELECT detail FROM events WHERE kind = 'checkout_failed'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(!detail.contains(SECRET_KEY), "{detail}");
+}
+
+#[test]
+fn a_stripe_error_gives_the_donor_a_clear_page_and_counts_nothing() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    fake.fail(Some(Failure::Status500));
+    let r = donate(&server, "50", "ar");
+    assert_refused_cleanly(&server, r);
+    // An answer is not a network error: not retried.
+    assert_eq!(fake.requests().len(), 1);
+    let lines = log_lines(&server);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Stripe answered 500 (api_error)")),
+        "{lines:#?}"
+    );
+    assert_no_secrets(&lines);
+
+    // A return while Stripe fails: 503, nothing changes.
+    fake.fail(None);
+    let session = start_checkout(&server, "50", "en");
+    fake.set(&session, State::Paid);
+    fake.fail(Some(Failure::Status500));
+    assert_eq!(
+        follow_return(&server, &session).status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    assert_eq!(status_of(&server, &session), "pending");
+    fake.fail(None);
+    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(raised(&server), (5000, 1));
+}
+
+#[test]
+fn a_hanging_stripe_times_out_after_one_retry_with_the_same_key() {
+    let fake = FakeStripe::start();
+    let server = Server::start_with(
+        stripe_opts(&fake.api_base()).env("FUNDRAISER_STRIPE__REQUEST_TIMEOUT", "1s"),
+    );
+    fake.fail(Some(Failure::Hang));
+    let started = Instant::now();
+    let r = donate(&server, "50", "ar");
+    let took = started.elapsed();
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    assert_refused_cleanly(&server, r);
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2, "one retry");
+    let keys: Vec<_> = requests
+        .iter()
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect();
+    assert!(keys[0].starts_with("donation-"));
+    assert_eq!(keys[0], keys[1]);
+    assert_eq!(requests[0].body, requests[1].body);
+}
+
+#[test]
+fn one_network_error_is_retried_and_the_donation_goes_ahead() {
+    let fake = FakeStripe::start();
+    let server = Server::start_with(
+        stripe_opts(&fake.api_base()).env("FUNDRAISER_STRIPE__REQUEST_TIMEOUT", "1s"),
+    );
+    fake.hang_next.store(1, Ordering::SeqCst);
+    let session = start_checkout(&server, "50", "en");
+    let requests = fake.requests();
+    assert_eq!(requests.len(), 2);
+    assert_eq!(
+        requests[0].header("idempotency-key"),
+        requests[1].header("idempotency-key")
+    );
+    assert_eq!(status_of(&server, &session), "pending");
+    // The return's retrieval is retried too.
+    fake.set(&session, State::Paid);
+    fake.hang_next.store(1, Ordering::SeqCst);
+    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(raised(&server), (5000, 1));
+}
+
+#[test]
+fn an_unreachable_stripe_gives_the_donor_a_clear_page() {
+    // A port nothing listens on.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port();
+    drop(closed);
+    let server = Server::start_with(stripe_opts(&format!("http://127.0.0.1:{port}")));
+    let r = donate(&server, "50", "ar");
+    assert_refused_cleanly(&server, r);
+    // The donate page itself keeps working.
+    assert_eq!(
+        client()
+            .get(server.url("/ar/donate/"))
+            .send()
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn start_up_refuses_stripe_without_both_secrets() {
+    let run = |env: &[(&str, &str)]| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut cmd = std::process::Command::new(binary());
+        cmd.current_dir(dir.path())
+            .args(["serve", "--bind", "127.0.0.1:0"])
+            .env("FUNDRAISER_GATEWAY__KIND", "stripe")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped());
+        for (k, _) in std::env::vars() {
+            if k.starts_with("FUNDRAISER_") && k != "FUNDRAISER_GATEWAY__KIND" {
+                cmd.env_remove(k);
+            }
+        }
+        for (k, v) in env {
+            cmd.env(k, v);
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    let (code, err) = run(&[("FUNDRAISER_STRIPE__SECRET_KEY", SECRET_KEY)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("stripe.webhook_secret"), "{err}");
+    assert!(err.contains("FUNDRAISER_STRIPE__WEBHOOK_SECRET"), "{err}");
+    assert!(
+        !err.contains(SECRET_KEY) && !err.contains("FakeSecretKey"),
+        "{err}"
+    );
+    assert_eq!(err.trim().lines().count(), 1, "one clear message: {err}");
+
+    let (code, err) = run(&[("FUNDRAISER_STRIPE__WEBHOOK_SECRET", WEBHOOK_SECRET)]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("stripe.secret_key"), "{err}");
+    assert!(
+        !err.contains(WEBHOOK_SECRET) && !err.contains("FakeWebhook"),
+        "{err}"
+    );
+
+    let (code, err) = run(&[]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(
+        err.contains("stripe.secret_key and stripe.webhook_secret"),
+        "{err}"
+    );
+
+    let (code, err) = run(&[
+        ("FUNDRAISER_STRIPE__SECRET_KEY", SECRET_KEY),
+        ("FUNDRAISER_STRIPE__WEBHOOK_SECRET", WEBHOOK_SECRET),
+        ("FUNDRAISER_STRIPE__API_BASE", "ftp://example.org"),
+    ]);
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("stripe.api_base"), "{err}");
+    assert!(
+        !err.contains(SECRET_KEY) && !err.contains(WEBHOOK_SECRET),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_csp_lets_the_donate_form_reach_the_checkout_only_with_stripe() {
+    let csp = |server: &Server| {
+        client()
+            .get(server.url("/donate/"))
+            .send()
+            .unwrap()
+            .headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    let fake = FakeStripe::start();
+    let stripe = start(&fake);
+    let with = csp(&stripe);
+    assert!(
+        with.contains("form-action 'self' https://checkout.stripe.com;"),
+        "{with}"
+    );
+    let sandbox = Server::start();
+    let without = csp(&sandbox);
+    assert!(without.contains("form-action 'self';"), "{without}");
+    assert!(!without.contains("stripe"), "{without}");
+}
