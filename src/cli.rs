@@ -24,6 +24,8 @@ struct Cli {
 enum Command {
     /// Serve the site and the donation API (the default).
     Serve,
+    /// Print the admin figures of the ledger as a table (read-only; safe while serving).
+    Stats,
 }
 
 #[derive(Debug, Args, Default)]
@@ -47,6 +49,48 @@ pub fn main() -> ExitCode {
     crate::server::init_logging();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.options),
+        Command::Stats => stats(cli.options),
+    }
+}
+
+fn stats(args: ServeArgs) -> ExitCode {
+    let sources = Sources {
+        file: args.config,
+        bind: args.bind,
+        db: args.db,
+    };
+    let settings = match Config::load(&sources).and_then(Config::settings) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("fundraiser: {e}");
+            return ExitCode::from(EXIT_CONFIG);
+        }
+    };
+    let now = crate::ledger::now_ms();
+    match crate::ledger::read_stats(&settings.raw.ledger.path, now) {
+        Ok(stats) => {
+            let figures = crate::admin::figures::Figures::compute(
+                &stats,
+                settings.currency,
+                settings.goal_minor,
+                now,
+                crate::admin::figures::ServerJson {
+                    version: env!("CARGO_PKG_VERSION"),
+                    uptime_s: 0,
+                    requests: 0,
+                    responses_5xx: 0,
+                },
+            );
+            print!(
+                "{}",
+                crate::admin::table::render(&figures, settings.currency)
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("fundraiser: {e}");
+            ExitCode::from(EXIT_CONFIG)
+        }
     }
 }
 

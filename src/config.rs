@@ -23,6 +23,43 @@ pub struct Config {
     pub sandbox: Sandbox,
     pub stripe: Stripe,
     pub limits: Limits,
+    pub admin: Admin,
+}
+
+/// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admin {
+    /// The bearer token (or HTTP Basic password); empty switches the admin routes off.
+    pub token: String,
+    /// How long `/admin/stats` figures are reused before the ledger is read again.
+    pub stats_cache: String,
+    /// Failed admin logins one address may make per minute before 429.
+    pub failures_per_ip_per_minute: u32,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Self {
+            token: String::new(),
+            stats_cache: "3s".into(),
+            failures_per_ip_per_minute: 10,
+        }
+    }
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("token", &"***")
+            .field("stats_cache", &self.stats_cache)
+            .field(
+                "failures_per_ip_per_minute",
+                &self.failures_per_ip_per_minute,
+            )
+            .finish()
+    }
 }
 
 /// Abuse and resource limits; a count of 0 switches that limit off.
@@ -262,6 +299,16 @@ impl std::fmt::Debug for StripeSettings {
     }
 }
 
+/// The admin token; its Debug output never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]
 #[error("{0}")]
@@ -284,6 +331,9 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Checked whatever the gateway; the secrets are required only when it is Stripe.
     pub stripe: StripeSettings,
+    /// The admin token, trimmed; `None` when the admin routes are off.
+    pub admin_token: Option<AdminToken>,
+    pub stats_cache: Duration,
 }
 
 /// Where the configuration comes from.
@@ -459,6 +509,19 @@ impl Config {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let stripe = self.stripe_settings(&duration)?;
+        let stats_cache = duration("admin.stats_cache", &self.admin.stats_cache, Duration::ZERO)?;
+        let token = self.admin.token.trim();
+        if token.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return Err(ConfigError(
+                "admin.token: contains spaces or control characters (value not shown)".into(),
+            ));
+        }
+        if !token.is_empty() && token.len() < 16 {
+            return Err(ConfigError(
+                "admin.token: must be at least 16 characters (value not shown)".into(),
+            ));
+        }
+        let admin_token = (!token.is_empty()).then(|| AdminToken(token.to_owned()));
         match self.gateway.kind.as_str() {
             "sandbox" => {}
             "stripe" => {
@@ -513,6 +576,8 @@ impl Config {
             timeouts,
             trusted_proxies,
             stripe,
+            admin_token,
+            stats_cache,
             raw: self,
         })
     }
@@ -604,7 +669,7 @@ impl Settings {
 
 /// Keys whose values are secrets: never quoted in a message.
 fn is_secret_key(key: &str) -> bool {
-    key.ends_with("secret") || key.ends_with("secret_key")
+    key.ends_with("secret") || key.ends_with("secret_key") || key.ends_with("token")
 }
 
 /// One line naming the key, the source and the problem.
@@ -756,6 +821,35 @@ mod tests {
         assert!(debug.contains("***"), "{debug}");
         // The sandbox does not need Stripe's secrets.
         Config::default().settings().unwrap();
+    }
+
+    #[test]
+    fn the_admin_token_is_checked_and_never_shown() {
+        let with = |token: &str| {
+            let mut c = Config::default();
+            c.admin.token = token.into();
+            c.settings()
+        };
+        assert_eq!(with("").unwrap().admin_token, None);
+        let s = with(" a-long-enough-admin-token ").unwrap();
+        assert_eq!(
+            s.admin_token,
+            Some(AdminToken("a-long-enough-admin-token".into()))
+        );
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("a-long-enough"), "{debug}");
+        let e = with("short").unwrap_err().0;
+        assert!(e.contains("admin.token") && !e.contains("short"), "{e}");
+        let e = with("hidden-part another-hidden-part").unwrap_err().0;
+        assert!(e.contains("admin.token") && !e.contains("hidden"), "{e}");
+        let mut c = Config::default();
+        c.admin.stats_cache = "soon".into();
+        assert!(c.settings().unwrap_err().0.contains("admin.stats_cache"));
+        let e = figment::Figment::from(Serialized::defaults(Config::default()))
+            .merge(Toml::string("[admin]\ntoken = 123456789123456789"))
+            .extract::<Config>()
+            .unwrap_err();
+        assert!(!describe(e).contains("123456789"));
     }
 
     #[test]

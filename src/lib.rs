@@ -4,6 +4,7 @@
 //! from memory ([`site`]); donations go through a payment [`gateway`] into the SQLite
 //! [`ledger`], and the live [`total`] is spliced into the home page.
 
+pub mod admin;
 pub mod cli;
 pub mod client_ip;
 pub mod config;
@@ -12,6 +13,7 @@ pub mod gateway;
 pub mod lang;
 pub mod ledger;
 pub mod limits;
+pub mod metrics;
 pub mod middleware;
 pub mod money;
 pub mod render;

@@ -30,6 +30,19 @@ impl RateLimiter {
         self.check_at(ip, unix_now())
     }
 
+    /// Whether the address is already past its limit this minute, without counting.
+    pub fn exceeded(&self, ip: IpAddr) -> Option<u64> {
+        let now = unix_now();
+        if self.per_minute == 0 {
+            return None;
+        }
+        let n = self
+            .windows
+            .get(&(ip, now / 60))
+            .map_or(0, |c| c.load(Ordering::Relaxed));
+        (n >= self.per_minute).then_some(60 - now % 60)
+    }
+
     fn check_at(&self, ip: IpAddr, now: u64) -> Result<(), u64> {
         if self.per_minute == 0 {
             return Ok(());

@@ -168,6 +168,12 @@ where
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
                 tracing::error!(request_id = %id, %method, path, panic = %what, "request handler panicked");
+                crate::metrics::get().record_request(
+                    "panic",
+                    method.as_str(),
+                    500,
+                    start.elapsed(),
+                );
                 let lang = Lang::of_path(&path);
                 return Err(Panicked { id, lang, headers }.into());
             }
@@ -178,7 +184,15 @@ where
                 .insert(HeaderName::from_static("x-request-id"), v);
         }
         let status = res.status().as_u16();
-        let us = start.elapsed().as_micros() as u64;
+        let took = start.elapsed();
+        let us = took.as_micros() as u64;
+        let route = res.request().match_pattern();
+        crate::metrics::get().record_request(
+            route.as_deref().unwrap_or("static"),
+            method.as_str(),
+            status,
+            took,
+        );
         if status >= 500 {
             tracing::warn!(request_id = %id, %method, path, status, us, "request");
         } else {

@@ -84,6 +84,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         callback_limiter: Arc::new(RateLimiter::new(
             settings.raw.limits.callbacks_per_ip_per_minute,
         )),
+        admin: Arc::new(crate::admin::Admin::new(&settings)),
     };
 
     let workers = match settings.raw.server.workers {
@@ -131,6 +132,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         gateway = %settings.raw.gateway.kind,
         "fundraiser listening on http://{addr}"
     );
+    if settings.admin_token.is_none() {
+        tracing::warn!(
+            "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"
+        );
+    }
     server.run().await?;
     tracing::info!("fundraiser stopped");
     Ok(())

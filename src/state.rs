@@ -21,6 +21,7 @@ pub struct AppState {
     pub total_json: Arc<TotalCache>,
     pub donate_limiter: Arc<RateLimiter>,
     pub callback_limiter: Arc<RateLimiter>,
+    pub admin: Arc<crate::admin::Admin>,
 }
 
 impl AppState {

@@ -57,7 +57,12 @@ fn check(spec: &Value, path: &str, method: &str, r: reqwest::blocking::Response)
 
 #[test]
 fn every_machine_route_is_documented_and_answers_as_documented() {
-    let server = Server::start();
+    let token = "openapi-test-admin-token";
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_ADMIN__TOKEN", token),
+    );
     let spec = spec(&server);
     assert_eq!(spec["openapi"], "3.0.3");
     let mut paths: Vec<&str> = spec["paths"]
@@ -70,9 +75,12 @@ fn every_machine_route_is_documented_and_answers_as_documented() {
     assert_eq!(
         paths,
         [
+            "/admin/donations.csv",
+            "/admin/stats",
             "/api/total",
             "/donate",
             "/healthz",
+            "/metrics",
             "/openapi.json",
             "/payment/return/{gateway}",
             "/payment/webhook/{gateway}",
@@ -86,6 +94,11 @@ fn every_machine_route_is_documented_and_answers_as_documented() {
     check(&spec, "/healthz", "get", get("/healthz"));
     check(&spec, "/readyz", "get", get("/readyz"));
     check(&spec, "/openapi.json", "get", get("/openapi.json"));
+    let admin = |p: &str| http.get(server.url(p)).bearer_auth(token).send().unwrap();
+    for path in ["/admin/stats", "/admin/donations.csv", "/metrics"] {
+        check(&spec, path, "get", admin(path));
+        check(&spec, path, "get", get(path));
+    }
 
     let donate =
         |form: &[(&str, &str)]| http.post(server.url("/donate")).form(form).send().unwrap();

@@ -204,12 +204,24 @@ impl Drop for Spawned {
 
 /// Starts `bin serve --bind 127.0.0.1:0` in `dir` and waits for "listening on http://ADDR".
 fn spawn_server(bin: &Path, dir: &Path) -> Spawned {
-    let mut child = command(bin, dir, &["serve", "--bind", "127.0.0.1:0"], &[])
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn the copied binary");
+    // A freshly copied binary can be briefly "busy" (ETXTBSY) when another test thread
+    // forks while the copy's file descriptor is open; that clears within moments.
+    let mut attempts = 0;
+    let mut child = loop {
+        let spawned = command(bin, dir, &["serve", "--bind", "127.0.0.1:0"], &[])
+            .env("RUST_LOG", "info")
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn();
+        match spawned {
+            Ok(child) => break child,
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                attempts += 1;
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("spawn the copied binary: {e}"),
+        }
+    };
     let stderr = child.stderr.take().unwrap();
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {

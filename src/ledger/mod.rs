@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::donation::{DonationId, Outcome, Status};
 use crate::lang::Lang;
 use crate::total::{LiveTotal, TotalSnapshot};
-pub use read::DonationRow;
+pub use read::{Bucket, DAY_MS, DonationRow, ExportRow, HOUR_MS, LedgerStats, Tally};
 
 /// Why the ledger could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -193,7 +193,9 @@ impl Ledger {
             writer::Reply::Done => Some(()),
             _ => None,
         })
-        .await
+        .await?;
+        crate::metrics::inc(&crate::metrics::get().donations_created);
+        Ok(())
     }
 
     /// Stores the gateway's reference for a donation (the checkout session id).
@@ -227,16 +229,33 @@ impl Ledger {
                 _ => None,
             },
         )
-        .await
+        .await?;
+        crate::metrics::inc(&crate::metrics::get().donations_failed);
+        Ok(())
     }
 
     /// Applies a verified payment result exactly once; answers after the commit.
     pub async fn apply(&self, callback: Callback) -> Result<Applied, LedgerError> {
-        self.write(writer::Op::Apply(callback), |r| match r {
-            writer::Reply::Applied(a) => Some(a),
-            _ => None,
-        })
-        .await
+        let applied = self
+            .write(writer::Op::Apply(callback), |r| match r {
+                writer::Reply::Applied(a) => Some(a),
+                _ => None,
+            })
+            .await?;
+        if let Applied::Done {
+            status,
+            changed: true,
+            ..
+        } = &applied
+        {
+            let m = crate::metrics::get();
+            match status {
+                Status::Succeeded => crate::metrics::inc(&m.donations_succeeded),
+                Status::Failed => crate::metrics::inc(&m.donations_failed),
+                _ => {}
+            }
+        }
+        Ok(applied)
     }
 
     /// Expires donations still pending after `ttl`; returns how many.
@@ -306,10 +325,39 @@ impl Ledger {
             .await
     }
 
+    /// The figures the admin pages are computed from, as of `now_ms`.
+    pub async fn stats(&self, now_ms: i64) -> Result<LedgerStats, LedgerError> {
+        self.reads.run(move |conn| read::stats(conn, now_ms)).await
+    }
+
+    /// Up to `limit` donations after `after_rowid` (0 to start), for the admin export.
+    pub async fn export_page(
+        &self,
+        after_rowid: i64,
+        limit: i64,
+    ) -> Result<Vec<ExportRow>, LedgerError> {
+        self.reads
+            .run(move |conn| read::export_page(conn, after_rowid, limit))
+            .await
+    }
+
     /// Number of donations in each status.
     pub async fn count_by_status(&self) -> Result<Vec<(Status, u64)>, LedgerError> {
         self.reads.run(read::count_by_status).await
     }
+}
+
+/// Reads the admin figures straight from a ledger file, read-only and without taking
+/// the server's lock, so an operator can run it next to a running server.
+pub fn read_stats(path: &Path, now_ms: i64) -> Result<LedgerStats, LedgerError> {
+    if !path.is_file() {
+        return Err(LedgerError::Unavailable(format!(
+            "no ledger at {}",
+            path.display()
+        )));
+    }
+    let conn = open_connection(path, true)?;
+    Ok(read::stats(&conn, now_ms)?)
 }
 
 /// Takes an exclusive lock on `<ledger>.lock`, so a second `fundraiser` on the same

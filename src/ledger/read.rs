@@ -127,3 +127,218 @@ pub(super) fn row_to_donation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Donatio
         created_at_ms: r.get(7)?,
     })
 }
+
+/// Count and amount of some donations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Tally {
+    pub count: u64,
+    pub amount_minor: i64,
+}
+
+/// One hour or day: donations created in it, and the succeeded ones among them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Bucket {
+    /// Start of the period, unix ms (UTC).
+    pub start_ms: i64,
+    pub created: u64,
+    pub succeeded: Tally,
+}
+
+/// Everything the admin figures are computed from.
+#[derive(Debug, Clone, Default)]
+pub struct LedgerStats {
+    /// In [`Status::ALL`] order.
+    pub by_status: Vec<(Status, Tally)>,
+    /// Language code, every donation created in it, and the succeeded ones.
+    pub by_lang: Vec<(String, u64, Tally)>,
+    /// Succeeded donations as (created_at ms, amount), oldest first.
+    pub succeeded: Vec<(i64, i64)>,
+    /// The 48 hours up to and including the current one, oldest first.
+    pub per_hour: Vec<Bucket>,
+    /// Every UTC day from the first donation's to today, oldest first.
+    pub per_day: Vec<Bucket>,
+    pub first_created_ms: Option<i64>,
+    pub last_succeeded_ms: Option<i64>,
+    pub last_created_ms: Option<i64>,
+}
+
+pub const HOUR_MS: i64 = 3_600_000;
+pub const DAY_MS: i64 = 86_400_000;
+/// The most days `per_day` lists (about three years).
+const MAX_DAYS: i64 = 1100;
+
+pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
+    let mut out = LedgerStats {
+        by_status: Status::ALL.iter().map(|&s| (s, Tally::default())).collect(),
+        ..LedgerStats::default()
+    };
+    let tx = conn.unchecked_transaction()?;
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT status, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM donations GROUP BY status",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (status, n, sum) = row?;
+            if let Some(slot) = out.by_status.iter_mut().find(|(s, _)| s.as_str() == status) {
+                slot.1 = Tally {
+                    count: n as u64,
+                    amount_minor: sum,
+                };
+            }
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT lang, COUNT(*),
+                    COALESCE(SUM(status = 'succeeded'), 0),
+                    COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
+             FROM donations GROUP BY lang ORDER BY lang",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)? as u64,
+                Tally {
+                    count: r.get::<_, i64>(2)? as u64,
+                    amount_minor: r.get(3)?,
+                },
+            ))
+        })?;
+        for row in rows {
+            out.by_lang.push(row?);
+        }
+    }
+    {
+        let mut stmt = tx.prepare_cached(
+            "SELECT created_at, amount_minor FROM donations WHERE status = 'succeeded'
+             ORDER BY created_at",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        for row in rows {
+            out.succeeded.push(row?);
+        }
+    }
+    let (first, last): (Option<i64>, Option<i64>) = tx.query_row(
+        "SELECT MIN(created_at), MAX(created_at) FROM donations",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    out.first_created_ms = first;
+    out.last_created_ms = last;
+    out.last_succeeded_ms = out.succeeded.iter().map(|&(at, _)| at).max();
+
+    let this_hour = now_ms.div_euclid(HOUR_MS) * HOUR_MS;
+    let from = this_hour - 47 * HOUR_MS;
+    out.per_hour = (0..48)
+        .map(|i| Bucket {
+            start_ms: from + i * HOUR_MS,
+            ..Bucket::default()
+        })
+        .collect();
+    fill_buckets(&tx, from, HOUR_MS, &mut out.per_hour)?;
+
+    if let Some(first) = first {
+        let today = now_ms.div_euclid(DAY_MS) * DAY_MS;
+        let first_day = (first.div_euclid(DAY_MS) * DAY_MS).max(today - (MAX_DAYS - 1) * DAY_MS);
+        let days = ((today - first_day) / DAY_MS + 1).max(1);
+        out.per_day = (0..days)
+            .map(|i| Bucket {
+                start_ms: first_day + i * DAY_MS,
+                ..Bucket::default()
+            })
+            .collect();
+        fill_buckets(&tx, first_day, DAY_MS, &mut out.per_day)?;
+    }
+    tx.finish()?;
+    Ok(out)
+}
+
+/// Counts donations created from `from` on into buckets of `width` ms.
+fn fill_buckets(
+    conn: &Connection,
+    from: i64,
+    width: i64,
+    buckets: &mut [Bucket],
+) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT (created_at - ?1) / ?2 AS slot, COUNT(*),
+                COALESCE(SUM(status = 'succeeded'), 0),
+                COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
+         FROM donations WHERE created_at >= ?1 GROUP BY slot",
+    )?;
+    let rows = stmt.query_map([from, width], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, i64>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (slot, created, n, sum) = row?;
+        if let Some(b) = usize::try_from(slot).ok().and_then(|i| buckets.get_mut(i)) {
+            b.created = created as u64;
+            b.succeeded = Tally {
+                count: n as u64,
+                amount_minor: sum,
+            };
+        }
+    }
+    Ok(())
+}
+
+/// A donation as the admin export shows it, donor details included.
+#[derive(Debug, Clone)]
+pub struct ExportRow {
+    pub rowid: i64,
+    pub id: String,
+    pub created_at_ms: i64,
+    pub updated_at_ms: i64,
+    pub status: String,
+    pub amount_minor: i64,
+    pub currency: String,
+    pub lang: String,
+    pub gateway: String,
+    pub gateway_ref: Option<String>,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub anonymous: bool,
+}
+
+/// Up to `limit` donations after `after_rowid`, in insertion order.
+pub fn export_page(
+    conn: &Connection,
+    after_rowid: i64,
+    limit: i64,
+) -> rusqlite::Result<Vec<ExportRow>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
+                gateway_ref, donor_name, donor_email, anonymous
+         FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
+    )?;
+    let rows = stmt.query_map([after_rowid, limit], |r| {
+        Ok(ExportRow {
+            rowid: r.get(0)?,
+            id: r.get(1)?,
+            created_at_ms: r.get(2)?,
+            updated_at_ms: r.get(3)?,
+            status: r.get(4)?,
+            amount_minor: r.get(5)?,
+            currency: r.get(6)?,
+            lang: r.get(7)?,
+            gateway: r.get(8)?,
+            gateway_ref: r.get(9)?,
+            donor_name: r.get(10)?,
+            donor_email: r.get(11)?,
+            anonymous: r.get::<_, i64>(12)? != 0,
+        })
+    })?;
+    rows.collect()
+}

@@ -88,7 +88,11 @@ fn run(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let (results, delta) = commit_batch(&mut conn, &batch);
+        crate::metrics::get()
+            .ledger_write
+            .observe(started.elapsed());
         if delta.changed {
             totals.raised += delta.raised;
             totals.count += delta.count;

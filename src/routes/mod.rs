@@ -42,6 +42,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(read("/healthz", || web::route().to(health::healthz)))
     .service(read("/readyz", || web::route().to(health::readyz)))
     .service(read("/openapi.json", || web::route().to(openapi)))
+    .service(read("/admin", || web::route().to(crate::admin::dashboard)))
+    .service(read("/admin/stats", || {
+        web::route().to(crate::admin::stats)
+    }))
+    .service(read("/admin/donations.csv", || {
+        web::route().to(crate::admin::donations_csv)
+    }))
+    .service(read("/metrics", || web::route().to(crate::admin::metrics)))
     .service(read("/payment/return/{gateway}", || {
         web::route().to(payment::return_)
     }))

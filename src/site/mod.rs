@@ -213,9 +213,11 @@ impl Site {
     pub fn home(&self, lang: Lang, total: &TotalSnapshot) -> Arc<Resource> {
         let current = self.home.load();
         if current.version >= total.version {
+            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
             return current.pages[lang.index()].clone();
         }
         drop(current);
+        crate::metrics::inc(&crate::metrics::get().home_cache_misses);
         self.refresh_home(total);
         self.home.load().pages[lang.index()].clone()
     }

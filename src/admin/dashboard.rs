@@ -1,0 +1,161 @@
+//! The dashboard page: headline figures and three charts, server-rendered, no script.
+
+use maud::{DOCTYPE, Markup, html};
+
+use super::charts;
+use super::figures::{Figures, rfc3339_ms};
+use crate::lang::Lang;
+use crate::ledger::{HOUR_MS, LedgerStats};
+use crate::money::{Currency, format_count, format_money};
+
+/// Amount-distribution bucket edges, in whole currency units.
+const EDGES_MAJOR: [u64; 7] = [10, 50, 100, 250, 500, 1000, 5000];
+
+pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -> String {
+    let fmt = &Lang::En.strings().numbers;
+    let money = |m: i64| format_money(m, currency, fmt);
+    let count = |n: u64| format_count(n, fmt);
+    let s = &f.by_status;
+
+    // Cumulative amount raised, from the first success to now.
+    let cumulative = charts::cumulative(&stats.succeeded, 400);
+    let mut line = cumulative.clone();
+    if let Some(&(_, last)) = line.last() {
+        line.push((now_ms, last));
+    }
+    let t0 = line.first().map_or(now_ms, |p| p.0);
+    let line_points = charts::line_points(&line, t0, now_ms, charts::W, charts::H);
+
+    // Donations per hour, the last 48 hours.
+    let per_hour: Vec<i64> = stats.per_hour.iter().map(|b| b.created as i64).collect();
+    let hour_labels: Vec<String> = stats
+        .per_hour
+        .iter()
+        .enumerate()
+        .map(|(i, b)| {
+            if i % 12 == 0 || i + 1 == stats.per_hour.len() {
+                rfc3339_ms(b.start_ms).get(11..16).unwrap_or("").to_owned()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    let hour_peak = per_hour.iter().copied().max().unwrap_or(0);
+
+    // Distribution of succeeded amounts.
+    let edges: Vec<i64> = EDGES_MAJOR
+        .iter()
+        .filter_map(|&e| currency.major_to_minor(e))
+        .collect();
+    let amounts: Vec<i64> = stats.succeeded.iter().map(|&(_, a)| a).collect();
+    let hist = charts::histogram(&amounts, &edges);
+    let mut hist_labels = Vec::with_capacity(hist.len());
+    hist_labels.push(format!("<{}", EDGES_MAJOR[0]));
+    for w in EDGES_MAJOR.windows(2) {
+        hist_labels.push(format!("{}+", w[0]));
+    }
+    hist_labels.push(format!("{}+", EDGES_MAJOR[EDGES_MAJOR.len() - 1]));
+    let hist_peak = hist.iter().copied().max().unwrap_or(0);
+
+    let since = stats
+        .first_created_ms
+        .map(|t| rfc3339_ms(t).get(..10).unwrap_or("").to_owned())
+        .unwrap_or_default();
+    let assets = crate::site::assets();
+    let markup: Markup = html! {
+        (DOCTYPE)
+        html lang="en" dir="ltr" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex";
+                title { "Admin · fundraiser" }
+                link rel="stylesheet" href=(assets.css);
+                link rel="icon" href=(assets.icon);
+            }
+            body.admin {
+                main.wrap {
+                    header.admin-head {
+                        h1 { "Donations dashboard" }
+                        p.muted {
+                            "As of " (f.generated_at) " · "
+                            a href="/admin/stats" { "JSON" } " · "
+                            a href="/admin/donations.csv" download { "Export CSV" } " · "
+                            a href="/metrics" { "Metrics" }
+                        }
+                    }
+                    section.tiles aria-label="Headline figures" {
+                        div.tile.big {
+                            span.label { "Raised" }
+                            strong { (money(f.raised_minor)) }
+                            span.sub { (format!("{:.1}", f.percent_of_goal)) "% of " (money(f.goal_minor)) }
+                        }
+                        div.tile { span.label { "Donations" } strong { (count(s.succeeded.count)) } span.sub { "of " (count(f.created)) " started" } }
+                        div.tile { span.label { "Conversion" } strong { (format!("{:.1}%", f.conversion_rate * 100.0)) } }
+                        div.tile { span.label { "Average" } strong { (money(f.average_minor)) } }
+                        div.tile { span.label { "Median" } strong { (money(f.median_minor)) } }
+                        div.tile { span.label { "Largest" } strong { (money(f.largest_minor)) } }
+                        div.tile { span.label { "Pending" } strong { (count(s.pending.count)) } span.sub { (money(s.pending.amount_minor)) } }
+                    }
+                    progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (format!("{:.1}%", f.percent_of_goal)) }
+                    div.charts {
+                    section.panel {
+                        h2 { "Raised over time" }
+                        (charts::line_chart(
+                            "Cumulative amount raised",
+                            &line_points,
+                            &since,
+                            "now",
+                            &money(cumulative.last().map_or(0, |p| p.1)),
+                        ))
+                    }
+                    section.panel {
+                        h2 { "Donations per hour (last 48 h, UTC)" }
+                        (charts::bar_chart("Donations started per hour", &per_hour, &hour_labels, &format!("peak {hour_peak}/h")))
+                    }
+                    section.panel {
+                        h2 { "Amount distribution (" (currency.code()) ")" }
+                        (charts::bar_chart("Succeeded donations by amount", &hist, &hist_labels, &format!("peak {hist_peak}")))
+                    }
+                    }
+                    section.panel {
+                        h2 { "By status" }
+                        table {
+                            thead { tr { th { "Status" } th.num { "Count" } th.num { "Amount" } } }
+                            tbody {
+                                @for (name, t) in [("succeeded", s.succeeded), ("pending", s.pending), ("failed", s.failed), ("expired", s.expired)] {
+                                    tr { td { (name) } td.num { (count(t.count)) } td.num { (money(t.amount_minor)) } }
+                                }
+                            }
+                        }
+                    }
+                    section.panel {
+                        h2 { "By language" }
+                        table {
+                            thead { tr { th { "Lang" } th.num { "Started" } th.num { "Paid" } th.num { "Amount" } } }
+                            tbody {
+                                @for (lang, l) in &f.by_lang {
+                                    tr { td { (lang) } td.num { (count(l.created)) } td.num { (count(l.count)) } td.num { (money(l.amount_minor)) } }
+                                }
+                            }
+                        }
+                    }
+                    section.panel {
+                        h2 { "Server" }
+                        p.muted {
+                            "Last donation: " (f.last_donation_at.as_deref().unwrap_or("none yet"))
+                            " · version " (f.server.version)
+                            " · up " (humantime::format_duration(std::time::Duration::from_secs(f.server.uptime_s)))
+                            " · " (count(f.server.requests)) " requests, " (count(f.server.responses_5xx)) " errors (5xx)"
+                        }
+                        @if stats.per_hour.is_empty() { p { "No data." } }
+                        @else if stats.per_hour.iter().all(|b| b.created == 0) && HOUR_MS > 0 {
+                            p.muted { "No donations in the last 48 hours." }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    markup.into_string()
+}

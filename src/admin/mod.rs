@@ -1,0 +1,251 @@
+//! The admin side: the dashboard (`/admin`), its figures (`/admin/stats`), the donations
+//! export (`/admin/donations.csv`) and `/metrics`, all behind the admin token.
+//!
+//! Access: `Authorization: Bearer <token>`, or HTTP Basic with any user name and the
+//! token as password (so a browser can open the dashboard). The token is compared in
+//! constant time; failed attempts are counted per address and answered 429 past the
+//! limit. With no token configured the routes answer 404, as if they did not exist.
+
+pub mod charts;
+pub mod csv;
+pub mod dashboard;
+pub mod figures;
+pub mod table;
+
+use std::sync::Arc;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq as _;
+
+use crate::config::Settings;
+use crate::ledger::{LedgerError, LedgerStats, now_ms};
+use crate::limits::RateLimiter;
+use crate::state::AppState;
+use figures::Figures;
+
+/// Admin access and the figures cache, shared by every worker.
+pub struct Admin {
+    /// SHA-256 of the token; `None` switches the admin routes off.
+    token_digest: Option<[u8; 32]>,
+    failures: RateLimiter,
+    stats: Option<moka::sync::Cache<(), Arc<LedgerStats>>>,
+}
+
+impl Admin {
+    pub fn new(settings: &Settings) -> Admin {
+        Admin {
+            token_digest: settings
+                .admin_token
+                .as_ref()
+                .map(|t| Sha256::digest(t.0.as_bytes()).into()),
+            failures: RateLimiter::new(settings.raw.admin.failures_per_ip_per_minute),
+            stats: (!settings.stats_cache.is_zero()).then(|| {
+                moka::sync::Cache::builder()
+                    .max_capacity(1)
+                    .time_to_live(settings.stats_cache)
+                    .build()
+            }),
+        }
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.token_digest.is_some()
+    }
+
+    /// Whether `given` is the token, in time independent of where they differ.
+    fn is_token(&self, given: &str) -> bool {
+        let Some(expected) = &self.token_digest else {
+            return false;
+        };
+        let digest: [u8; 32] = Sha256::digest(given.as_bytes()).into();
+        bool::from(digest.ct_eq(expected))
+    }
+}
+
+/// The credential a request carries: a bearer token or a Basic password.
+pub fn credential(req: &HttpRequest) -> Option<String> {
+    let value = req
+        .headers()
+        .get(header::AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .trim();
+    let (scheme, rest) = value.split_once(' ')?;
+    let rest = rest.trim();
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Some(rest.to_owned())
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(rest)
+            .ok()?;
+        let text = String::from_utf8(decoded).ok()?;
+        let (_user, password) = text.split_once(':')?;
+        Some(password.to_owned())
+    } else {
+        None
+    }
+}
+
+/// Lets the request through, or answers 404 (admin off), 401 or 429.
+pub fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> {
+    let admin = &state.admin;
+    if !admin.enabled() {
+        return Err(not_found());
+    }
+    let ip = state.client_ip(req);
+    if let Some(wait) = ip.and_then(|ip| admin.failures.exceeded(ip)) {
+        return Err(too_many(wait));
+    }
+    let ok = credential(req).is_some_and(|c| admin.is_token(&c));
+    if ok {
+        return Ok(());
+    }
+    if req.headers().contains_key(header::AUTHORIZATION) {
+        tracing::warn!(client = ?ip, path = req.path(), "admin access refused: wrong credentials");
+        if let Some(ip) = ip
+            && let Err(wait) = admin.failures.check(ip)
+        {
+            return Err(too_many(wait));
+        }
+    }
+    Err(unauthorized())
+}
+
+fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(text)
+}
+
+fn not_found() -> HttpResponse {
+    plain(StatusCode::NOT_FOUND, "Not Found")
+}
+
+fn unauthorized() -> HttpResponse {
+    let mut r = plain(
+        StatusCode::UNAUTHORIZED,
+        "Admin token required: Authorization: Bearer <token>, or Basic with the token as password.",
+    );
+    let h = r.headers_mut();
+    h.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Bearer realm=\"fundraiser admin\""),
+    );
+    h.append(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"fundraiser admin\", charset=\"UTF-8\""),
+    );
+    r
+}
+
+fn too_many(wait: u64) -> HttpResponse {
+    let mut r = plain(
+        StatusCode::TOO_MANY_REQUESTS,
+        "Too many failed admin logins from this address; try again later.",
+    );
+    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
+        r.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    r
+}
+
+fn unavailable(e: &LedgerError) -> HttpResponse {
+    tracing::warn!(error = %e, "admin figures unavailable");
+    let mut r = plain(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "The ledger cannot be read right now.",
+    );
+    r.headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+    r
+}
+
+/// The ledger figures, from the cache when they are fresh enough.
+async fn ledger_stats(state: &AppState, now: i64) -> Result<Arc<LedgerStats>, LedgerError> {
+    let m = crate::metrics::get();
+    if let Some(cache) = &state.admin.stats
+        && let Some(hit) = cache.get(&())
+    {
+        crate::metrics::inc(&m.stats_cache_hits);
+        return Ok(hit);
+    }
+    crate::metrics::inc(&m.stats_cache_misses);
+    let fresh = Arc::new(state.ledger.stats(now).await?);
+    if let Some(cache) = &state.admin.stats {
+        cache.insert((), fresh.clone());
+    }
+    Ok(fresh)
+}
+
+async fn figures(state: &AppState) -> Result<(Figures, Arc<LedgerStats>), LedgerError> {
+    let now = now_ms();
+    let stats = ledger_stats(state, now).await?;
+    let s = &state.settings;
+    let f = Figures::compute(
+        &stats,
+        s.currency,
+        s.goal_minor,
+        now,
+        figures::server_json(),
+    );
+    Ok((f, stats))
+}
+
+/// `GET /admin/stats`
+pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state) {
+        return r;
+    }
+    match figures(&state).await {
+        Ok((f, _)) => HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .json(f),
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// `GET /admin`
+pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state) {
+        return r;
+    }
+    match figures(&state).await {
+        Ok((f, stats)) => {
+            let page = dashboard::page(&f, &stats, state.settings.currency, now_ms());
+            crate::routes::pages::html_response(StatusCode::OK, page)
+        }
+        Err(e) => unavailable(&e),
+    }
+}
+
+/// `GET /admin/donations.csv`
+pub async fn donations_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state) {
+        return r;
+    }
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"donations.csv\"",
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(csv::stream(state.ledger.clone()))
+}
+
+/// `GET /metrics`
+pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state) {
+        return r;
+    }
+    let raised = state.ledger.total().load().raised_minor;
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(crate::metrics::get().render(raised, state.settings.currency.code()))
+}
