@@ -53,18 +53,25 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn stats(args: ServeArgs) -> ExitCode {
+/// Loads and checks the configuration; a problem is one message and exit code 2.
+fn load_settings(args: ServeArgs) -> Result<crate::config::Settings, ExitCode> {
     let sources = Sources {
         file: args.config,
         bind: args.bind,
         db: args.db,
     };
-    let settings = match Config::load(&sources).and_then(Config::settings) {
-        Ok(s) => s,
-        Err(e) => {
+    Config::load(&sources)
+        .and_then(Config::settings)
+        .map_err(|e| {
             eprintln!("fundraiser: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+            ExitCode::from(EXIT_CONFIG)
+        })
+}
+
+fn stats(args: ServeArgs) -> ExitCode {
+    let settings = match load_settings(args) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
     let now = crate::ledger::now_ms();
     match crate::ledger::read_stats(&settings.raw.ledger.path, now) {
@@ -95,17 +102,9 @@ fn stats(args: ServeArgs) -> ExitCode {
 }
 
 fn serve(args: ServeArgs) -> ExitCode {
-    let sources = Sources {
-        file: args.config,
-        bind: args.bind,
-        db: args.db,
-    };
-    let settings = match Config::load(&sources).and_then(Config::settings) {
+    let settings = match load_settings(args) {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("fundraiser: {e}");
-            return ExitCode::from(EXIT_CONFIG);
-        }
+        Err(code) => return code,
     };
     match actix_web::rt::System::new().block_on(crate::server::run(settings)) {
         Ok(()) => ExitCode::SUCCESS,

@@ -112,10 +112,18 @@ pub fn transition(current: Status, outcome: Outcome) -> Transition {
 pub struct DonationId(String);
 
 impl DonationId {
+    /// Never starts with `-` or `_`, so an id is not mistaken for a spreadsheet formula
+    /// (admins' CSV exports) or a command-line option.
     pub fn random() -> DonationId {
-        let mut bytes = [0u8; 16];
-        rand::rng().fill_bytes(&mut bytes);
-        DonationId(URL_SAFE_NO_PAD.encode(bytes))
+        let mut rng = rand::rng();
+        loop {
+            let mut bytes = [0u8; 16];
+            rng.fill_bytes(&mut bytes);
+            let id = URL_SAFE_NO_PAD.encode(bytes);
+            if id.as_bytes()[0].is_ascii_alphanumeric() {
+                return DonationId(id);
+            }
+        }
     }
 
     /// Accepts only what [`DonationId::random`] makes.
@@ -211,6 +219,14 @@ mod tests {
             assert_eq!(Outcome::parse(o.as_str()), Some(o));
         }
         assert_eq!(Status::parse("PENDING"), None);
+    }
+
+    #[test]
+    fn ids_never_start_with_a_sign() {
+        for _ in 0..5000 {
+            let id = DonationId::random();
+            assert!(id.as_str().as_bytes()[0].is_ascii_alphanumeric(), "{id}");
+        }
     }
 
     #[test]
