@@ -4,14 +4,16 @@
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:?path to the fundraiser binary}")
-if ! command -v schemathesis >/dev/null 2>&1; then
+# pip puts the command in this Python's scripts folder, which may not be on PATH.
+st="$(python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))')/schemathesis"
+if [ ! -x "$st" ]; then
   python3 -m pip install --quiet --disable-pip-version-check 'schemathesis>=4,<5'
 fi
 . "$(dirname "$0")/support/server.sh"
 token=api-fuzz-admin-token-0001
 start_fundraiser "$bin" FUNDRAISER_ADMIN__TOKEN=$token FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE=0 FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP=0 FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE=0 RUST_LOG=warn,fundraiser=info
 cd "$here"
-schemathesis --config-file "$here/schemathesis.toml" run "$addr/openapi.json" \
+"$st" --config-file "$here/schemathesis.toml" run "$addr/openapi.json" \
   --header "Authorization: Bearer $token" \
   --checks all --exclude-checks positive_data_acceptance --max-examples 60 --seed 1 --no-color
 if grep -q ' status=5[0-9][0-9]' "$log"; then
