@@ -35,15 +35,6 @@ fn get_admin(server: &Server, path: &str) -> Response {
     bearer(client().get(server.url(path))).send().unwrap()
 }
 
-fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .unwrap_or_else(|| panic!("no Location in {}", r.status()))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Donates through the sandbox: `outcome` is "pay", "decline", or "" to leave it pending.
 /// Returns the donation id.
 fn donate(

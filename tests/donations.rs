@@ -14,15 +14,6 @@ fn donate(server: &Server, form: &[(&str, &str)]) -> Response {
         .expect("POST /donate")
 }
 
-fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .unwrap_or_else(|| panic!("no Location in {}", r.status()))
-        .to_str()
-        .unwrap()
-        .to_string()
-}
-
 /// Donates, pays or declines on the sandbox checkout, and returns the return URL (not yet followed).
 fn checkout(server: &Server, amount: &str, lang: &str, outcome: &str) -> String {
     let r = donate(server, &[("amount", amount), ("lang", lang)]);

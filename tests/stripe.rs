@@ -323,15 +323,6 @@ fn donate(server: &Server, amount: &str, lang: &str) -> Response {
         .expect("POST /donate")
 }
 
-fn location(r: &Response) -> String {
-    r.headers()
-        .get("location")
-        .unwrap_or_else(|| panic!("no Location in {}", r.status()))
-        .to_str()
-        .unwrap()
-        .to_owned()
-}
-
 /// Donates and returns the session id Stripe (the fake) created for it.
 fn start_checkout(server: &Server, amount: &str, lang: &str) -> String {
     let r = donate(server, amount, lang);

@@ -176,6 +176,16 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("client")
 }
 
+/// The `Location` header of a redirect.
+pub fn location(r: &reqwest::blocking::Response) -> String {
+    r.headers()
+        .get("location")
+        .unwrap_or_else(|| panic!("no Location in {}", r.status()))
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
 pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
     use hmac::{Hmac, Mac};
     let mut m = Hmac::<sha2::Sha256>::new_from_slice(key).unwrap();
