@@ -2,7 +2,7 @@
 //! atomics, no registry. Route labels are the matched route patterns, so their number
 //! stays bounded whatever paths clients ask for.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{LazyLock, Mutex};
@@ -69,7 +69,9 @@ pub struct Metrics {
     started: Instant,
     pub requests: AtomicU64,
     pub responses_5xx: AtomicU64,
-    by_route: Mutex<BTreeMap<(&'static str, String, u16), u64>>,
+    /// Route pattern → (method, status) → count; keyed by route first so counting an
+    /// answer to a route seen before allocates nothing.
+    by_route: Mutex<HashMap<String, MethodStatusCounts>>,
     pub latency: Histogram,
     pub donations_created: AtomicU64,
     pub donations_succeeded: AtomicU64,
@@ -85,7 +87,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     started: Instant::now(),
     requests: AtomicU64::new(0),
     responses_5xx: AtomicU64::new(0),
-    by_route: Mutex::new(BTreeMap::new()),
+    by_route: Mutex::new(HashMap::new()),
     latency: Histogram::new(),
     donations_created: AtomicU64::new(0),
     donations_succeeded: AtomicU64::new(0),
@@ -96,6 +98,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     stats_cache_hits: AtomicU64::new(0),
     stats_cache_misses: AtomicU64::new(0),
 });
+
+/// Answers to one route, by (method, status).
+type MethodStatusCounts = BTreeMap<(&'static str, u16), u64>;
 
 /// The process's counters.
 pub fn get() -> &'static Metrics {
@@ -129,9 +134,14 @@ impl Metrics {
             inc(&self.responses_5xx);
         }
         self.latency.observe(took);
+        let key = (method_label(method), status);
         let mut map = self.by_route.lock().unwrap_or_else(|e| e.into_inner());
-        *map.entry((method_label(method), route.to_owned(), status))
-            .or_insert(0) += 1;
+        match map.get_mut(route) {
+            Some(counts) => *counts.entry(key).or_insert(0) += 1,
+            None => {
+                map.insert(route.to_owned(), BTreeMap::from([(key, 1)]));
+            }
+        }
     }
 
     /// The Prometheus text exposition; `raised_minor` is the live total.
@@ -147,7 +157,16 @@ impl Metrics {
         out.push_str("# TYPE fundraiser_http_requests_total counter\n");
         {
             let map = self.by_route.lock().unwrap_or_else(|e| e.into_inner());
-            for ((method, route, status), n) in map.iter() {
+            let mut series: Vec<_> = map
+                .iter()
+                .flat_map(|(route, counts)| {
+                    counts
+                        .iter()
+                        .map(move |((method, status), n)| ((*method, route, *status), *n))
+                })
+                .collect();
+            series.sort();
+            for ((method, route, status), n) in series {
                 let _ = writeln!(
                     out,
                     "fundraiser_http_requests_total{{route=\"{}\",method=\"{method}\",status=\"{status}\"}} {n}",
