@@ -246,23 +246,36 @@ fn redacted(secret: &str) -> &'static str {
     if secret.is_empty() { "\"\"" } else { "***" }
 }
 
+/// Prints Stripe settings with both secrets redacted; shared by the raw and typed forms.
+fn debug_stripe(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    secrets: [&str; 2],
+    rest: &[(&str, &dyn std::fmt::Debug)],
+) -> std::fmt::Result {
+    let mut d = f.debug_struct(name);
+    d.field("secret_key", &format_args!("{}", redacted(secrets[0])))
+        .field("webhook_secret", &format_args!("{}", redacted(secrets[1])));
+    for (field, value) in rest {
+        d.field(field, value);
+    }
+    d.finish()
+}
+
 impl std::fmt::Debug for Stripe {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Stripe")
-            .field(
-                "secret_key",
-                &format_args!("{}", redacted(&self.secret_key)),
-            )
-            .field(
-                "webhook_secret",
-                &format_args!("{}", redacted(&self.webhook_secret)),
-            )
-            .field("api_base", &self.api_base)
-            .field("checkout_origin", &self.checkout_origin)
-            .field("signature_tolerance", &self.signature_tolerance)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .finish()
+        debug_stripe(
+            f,
+            "Stripe",
+            [&self.secret_key, &self.webhook_secret],
+            &[
+                ("api_base", &self.api_base),
+                ("checkout_origin", &self.checkout_origin),
+                ("signature_tolerance", &self.signature_tolerance),
+                ("connect_timeout", &self.connect_timeout),
+                ("request_timeout", &self.request_timeout),
+            ],
+        )
     }
 }
 
@@ -281,21 +294,18 @@ pub struct StripeSettings {
 
 impl std::fmt::Debug for StripeSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StripeSettings")
-            .field(
-                "secret_key",
-                &format_args!("{}", redacted(&self.secret_key)),
-            )
-            .field(
-                "webhook_secret",
-                &format_args!("{}", redacted(&self.webhook_secret)),
-            )
-            .field("api_base", &self.api_base)
-            .field("checkout_origin", &self.checkout_origin)
-            .field("signature_tolerance", &self.signature_tolerance)
-            .field("connect_timeout", &self.connect_timeout)
-            .field("request_timeout", &self.request_timeout)
-            .finish()
+        debug_stripe(
+            f,
+            "StripeSettings",
+            [&self.secret_key, &self.webhook_secret],
+            &[
+                ("api_base", &self.api_base),
+                ("checkout_origin", &self.checkout_origin),
+                ("signature_tolerance", &self.signature_tolerance),
+                ("connect_timeout", &self.connect_timeout),
+                ("request_timeout", &self.request_timeout),
+            ],
+        )
     }
 }
 
