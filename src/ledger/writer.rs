@@ -381,53 +381,35 @@ fn apply_callback(
             lang: row.lang,
         });
     }
-    match transition(row.status, cb.outcome) {
+    let (status, changed) = match transition(row.status, cb.outcome) {
         Transition::To { status, counts } => {
             conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![row.id, status.as_str(), now_ms()])?;
-            event(
-                conn,
-                Event {
-                    donation_id: Some(&row.id),
-                    kind: &kind,
-                    gateway: Some(&cb.gateway),
-                    from: Some(row.status),
-                    to: Some(status),
-                    digest: Some(&cb.digest),
-                    ..Event::default()
-                },
-            )?;
             if counts {
                 delta.raised += row.amount_minor;
                 delta.count += 1;
                 delta.changed = true;
             }
-            Ok(Applied::Done {
-                id: row.id,
-                lang: row.lang,
-                status,
-                changed: true,
-            })
+            (status, true)
         }
-        Transition::Unchanged => {
-            event(
-                conn,
-                Event {
-                    donation_id: Some(&row.id),
-                    kind: &kind,
-                    gateway: Some(&cb.gateway),
-                    from: Some(row.status),
-                    to: Some(row.status),
-                    digest: Some(&cb.digest),
-                    detail: Some("unchanged"),
-                },
-            )?;
-            Ok(Applied::Done {
-                id: row.id,
-                lang: row.lang,
-                status: row.status,
-                changed: false,
-            })
-        }
-    }
+        Transition::Unchanged => (row.status, false),
+    };
+    event(
+        conn,
+        Event {
+            donation_id: Some(&row.id),
+            kind: &kind,
+            gateway: Some(&cb.gateway),
+            from: Some(row.status),
+            to: Some(status),
+            digest: Some(&cb.digest),
+            detail: (!changed).then_some("unchanged"),
+        },
+    )?;
+    Ok(Applied::Done {
+        id: row.id,
+        lang: row.lang,
+        status,
+        changed,
+    })
 }
