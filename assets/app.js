@@ -5,8 +5,9 @@
   if (tally) {
     var lang = tally.getAttribute("data-total-lang");
     var progress = tally.querySelector("progress");
+    var url = tally.getAttribute("data-total-url") || "/api/total";
     var refresh = function () {
-      fetch("/api/total", { headers: { Accept: "application/json" } })
+      fetch(url, { headers: { Accept: "application/json" } })
         .then(function (r) { return r.ok ? r.json() : null; })
         .then(function (t) {
           var d = t && t.display && t.display[lang];

@@ -116,6 +116,14 @@ pub struct Server {
     pub workers: usize,
     pub html_max_age: u32,
     pub total_max_age: u32,
+    /// Where exported pages find the API (`/api/total`, `/donate`), e.g.
+    /// `https://api.example.org`; empty: the same origin as the pages.
+    pub api_origin: String,
+    /// PEM certificate chain and private key; both set: HTTPS (and HTTP/2) on `bind`.
+    pub tls_cert: String,
+    pub tls_key: String,
+    /// With TLS on, a plain-HTTP address that redirects every request to `public_url`.
+    pub http_redirect_bind: String,
 }
 
 impl Default for Server {
@@ -128,6 +136,10 @@ impl Default for Server {
             workers: 0,
             html_max_age: 60,
             total_max_age: 5,
+            api_origin: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            http_redirect_bind: String::new(),
         }
     }
 }
@@ -344,6 +356,21 @@ pub struct Settings {
     /// The admin token, trimmed; `None` when the admin routes are off.
     pub admin_token: Option<AdminToken>,
     pub stats_cache: Duration,
+    /// The API's origin when it differs from the pages' (`server.api_origin`).
+    pub api_origin: Option<String>,
+    /// The origin of `public_url`: the pages' origin, allowed by CORS on `/api/total`.
+    pub site_origin: String,
+    /// Certificate and key files when HTTPS is on.
+    pub tls: Option<TlsFiles>,
+    /// The plain-HTTP address redirecting to HTTPS, when configured.
+    pub http_redirect_bind: Option<SocketAddr>,
+}
+
+/// The PEM files of the built-in HTTPS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
 }
 
 /// Where the configuration comes from.
@@ -573,8 +600,62 @@ impl Config {
                     .into(),
             ));
         }
+        let site_origin = origin_of(&public_url);
+        let api_origin = match self.server.api_origin.trim().trim_end_matches('/') {
+            "" => None,
+            o if is_origin(o) => Some(o.to_owned()),
+            _ => {
+                return Err(ConfigError(format!(
+                    "server.api_origin: {:?} must be an origin like https://api.example.org (no path)",
+                    self.server.api_origin
+                )));
+            }
+        };
+        let tls = match (self.server.tls_cert.trim(), self.server.tls_key.trim()) {
+            ("", "") => None,
+            ("", _) | (_, "") => {
+                return Err(ConfigError(
+                    "server.tls_cert and server.tls_key: set both (PEM files) or neither".into(),
+                ));
+            }
+            (cert, key) => Some(TlsFiles {
+                cert: PathBuf::from(cert),
+                key: PathBuf::from(key),
+            }),
+        };
+        let http_redirect_bind = match self.server.http_redirect_bind.trim() {
+            "" => None,
+            a => {
+                let addr: SocketAddr = a.parse().map_err(|_| {
+                    ConfigError(format!(
+                        "server.http_redirect_bind: {a:?} is not an address like 0.0.0.0:80"
+                    ))
+                })?;
+                if tls.is_none() {
+                    return Err(ConfigError(
+                        "server.http_redirect_bind: needs HTTPS on (server.tls_cert and server.tls_key)"
+                            .into(),
+                    ));
+                }
+                if !public_url.starts_with("https://") {
+                    return Err(ConfigError(format!(
+                        "server.http_redirect_bind: redirects go to server.public_url, which must start with https:// (it is {public_url:?})"
+                    )));
+                }
+                if addr == bind {
+                    return Err(ConfigError(
+                        "server.http_redirect_bind: must differ from server.bind".into(),
+                    ));
+                }
+                Some(addr)
+            }
+        };
         Ok(Settings {
             bind,
+            api_origin,
+            site_origin,
+            tls,
+            http_redirect_bind,
             currency,
             goal_minor,
             min_minor,
@@ -663,7 +744,44 @@ fn is_origin(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':'))
 }
 
+/// `scheme://host[:port]` of a URL already known to start with http:// or https://.
+fn origin_of(url: &str) -> String {
+    let after_scheme = url.find("://").map_or(0, |i| i + 3);
+    match url[after_scheme..].find('/') {
+        Some(i) => url[..after_scheme + i].to_owned(),
+        None => url.to_owned(),
+    }
+}
+
 impl Settings {
+    /// A path of the API as pages link to it: absolute on `server.api_origin` when the
+    /// pages are hosted elsewhere, else the path itself.
+    pub fn api_url(&self, path: &str) -> String {
+        match &self.api_origin {
+            Some(origin) => format!("{origin}{path}"),
+            None => path.to_owned(),
+        }
+    }
+
+    /// A page as the API links to it (redirects after payment): absolute on
+    /// `server.public_url` when the pages are hosted elsewhere, else the path itself.
+    pub fn page_url(&self, path: &str) -> String {
+        match &self.api_origin {
+            Some(_) => format!("{}{path}", self.public_url),
+            None => path.to_owned(),
+        }
+    }
+
+    /// Where the payment gateway sends donors and webhooks back to: the API.
+    pub fn callback_base(&self) -> &str {
+        self.api_origin.as_deref().unwrap_or(&self.public_url)
+    }
+
+    /// Whether responses should carry Strict-Transport-Security.
+    pub fn https(&self) -> bool {
+        self.raw.server.https || self.tls.is_some()
+    }
+
     pub fn campaign_ended(&self, now: time::OffsetDateTime) -> bool {
         self.ends_at.is_some_and(|end| now >= end)
     }

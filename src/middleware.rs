@@ -20,15 +20,23 @@ use crate::lang::Lang;
 use crate::render::strings::Strings;
 use crate::routes::pages::message;
 
-/// The Content-Security-Policy: same-origin everything, no inline code, no framing.
-pub fn content_security_policy(form_action_extra: Option<&str>) -> String {
-    let form_action = match form_action_extra {
-        Some(origin) => format!("'self' {origin}"),
-        None => "'self'".to_owned(),
+/// The Content-Security-Policy: same-origin everything, no inline code, no framing. The
+/// API's origin (split deployment) may be fetched from and posted to; a hosted checkout's
+/// origin may be posted to.
+pub fn content_security_policy(api_origin: Option<&str>, checkout_origin: Option<&str>) -> String {
+    let with = |extra: &[Option<&str>]| {
+        let mut v = "'self'".to_owned();
+        for origin in extra.iter().flatten() {
+            v.push(' ');
+            v.push_str(origin);
+        }
+        v
     };
+    let connect = with(&[api_origin]);
+    let form_action = with(&[api_origin, checkout_origin]);
     format!(
         "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-         connect-src 'self'; manifest-src 'self'; form-action {form_action}; base-uri 'none'; \
+         connect-src {connect}; manifest-src 'self'; form-action {form_action}; base-uri 'none'; \
          frame-ancestors 'none'"
     )
 }
@@ -38,8 +46,11 @@ pub fn content_security_policy(form_action_extra: Option<&str>) -> String {
 pub struct SecurityHeaders(Vec<(HeaderName, HeaderValue)>);
 
 impl SecurityHeaders {
-    pub fn new(settings: &Settings, form_action_extra: Option<&str>) -> SecurityHeaders {
-        let csp = HeaderValue::from_str(&content_security_policy(form_action_extra))
+    pub fn new(settings: &Settings, checkout_origin: Option<&str>) -> SecurityHeaders {
+        let csp = HeaderValue::from_str(&content_security_policy(
+            settings.api_origin.as_deref(),
+            checkout_origin,
+        ))
             .unwrap_or_else(|_| {
                 HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
             });
@@ -68,7 +79,7 @@ impl SecurityHeaders {
                 HeaderValue::from_static("same-origin"),
             ),
         ];
-        if settings.raw.server.https {
+        if settings.https() {
             headers.push((
                 HeaderName::from_static("strict-transport-security"),
                 HeaderValue::from_static("max-age=63072000; includeSubDomains"),
@@ -221,9 +232,16 @@ mod tests {
 
     #[actix_web::test]
     async fn form_action_lists_the_checkout_origin_only_when_given() {
-        let own = content_security_policy(None);
+        let own = content_security_policy(None, None);
         assert!(own.contains("form-action 'self';"), "{own}");
-        let stripe = content_security_policy(Some("https://checkout.stripe.com"));
+        assert!(own.contains("connect-src 'self';"), "{own}");
+        let split = content_security_policy(Some("https://api.example.org"), None);
+        assert!(
+            split.contains("connect-src 'self' https://api.example.org;")
+                && split.contains("form-action 'self' https://api.example.org;"),
+            "{split}"
+        );
+        let stripe = content_security_policy(None, Some("https://checkout.stripe.com"));
         assert!(
             stripe.contains("form-action 'self' https://checkout.stripe.com;"),
             "{stripe}"

@@ -91,6 +91,14 @@ fn every_machine_route_is_documented_and_answers_as_documented() {
     let get = |p: &str| http.get(server.url(p)).send().unwrap();
 
     check(&spec, "/api/total", "get", get("/api/total"));
+    check(
+        &spec,
+        "/api/total",
+        "options",
+        http.request(reqwest::Method::OPTIONS, server.url("/api/total"))
+            .send()
+            .unwrap(),
+    );
     check(&spec, "/healthz", "get", get("/healthz"));
     check(&spec, "/readyz", "get", get("/readyz"));
     check(&spec, "/openapi.json", "get", get("/openapi.json"));

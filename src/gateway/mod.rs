@@ -19,8 +19,10 @@ pub struct CheckoutRequest<'a> {
     pub currency: Currency,
     pub lang: Lang,
     pub campaign_name: &'a str,
-    /// The site's public base URL, for absolute return links.
-    pub public_url: &'a str,
+    /// Where the API is reached from outside, for return links to it.
+    pub callback_base: &'a str,
+    /// Where the pages are reached from outside, for links to them.
+    pub site_url: &'a str,
 }
 
 /// A started checkout: where to send the donor, and the gateway's reference for it.

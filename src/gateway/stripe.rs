@@ -209,7 +209,8 @@ pub fn verify_signature(
 
 /// The form body of `POST /v1/checkout/sessions`.
 pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
-    let public_url = req.public_url.trim_end_matches('/');
+    let api = req.callback_base.trim_end_matches('/');
+    let site = req.site_url.trim_end_matches('/');
     vec![
         ("mode", "payment".to_owned()),
         ("submit_type", "donate".to_owned()),
@@ -229,11 +230,11 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
         // Stripe puts the session's id in place of the literal `{CHECKOUT_SESSION_ID}`.
         (
             "success_url",
-            format!("{public_url}/payment/return/{NAME}?session_id={{CHECKOUT_SESSION_ID}}"),
+            format!("{api}/payment/return/{NAME}?session_id={{CHECKOUT_SESSION_ID}}"),
         ),
         (
             "cancel_url",
-            format!("{public_url}{}", req.lang.page("error")),
+            format!("{site}{}", req.lang.page("error")),
         ),
         ("client_reference_id", req.id.to_string()),
         ("metadata[donation_id]", req.id.to_string()),
@@ -718,7 +719,8 @@ mod tests {
             currency: Currency::from_code("AED").unwrap(),
             lang,
             campaign_name: "Clean Water & Wells",
-            public_url: "https://give.example.org/",
+            callback_base: "https://give.example.org/",
+            site_url: "https://give.example.org/",
         }
     }
 

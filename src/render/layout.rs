@@ -187,6 +187,8 @@ pub struct TallyView<'a> {
     pub percent_of_goal: &'a str,
     pub raised_minor: i64,
     pub goal_minor: i64,
+    /// Where the script fetches the total: `/api/total`, or on the API's origin.
+    pub total_url: &'a str,
 }
 
 /// The amount raised and the progress bar; `data-live` marks what the script refreshes.
@@ -194,7 +196,7 @@ pub fn tally(t: &Strings, v: &TallyView<'_>) -> Markup {
     let max = v.goal_minor.max(1);
     let value = v.raised_minor.clamp(0, max);
     html! {
-        div.tally data-total-lang=(t.lang) {
+        div.tally data-total-lang=(t.lang) data-total-url=(v.total_url) {
             p.raised {
                 strong data-live="raised" { (v.raised) }
                 " "
@@ -230,6 +232,8 @@ pub struct DonateFormView<'a> {
     pub anonymous: bool,
     /// When the campaign has ended the form is replaced by a notice.
     pub ended: bool,
+    /// Where the form posts: `/donate`, or on the API's origin.
+    pub action: &'a str,
 }
 
 pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
@@ -244,7 +248,7 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
         "amount-hint"
     };
     html! {
-        form.donate method="post" action="/donate" novalidate {
+        form.donate method="post" action=(v.action) novalidate {
             @if any_error {
                 div.error-summary role="alert" { p { (f.error_summary) } }
             }

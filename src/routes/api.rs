@@ -33,6 +33,8 @@ struct Total<'a> {
 pub struct TotalCache {
     body: ArcSwap<(u64, Bytes)>,
     cache_control: HeaderValue,
+    /// `Access-Control-Allow-Origin` when the pages are hosted on another origin.
+    allow_origin: Option<HeaderValue>,
 }
 
 impl TotalCache {
@@ -44,6 +46,10 @@ impl TotalCache {
                 settings.raw.server.total_max_age
             ))
             .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+            allow_origin: settings
+                .api_origin
+                .as_ref()
+                .and_then(|_| HeaderValue::from_str(&settings.site_origin).ok()),
         }
     }
 
@@ -61,13 +67,30 @@ impl TotalCache {
 pub async fn total(state: web::Data<AppState>) -> HttpResponse {
     let snapshot = state.ledger.total().load();
     let cache = &state.total_json;
-    HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, cache.cache_control.clone()))
+    let mut res = HttpResponse::Ok();
+    if let Some(origin) = &cache.allow_origin {
+        res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()));
+    }
+    res.insert_header((header::CACHE_CONTROL, cache.cache_control.clone()))
         .insert_header((
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         ))
         .body(cache.body(&state.settings, &snapshot))
+}
+
+/// `OPTIONS /api/total`: a CORS preflight from the pages' origin (split deployment).
+/// Browsers need none for the page's plain GET; this answers stricter clients.
+pub async fn preflight(state: web::Data<AppState>) -> HttpResponse {
+    let mut res = HttpResponse::NoContent();
+    res.insert_header((header::ALLOW, "GET, HEAD, OPTIONS"));
+    if let Some(origin) = &state.total_json.allow_origin {
+        res.insert_header((header::ACCESS_CONTROL_ALLOW_ORIGIN, origin.clone()))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_METHODS, "GET, HEAD"))
+            .insert_header((header::ACCESS_CONTROL_ALLOW_HEADERS, "Accept"))
+            .insert_header((header::ACCESS_CONTROL_MAX_AGE, "86400"));
+    }
+    res.finish()
 }
 
 fn render(s: &Settings, snapshot: &TotalSnapshot) -> Bytes {

@@ -141,7 +141,8 @@ pub async fn post(
             currency: settings.currency,
             lang,
             campaign_name: &lang.strings().campaign,
-            public_url: &settings.public_url,
+            callback_base: settings.callback_base(),
+            site_url: &settings.public_url,
         })
         .await;
     let checkout = match checkout {

@@ -38,7 +38,13 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route(web::head().to(pages::serve))
             .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
     )
-    .service(read("/api/total", || web::route().to(api::total)))
+    .service(
+        web::resource("/api/total")
+            .route(web::get().to(api::total))
+            .route(web::head().to(api::total))
+            .route(web::route().method(Method::OPTIONS).to(api::preflight))
+            .default_service(web::to(|| not_allowed("GET, HEAD, OPTIONS"))),
+    )
     .service(read("/healthz", || web::route().to(health::healthz)))
     .service(read("/readyz", || web::route().to(health::readyz)))
     .service(read("/openapi.json", || web::route().to(openapi)))

@@ -59,9 +59,9 @@ pub async fn return_(
             } else {
                 "error"
             };
-            redirect(&lang.page(page))
+            redirect(&state.settings.page_url(&lang.page(page)))
         }
-        Ok(Applied::Mismatch { lang, .. }) => redirect(&lang.page("error")),
+        Ok(Applied::Mismatch { lang, .. }) => redirect(&state.settings.page_url(&lang.page("error"))),
         Ok(Applied::UnknownDonation) => {
             let t = lang.strings();
             message(
@@ -164,7 +164,7 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
                 Status::Pending if submitted => "success",
                 Status::Pending => "error",
             };
-            redirect(&row.lang.page(page))
+            redirect(&state.settings.page_url(&row.lang.page(page)))
         }
         Err(LedgerError::NotFound) => {
             tracing::warn!(

@@ -18,6 +18,7 @@ pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
         percent: &d.percent_value,
         raised_minor: total.raised_minor,
         goal_minor: settings.goal_minor,
+        total_url: &settings.api_url("/api/total"),
     };
     layout::tally(lang.strings(), &view).into_string()
 }
@@ -81,6 +82,7 @@ pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bo
         name_error: state.name_error.as_deref(),
         anonymous: state.anonymous,
         ended,
+        action: &settings.api_url("/donate"),
     };
     layout::donate_form(t, &view).into_string()
 }
