@@ -1,6 +1,7 @@
-//! The command line: `fundraiser [serve] [--config FILE] [--bind ADDR] [--db PATH]`.
+//! The command line: `fundraiser [serve|stats|export|backup|check|healthcheck] [--config FILE]
+//! [--bind ADDR] [--db PATH]`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
@@ -26,6 +27,28 @@ enum Command {
     Serve,
     /// Print the admin figures of the ledger as a table (read-only; safe while serving).
     Stats,
+    /// Write the rendered site (pages, assets, .br and .gz siblings) to DIR for a static
+    /// host or CDN; set server.api_origin first when the API stays on this server.
+    Export {
+        /// Folder to write to (created when missing; files of the same name are replaced)
+        dir: PathBuf,
+    },
+    /// Copy the ledger to PATH with SQLite's online backup, safe while serving, and
+    /// verify the copy before it replaces PATH.
+    Backup {
+        /// The backup file to write
+        path: PathBuf,
+    },
+    /// Check the configuration, the ledger and the TLS files: exit code 0 when `serve`
+    /// can start with them, 2 (with what is wrong) when not.
+    Check,
+    /// Ask the running server's /healthz, for container health checks: exit code 0 when
+    /// it answers 200 within 3 seconds, 1 otherwise.
+    Healthcheck {
+        /// URL to ask [default: /healthz on server.bind, over HTTPS when TLS is on]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Args, Default)]
@@ -50,6 +73,10 @@ pub fn main() -> ExitCode {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.options),
         Command::Stats => stats(cli.options),
+        Command::Export { dir } => export(cli.options, &dir),
+        Command::Backup { path } => backup(cli.options, &path),
+        Command::Check => check(cli.options),
+        Command::Healthcheck { url } => healthcheck(cli.options, url),
     }
 }
 
@@ -117,4 +144,176 @@ fn serve(args: ServeArgs) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+fn fail(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("fundraiser: {message}");
+    ExitCode::from(EXIT_CONFIG)
+}
+
+fn export(args: ServeArgs, dir: &Path) -> ExitCode {
+    let settings = match load_settings(args) {
+        Ok(s) => std::sync::Arc::new(s),
+        Err(code) => return code,
+    };
+    let summary = match crate::ledger::offline::summary(&settings.raw.ledger.path) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let total = crate::total::TotalSnapshot {
+        raised_minor: summary.as_ref().map_or(0, |s| s.raised_minor),
+        donations: summary.as_ref().map_or(0, |s| s.succeeded),
+        updated_at: time::OffsetDateTime::now_utc(),
+        version: 1,
+    };
+    match crate::export::export(settings.clone(), &total, dir) {
+        Ok(done) => {
+            println!(
+                "exported {} files ({} KiB) to {}",
+                done.files.len(),
+                done.bytes.div_ceil(1024),
+                dir.display()
+            );
+            println!(
+                "the home pages show {} raised and refresh it from {}",
+                money(&settings, total.raised_minor),
+                settings.api_url("/api/total")
+            );
+            if settings.api_origin.is_none() {
+                println!(
+                    "note: server.api_origin is empty, so the pages expect the API on their own origin"
+                );
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn backup(args: ServeArgs, path: &Path) -> ExitCode {
+    let settings = match load_settings(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let source = &settings.raw.ledger.path;
+    match crate::ledger::offline::backup(source, path) {
+        Ok(s) => {
+            println!(
+                "backed up {} to {}: verified, schema {}, {} donations ({} succeeded, {} raised), {} events",
+                source.display(),
+                path.display(),
+                s.schema_version,
+                s.donations,
+                s.succeeded,
+                money(&settings, s.raised_minor),
+                s.events
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn check(args: ServeArgs) -> ExitCode {
+    let file = args.config.clone();
+    let settings = match load_settings(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let source = match file {
+        Some(f) => f.display().to_string(),
+        None if Path::new("config.toml").is_file() => "config.toml".into(),
+        None => "built-in defaults".into(),
+    };
+    println!(
+        "config: ok ({source}; listening on {}; gateway {}; currency {})",
+        settings.bind,
+        settings.raw.gateway.kind,
+        settings.currency.code()
+    );
+    let path = &settings.raw.ledger.path;
+    match crate::ledger::offline::check(path) {
+        Ok(None) => println!(
+            "ledger: {} does not exist yet; serve will create it",
+            path.display()
+        ),
+        Ok(Some(s)) => println!(
+            "ledger: ok ({}; schema {}, {} donations, {} succeeded, {} raised)",
+            path.display(),
+            s.schema_version,
+            s.donations,
+            s.succeeded,
+            money(&settings, s.raised_minor)
+        ),
+        Err(e) => return fail(format!("ledger: {e}")),
+    }
+    match &settings.tls {
+        None => println!("tls: off (plain HTTP)"),
+        Some(files) => match crate::tls::check(files) {
+            Ok(()) => println!("tls: ok ({})", files.cert.display()),
+            Err(e) => return fail(format!("tls: {e}")),
+        },
+    }
+    ExitCode::SUCCESS
+}
+
+fn healthcheck(args: ServeArgs, url: Option<String>) -> ExitCode {
+    let settings = match load_settings(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let url = url.unwrap_or_else(|| {
+        let scheme = if settings.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        };
+        format!(
+            "{scheme}://{}/healthz",
+            crate::server::loopback_for(settings.bind)
+        )
+    });
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("fundraiser: healthcheck: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    // A probe of this process's own loopback port: the certificate names the public
+    // host, not 127.0.0.1, so it is not verified here.
+    let answer = runtime.block_on(async {
+        reqwest::Client::builder()
+            .timeout(std::time::Duration::from_secs(3))
+            .danger_accept_invalid_certs(true)
+            .build()?
+            .get(&url)
+            .send()
+            .await
+    });
+    match answer {
+        Ok(r) if r.status() == reqwest::StatusCode::OK => {
+            println!("healthy: {url} answered 200");
+            ExitCode::SUCCESS
+        }
+        Ok(r) => {
+            eprintln!("fundraiser: unhealthy: {url} answered {}", r.status());
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("fundraiser: unhealthy: {url}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn money(settings: &crate::config::Settings, minor: i64) -> String {
+    crate::money::format_money(
+        minor,
+        settings.currency,
+        &crate::lang::Lang::En.strings().numbers,
+    )
 }

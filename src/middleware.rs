@@ -51,9 +51,7 @@ impl SecurityHeaders {
             settings.api_origin.as_deref(),
             checkout_origin,
         ))
-            .unwrap_or_else(|_| {
-                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'")
-            });
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"));
         let mut headers = vec![
             (HeaderName::from_static("content-security-policy"), csp),
             (
@@ -86,6 +84,11 @@ impl SecurityHeaders {
             ));
         }
         SecurityHeaders(headers)
+    }
+
+    /// The headers, for `fundraiser export`'s `_headers` file.
+    pub fn pairs(&self) -> impl Iterator<Item = (&HeaderName, &HeaderValue)> {
+        self.0.iter().map(|(n, v)| (n, v))
     }
 
     fn apply(&self, map: &mut HeaderMap) {

@@ -17,6 +17,7 @@ use crate::limits::RateLimiter;
 use crate::middleware::{SecurityHeaders, observe};
 use crate::site::Site;
 use crate::state::AppState;
+use crate::tls::CertStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServeError {
@@ -52,7 +53,21 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         match settings.raw.gateway.kind.as_str() {
             sandbox::NAME => {
                 let secret = sandbox_secret(&settings, &ledger).await?;
-                let s = Arc::new(Sandbox::new(secret.as_bytes(), http.clone()));
+                // The sandbox posts its webhooks to this very process on a loopback
+                // address, which a public certificate does not name.
+                let own = if settings.tls.is_some() {
+                    reqwest::Client::builder()
+                        .connect_timeout(Duration::from_secs(5))
+                        .timeout(Duration::from_secs(15))
+                        .danger_accept_invalid_certs(true)
+                        .build()
+                        .map_err(|e| {
+                            ServeError::Start(format!("cannot start the HTTP client: {e}"))
+                        })?
+                } else {
+                    http.clone()
+                };
+                let s = Arc::new(Sandbox::new(secret.as_bytes(), own));
                 (s.clone(), Some(s))
             }
             stripe::NAME => {
@@ -110,9 +125,22 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     .client_disconnect_timeout(Duration::from_secs(2))
     .keep_alive(settings.timeouts.keep_alive)
     .max_connections(settings.raw.limits.max_connections.max(1))
-    .shutdown_timeout(settings.timeouts.shutdown.as_secs())
-    .bind(settings.bind)
-    .map_err(|e| ServeError::Start(format!("cannot listen on {}: {e}", settings.bind)))?;
+    .shutdown_timeout(settings.timeouts.shutdown.as_secs());
+    let cannot_listen = |e| ServeError::Start(format!("cannot listen on {}: {e}", settings.bind));
+    let (server, scheme) = match &settings.tls {
+        Some(files) => {
+            let store = CertStore::load(files).map_err(|e| ServeError::Start(e.to_string()))?;
+            let config = store
+                .server_config()
+                .map_err(|e| ServeError::Start(e.to_string()))?;
+            crate::tls::reload_on_sighup(store)?;
+            let server = server
+                .bind_rustls_0_23(settings.bind, config)
+                .map_err(cannot_listen)?;
+            (server, "https")
+        }
+        None => (server.bind(settings.bind).map_err(cannot_listen)?, "http"),
+    };
 
     let addr = server
         .addrs()
@@ -121,23 +149,32 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .ok_or_else(|| ServeError::Start("the server is not listening".into()))?;
     if let Some(s) = &sandbox {
         s.set_webhook_url(format!(
-            "http://{}/payment/webhook/sandbox",
+            "{scheme}://{}/payment/webhook/sandbox",
             loopback_for(addr)
         ));
     }
+    let redirect = match settings.http_redirect_bind {
+        Some(bind) => Some(crate::routes::redirect::server(&settings, bind)?),
+        None => None,
+    };
     spawn_expiry(ledger.clone(), settings.pending_ttl);
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         ledger = %settings.raw.ledger.path.display(),
         gateway = %settings.raw.gateway.kind,
-        "fundraiser listening on http://{addr}"
+        "fundraiser listening on {scheme}://{addr}"
     );
     if settings.admin_token.is_none() {
         tracing::warn!(
             "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"
         );
     }
-    server.run().await?;
+    match redirect {
+        Some(redirect) => {
+            futures_util::future::try_join(server.run(), redirect).await?;
+        }
+        None => server.run().await?,
+    }
     tracing::info!("fundraiser stopped");
     Ok(())
 }
@@ -157,7 +194,7 @@ async fn sandbox_secret(settings: &Settings, ledger: &Ledger) -> Result<String, 
 }
 
 /// An address this process can reach itself on, for the sandbox's webhooks.
-fn loopback_for(addr: SocketAddr) -> SocketAddr {
+pub fn loopback_for(addr: SocketAddr) -> SocketAddr {
     match addr.ip() {
         IpAddr::V4(ip) if ip.is_unspecified() => {
             SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), addr.port())

@@ -232,10 +232,7 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
             "success_url",
             format!("{api}/payment/return/{NAME}?session_id={{CHECKOUT_SESSION_ID}}"),
         ),
-        (
-            "cancel_url",
-            format!("{site}{}", req.lang.page("error")),
-        ),
+        ("cancel_url", format!("{site}{}", req.lang.page("error"))),
         ("client_reference_id", req.id.to_string()),
         ("metadata[donation_id]", req.id.to_string()),
         // On the payment too, so the donation can be found from the Stripe dashboard.

@@ -70,6 +70,19 @@ pub fn succeeded_total(conn: &Connection) -> rusqlite::Result<(i64, u64)> {
     )
 }
 
+/// The figures `fundraiser backup` and `check` report.
+pub fn summary(conn: &Connection) -> rusqlite::Result<super::offline::Summary> {
+    let (raised_minor, succeeded) = succeeded_total(conn)?;
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0).map(|n| n as u64));
+    Ok(super::offline::Summary {
+        schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
+        donations: count("SELECT COUNT(*) FROM donations")?,
+        succeeded,
+        raised_minor,
+        events: count("SELECT COUNT(*) FROM events")?,
+    })
+}
+
 pub fn pending_for_ip(conn: &Connection, ip: &str) -> rusqlite::Result<u64> {
     conn.prepare_cached(
         "SELECT COUNT(*) FROM donations WHERE client_ip = ?1 AND status = 'pending'",

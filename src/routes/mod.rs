@@ -6,6 +6,7 @@ pub mod donate;
 pub mod health;
 pub mod pages;
 pub mod payment;
+pub mod redirect;
 pub mod sandbox;
 
 use actix_web::http::{Method, header};

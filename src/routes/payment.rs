@@ -61,7 +61,9 @@ pub async fn return_(
             };
             redirect(&state.settings.page_url(&lang.page(page)))
         }
-        Ok(Applied::Mismatch { lang, .. }) => redirect(&state.settings.page_url(&lang.page("error"))),
+        Ok(Applied::Mismatch { lang, .. }) => {
+            redirect(&state.settings.page_url(&lang.page("error")))
+        }
         Ok(Applied::UnknownDonation) => {
             let t = lang.strings();
             message(
