@@ -642,7 +642,8 @@ impl Config {
                         "server.http_redirect_bind: redirects go to server.public_url, which must start with https:// (it is {public_url:?})"
                     )));
                 }
-                if addr == bind {
+                // Port 0 asks the system for a free port, which two listeners never share.
+                if addr == bind && addr.port() != 0 {
                     return Err(ConfigError(
                         "server.http_redirect_bind: must differ from server.bind".into(),
                     ));

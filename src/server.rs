@@ -153,10 +153,6 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             loopback_for(addr)
         ));
     }
-    let redirect = match settings.http_redirect_bind {
-        Some(bind) => Some(crate::routes::redirect::server(&settings, bind)?),
-        None => None,
-    };
     spawn_expiry(ledger.clone(), settings.pending_ttl);
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
@@ -164,6 +160,10 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         gateway = %settings.raw.gateway.kind,
         "fundraiser listening on {scheme}://{addr}"
     );
+    let redirect = match settings.http_redirect_bind {
+        Some(bind) => Some(crate::routes::redirect::server(&settings, bind)?),
+        None => None,
+    };
     if settings.admin_token.is_none() {
         tracing::warn!(
             "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"

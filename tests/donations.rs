@@ -14,25 +14,6 @@ fn donate(server: &Server, form: &[(&str, &str)]) -> Response {
         .expect("POST /donate")
 }
 
-/// Donates, pays or declines on the sandbox checkout, and returns the return URL (not yet followed).
-fn checkout(server: &Server, amount: &str, lang: &str, outcome: &str) -> String {
-    let r = donate(server, &[("amount", amount), ("lang", lang)]);
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "donate {amount}");
-    let checkout = location(&r);
-    assert!(checkout.starts_with("/sandbox/checkout/"), "{checkout}");
-    let page = client().get(server.url(&checkout)).send().unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let r = client()
-        .post(server.url(&checkout))
-        .form(&[("outcome", outcome)])
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    let ret = location(&r);
-    assert!(ret.starts_with("/payment/return/sandbox?"), "{ret}");
-    ret
-}
-
 fn follow(server: &Server, path: &str) -> Response {
     client().get(server.url(path)).send().unwrap()
 }
@@ -84,7 +65,7 @@ fn a_donation_through_the_sandbox_is_counted_and_shown() {
     assert!(form.contains(r#"action="/donate""#));
     assert_eq!(raised(&server), 0);
 
-    let ret = checkout(&server, "50", "en", "pay");
+    let ret = sandbox_checkout(&server, "50", "en", "pay");
     let r = follow(&server, &ret);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/success/");
@@ -146,7 +127,7 @@ fn the_checkout_page_is_marked_as_test_mode_and_shows_the_amount() {
 #[test]
 fn a_declined_payment_lands_on_the_error_page_and_counts_nothing() {
     let server = Server::start();
-    let ret = checkout(&server, "100", "ar", "decline");
+    let ret = sandbox_checkout(&server, "100", "ar", "decline");
     let r = follow(&server, &ret);
     assert_eq!(location(&r), "/ar/error/");
     assert_eq!(raised(&server), 0);
@@ -160,7 +141,7 @@ fn a_declined_payment_lands_on_the_error_page_and_counts_nothing() {
 fn replayed_returns_and_webhooks_in_any_order_count_once() {
     let server = Server::start();
     // Webhook before the return.
-    let ret = checkout(&server, "20", "en", "pay");
+    let ret = sandbox_checkout(&server, "20", "en", "pay");
     let id = donation_id(&ret);
     for _ in 0..2 {
         let w = webhook(&server, &id, "paid", 2000);
@@ -192,7 +173,7 @@ fn replayed_returns_and_webhooks_in_any_order_count_once() {
 #[test]
 fn a_donor_who_never_comes_back_is_counted_by_the_webhook() {
     let server = Server::start();
-    let _ret = checkout(&server, "30", "en", "pay");
+    let _ret = sandbox_checkout(&server, "30", "en", "pay");
     // The return URL is never followed; the sandbox delivers its webhook by itself.
     assert!(
         eventually(|| raised(&server) == 3000),
@@ -203,7 +184,7 @@ fn a_donor_who_never_comes_back_is_counted_by_the_webhook() {
 #[test]
 fn forged_or_tampered_results_are_refused_and_change_nothing() {
     let server = Server::start();
-    let ret = checkout(&server, "40", "en", "decline");
+    let ret = sandbox_checkout(&server, "40", "en", "decline");
     let tampered = ret.replace("outcome=declined", "outcome=paid");
     let r = follow(&server, &tampered);
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -401,7 +382,7 @@ fn concurrent_donors_add_up_exactly() {
                     let mut sum = 0;
                     for i in 0..per_client {
                         let major = 5 + c * 7 + i;
-                        let ret = checkout(server, &major.to_string(), "en", "pay");
+                        let ret = sandbox_checkout(server, &major.to_string(), "en", "pay");
                         let r = follow(server, &ret);
                         assert_eq!(location(&r), "/success/");
                         sum += major as i64 * 100;
@@ -435,7 +416,7 @@ fn a_restart_on_the_same_ledger_keeps_the_total() {
     .env("FUNDRAISER_SANDBOX__SECRET", SECRET);
     let server = Server::start_with(opts.clone());
     for amount in ["10", "20.25"] {
-        let ret = checkout(&server, amount, "en", "pay");
+        let ret = sandbox_checkout(&server, amount, "en", "pay");
         follow(&server, &ret);
     }
     assert_eq!(raised(&server), 3025);
@@ -450,7 +431,7 @@ fn a_restart_on_the_same_ledger_keeps_the_total() {
 #[test]
 fn the_total_api_is_cacheable_briefly_and_matches_the_home_page() {
     let server = Server::start();
-    let ret = checkout(&server, "1234.5", "en", "pay");
+    let ret = sandbox_checkout(&server, "1234.5", "en", "pay");
     follow(&server, &ret);
     let r = follow(&server, "/api/total");
     assert_eq!(r.status(), StatusCode::OK);
@@ -514,7 +495,7 @@ fn without_a_configured_secret_one_is_generated_once_and_kept_in_the_ledger() {
         ..Opts::default()
     };
     let server = Server::start_with(opts.clone());
-    let ret = checkout(&server, "15", "en", "pay");
+    let ret = sandbox_checkout(&server, "15", "en", "pay");
     assert_eq!(location(&follow(&server, &ret)), "/success/");
     let secret = || -> String {
         rusqlite::Connection::open(dir.path().join("data/ledger.db"))

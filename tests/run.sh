@@ -12,6 +12,9 @@ bin=target/release/fundraiser
 echo "== unit, integration and property tests (cargo, release profile; benches compile too)"
 cargo test --release --locked --all-targets
 
+echo "== the Docker image's static binary, built and probed outside Docker"
+tests/static_binary.sh
+
 echo "== browser journeys, accessibility, page weight (Playwright + Debian's Chromium)"
 tests/e2e/run.sh "$bin"
 

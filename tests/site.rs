@@ -1,16 +1,14 @@
 //! The static site over HTTP: pages in both languages, redirects, 404s, conditional
 //! requests, content negotiation, cache and security headers, HEAD, path traversal,
-//! methods, the self-contained binary, configuration errors, shutdown and page weight.
+//! methods, configuration errors, shutdown and page weight.
 
 mod common;
 use common::*;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Output, Stdio};
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::HeaderMap;
@@ -155,103 +153,6 @@ fn raw_get(server: &Server, path: &str) -> (u16, Vec<u8>) {
 
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
-}
-
-/// The binary at `bin`, run directly in `dir` with no inherited `FUNDRAISER_*` variables.
-fn command(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(bin);
-    cmd.current_dir(dir).args(args).stdin(Stdio::null());
-    for (k, _) in std::env::vars() {
-        if k.starts_with("FUNDRAISER_") {
-            cmd.env_remove(k);
-        }
-    }
-    cmd.envs(env.iter().copied());
-    cmd
-}
-
-/// Runs to completion, killing the process and failing if it takes over 10 s.
-fn run_briefly(mut cmd: Command) -> Output {
-    let mut child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{cmd:?} still running after 10 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    child.wait_with_output().expect("output")
-}
-
-/// A server process spawned from an arbitrary binary; killed when dropped.
-struct Spawned {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Spawned {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// Starts `bin serve --bind 127.0.0.1:0` in `dir` and waits for "listening on http://ADDR".
-fn spawn_server(bin: &Path, dir: &Path) -> Spawned {
-    // A freshly copied binary can be briefly "busy" (ETXTBSY) when another test thread
-    // forks while the copy's file descriptor is open; that clears within moments.
-    let mut attempts = 0;
-    let mut child = loop {
-        let spawned = command(bin, dir, &["serve", "--bind", "127.0.0.1:0"], &[])
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn();
-        match spawned {
-            Ok(child) => break child,
-            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
-                attempts += 1;
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Err(e) => panic!("spawn the copied binary: {e}"),
-        }
-    };
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut spawned = Spawned {
-        child,
-        base: String::new(),
-    };
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let mut seen = Vec::new();
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .unwrap_or_else(|_| panic!("the copy did not start:\n{}", seen.join("\n")));
-        if let Some(pos) = line.find("listening on http://") {
-            let addr = line[pos + "listening on ".len()..]
-                .split_whitespace()
-                .next();
-            spawned.base = addr.unwrap().to_owned();
-            // Keep draining stderr so the server never blocks on a full pipe.
-            std::thread::spawn(move || while rx.recv().is_ok() {});
-            return spawned;
-        }
-        seen.push(line);
-    }
 }
 
 // 1. Every page, both languages.
@@ -650,55 +551,7 @@ fn other_methods_are_not_allowed_on_pages() {
     }
 }
 
-// 11. The binary alone.
-
-#[test]
-fn a_copied_binary_alone_serves_the_site() {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let bin = dir.path().join("fundraiser");
-    std::fs::copy(binary(), &bin).expect("copy the binary");
-    let server = spawn_server(&bin, dir.path());
-    let base = &server.base;
-    let fetch = |path: &str| {
-        let resp = client()
-            .get(format!("{base}{path}"))
-            .send()
-            .unwrap_or_else(|e| panic!("{path}: {e}"));
-        (resp.status().as_u16(), resp.text().unwrap())
-    };
-    let (status, home) = fetch("/");
-    assert_eq!(status, 200);
-    assert!(home.contains("<html lang=\"en\""));
-    let css = asset_url(&home, "site", "css");
-    let (status, donate) = fetch("/ar/donate/");
-    assert_eq!(status, 200);
-    assert!(donate.contains("<html lang=\"ar\""));
-    let (status, body) = fetch(&css);
-    assert_eq!(status, 200);
-    assert!(!body.is_empty());
-    drop(server);
-
-    assert!(
-        dir.path().join("data/ledger.db").is_file(),
-        "no data/ledger.db"
-    );
-    let mut entries: Vec<String> = std::fs::read_dir(dir.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    entries.sort();
-    assert_eq!(
-        entries,
-        ["data", "fundraiser"],
-        "unexpected files in the folder"
-    );
-    for entry in std::fs::read_dir(dir.path().join("data")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        assert!(name.starts_with("ledger.db"), "unexpected data/{name}");
-    }
-}
-
-// 12. Configuration errors and the command line.
+// 11. Configuration errors and the command line.
 
 /// Runs the binary in a fresh folder holding `config` (if any) as `config.toml`, expects
 /// exit code 2 and returns the single `fundraiser:` message it printed on stderr.
@@ -800,7 +653,7 @@ fn help_and_version() {
     );
 }
 
-// 13. Graceful shutdown.
+// 12. Graceful shutdown.
 
 #[test]
 fn sigterm_stops_the_server_cleanly() {
@@ -810,7 +663,7 @@ fn sigterm_stops_the_server_cleanly() {
     assert!(status.success(), "exit status {status:?}");
 }
 
-// 14. Page weight.
+// 13. Page weight.
 
 #[test]
 fn every_page_fits_the_first_round_trip() {

@@ -27,7 +27,9 @@ pub fn server(settings: &Settings, bind: SocketAddr) -> Result<Server, ServeErro
     .shutdown_timeout(1)
     .bind(bind)
     .map_err(|e| ServeError::Start(format!("cannot listen on {bind}: {e}")))?;
-    tracing::info!("redirecting http://{bind} to {}", settings.public_url);
+    for addr in server.addrs() {
+        tracing::info!("redirecting http://{addr} to {}", settings.public_url);
+    }
     Ok(server.run())
 }
 

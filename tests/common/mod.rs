@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
@@ -29,6 +29,8 @@ pub struct Opts {
     pub args: Vec<String>,
     /// Reuse this folder (to restart on the same ledger).
     pub dir: Option<PathBuf>,
+    /// Run this binary instead of the one cargo built (e.g. a copy of it).
+    pub bin: Option<PathBuf>,
 }
 
 impl Opts {
@@ -52,7 +54,8 @@ impl Server {
                 (Some(t), p)
             }
         };
-        let mut cmd = Command::new(binary());
+        let bin = opts.bin.clone().unwrap_or_else(|| PathBuf::from(binary()));
+        let mut cmd = Command::new(bin);
         cmd.current_dir(&workdir)
             .arg("serve")
             .arg("--bind")
@@ -78,7 +81,19 @@ impl Server {
         for (k, v) in &opts.env {
             cmd.env(k, v);
         }
-        let mut child = cmd.spawn().expect("start fundraiser");
+        // A freshly copied binary can be briefly "busy" (ETXTBSY) when another test
+        // thread forks while the copy's file descriptor is open; that clears quickly.
+        let mut attempts = 0;
+        let mut child = loop {
+            match cmd.spawn() {
+                Ok(child) => break child,
+                Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && attempts < 50 => {
+                    attempts += 1;
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                Err(e) => panic!("start fundraiser: {e}"),
+            }
+        };
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = mpsc::channel();
         std::thread::spawn(move || {
@@ -94,7 +109,10 @@ impl Server {
             let left = deadline.saturating_duration_since(Instant::now());
             match rx.recv_timeout(left) {
                 Ok(line) => {
-                    if let Some(pos) = line.find("listening on http://") {
+                    if let Some(pos) = line
+                        .find("listening on http://")
+                        .or_else(|| line.find("listening on https://"))
+                    {
                         let addr = line[pos + "listening on ".len()..]
                             .split_whitespace()
                             .next()
@@ -131,6 +149,25 @@ impl Server {
     pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+
+    /// Sends a signal (e.g. 1 for SIGHUP) to the server.
+    pub fn signal(&self, signal: i32) {
+        unsafe_kill(self.child.id() as i32, signal);
+    }
+
+    /// Waits for a log line containing `needle` (for at most 10 s) and returns it.
+    pub fn wait_for_log(&self, needle: &str) -> Option<String> {
+        let rx = self.log.lock().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if line.contains(needle) => return Some(line),
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
     }
 
     /// Sends SIGTERM and waits for the exit status.
@@ -202,6 +239,34 @@ pub fn total(server: &Server) -> serde_json::Value {
         .unwrap()
 }
 
+/// Donates `amount` through the sandbox's hosted checkout, pays (`outcome` "pay") or
+/// declines it there, and returns the gateway's return URL, not yet followed.
+pub fn sandbox_checkout(server: &Server, amount: &str, lang: &str, outcome: &str) -> String {
+    let r = client()
+        .post(server.url("/donate"))
+        .form(&[("amount", amount), ("lang", lang)])
+        .send()
+        .expect("POST /donate");
+    assert_eq!(
+        r.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "donate {amount}"
+    );
+    let checkout = location(&r);
+    assert!(checkout.starts_with("/sandbox/checkout/"), "{checkout}");
+    let page = client().get(server.url(&checkout)).send().unwrap();
+    assert_eq!(page.status(), reqwest::StatusCode::OK);
+    let r = client()
+        .post(server.url(&checkout))
+        .form(&[("outcome", outcome)])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+    let ret = location(&r);
+    assert!(ret.starts_with("/payment/return/sandbox?"), "{ret}");
+    ret
+}
+
 /// Waits until `f` holds, polling, for at most 10 s.
 pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
     let deadline = Instant::now() + Duration::from_secs(10);
@@ -212,4 +277,36 @@ pub fn eventually(mut f: impl FnMut() -> bool) -> bool {
         std::thread::sleep(Duration::from_millis(50));
     }
     false
+}
+
+/// The binary at `bin`, run directly in `dir` with no inherited `FUNDRAISER_*` variables.
+pub fn command(bin: &Path, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(bin);
+    cmd.current_dir(dir).args(args).stdin(Stdio::null());
+    for (k, _) in std::env::vars() {
+        if k.starts_with("FUNDRAISER_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.envs(env.iter().copied());
+    cmd
+}
+
+/// Runs to completion, killing the process and failing if it takes over 10 s.
+pub fn run_briefly(mut cmd: Command) -> Output {
+    let mut child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while child.try_wait().expect("wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{cmd:?} still running after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().expect("output")
 }
