@@ -5,7 +5,8 @@
 # nginx (Debian's; sendfile, open_file_cache, gzip_static) on another loopback port with the
 # same files fetched from the running binary, warms both up, then runs wrk in interleaved
 # rounds (ours, nginx, ours, nginx, ...) and prints req/s, p50 and p99 and the ratio of the
-# medians. Durable confirmations are measured last (benches/confirmations.py).
+# medians. Durable confirmations come last: group commit against one transaction per
+# write, in the same run.
 #
 # Usage: benches/load.sh [SECONDS_PER_CASE] [ROUNDS]     default 5 s, 3 rounds
 # Needs: wrk and nginx (apt-get install wrk nginx), python3. Bounded: about
@@ -85,6 +86,7 @@ for target in "$ours/" "$theirs/"; do wrk -t1 -c16 -d1s "$target" >/dev/null; do
 
 printf '# load benchmark — %s — %s cores, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" \
   "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+printf '# command: benches/load.sh %s %s\n' "$secs" "$rounds"
 printf '# wrk -t%s -c%s -d%ss, %s interleaved rounds, medians; both servers on the same cores as wrk\n' "$threads" "$conns" "$secs" "$rounds"
 printf '%-22s %12s %12s %9s %9s %9s %9s %7s\n' case ours_rps nginx_rps ours_p50 ngx_p50 ours_p99 ngx_p99 ratio
 for c in "${cases[@]}"; do
@@ -102,5 +104,37 @@ for c in "${cases[@]}"; do
 done
 rss=$(awk '/VmRSS/ {print $2}' "/proc/$pid/status")
 printf '# fundraiser RSS after the run: %s KiB\n' "$rss"
-echo "# durable confirmations (benches/confirmations.py):"
-python3 benches/confirmations.py --binary "$bin" -n $((secs * 400)) -c 1,16
+
+# Durable confirmations: signed sandbox webhooks from wrk (benches/webhooks.py writes the
+# script), each answered only after its commit (synchronous=FULL). Group commit (the
+# default ledger.batch_max) against one transaction per write (batch_max = 1), each
+# round on a fresh server and ledger, interleaved; every answer is then verified in the
+# ledger file.
+pending=${PENDING:-2000}
+confirm_round() ( # batch_max -> "rps p50_ms p99_ms"
+  start_fundraiser "$bin" FUNDRAISER_LEDGER__BATCH_MAX="$1" FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE=0 \
+    FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP=0 FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE=0 \
+    RUST_LOG=warn,fundraiser::server=info
+  python3 benches/webhooks.py prepare "$addr" "$pending" "$work/confirm.lua"
+  out=$(wrk -t$threads -c$conns -d"${secs}s" --latency -s "$work/confirm.lua" "$addr/payment/webhook/sandbox")
+  if grep -q "Non-2xx" <<<"$out"; then echo "confirmations: $(grep Non-2xx <<<"$out")" >&2; exit 1; fi
+  answered=$(awk '/requests in/ {print $1}' <<<"$out")
+  python3 benches/webhooks.py verify "$work/data/ledger.db" "$pending" "$answered" >&2
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' <<<"$out"
+)
+: > "$work/g"; : > "$work/s"
+for _ in $(seq "$rounds"); do
+  confirm_round 1024 >>"$work/g"
+  confirm_round 1 >>"$work/s"
+done
+printf '# durable confirmations: wrk -t%s -c%s -d%ss, %s pending donations per round, %s rounds, medians\n' \
+  "$threads" "$conns" "$secs" "$pending" "$rounds"
+printf '%-22s %12s %12s %9s %9s %9s %9s %7s\n' case group_rps single_rps grp_p50 sgl_p50 grp_p99 sgl_p99 ratio
+g_rps=$(cut -d' ' -f1 "$work/g" | median); s_rps=$(cut -d' ' -f1 "$work/s" | median)
+g50=$(cut -d' ' -f2 "$work/g" | median); s50=$(cut -d' ' -f2 "$work/s" | median)
+g99=$(cut -d' ' -f3 "$work/g" | median); s99=$(cut -d' ' -f3 "$work/s" | median)
+ratio=$(awk -v a="$g_rps" -v b="$s_rps" 'BEGIN { printf "%.2f", (b > 0 ? a / b : 0) }')
+printf '%-22s %12s %12s %9s %9s %9s %9s %6sx\n' "confirmations" "$g_rps" "$s_rps" "$g50" "$s50" "$g99" "$s99" "$ratio"

@@ -186,12 +186,15 @@ impl Default for Donation {
 #[serde(deny_unknown_fields, default)]
 pub struct Ledger {
     pub path: PathBuf,
+    /// The most writes one transaction carries (group commit); 1 commits each alone.
+    pub batch_max: usize,
 }
 
 impl Default for Ledger {
     fn default() -> Self {
         Self {
             path: PathBuf::from("data/ledger.db"),
+            batch_max: crate::ledger::BATCH_MAX,
         }
     }
 }
@@ -593,6 +596,13 @@ impl Config {
                     "gateway.kind: {other:?} is not a known gateway (expected \"sandbox\" or \"stripe\")"
                 )));
             }
+        }
+        if !(1..=crate::ledger::BATCH_MAX).contains(&self.ledger.batch_max) {
+            return Err(ConfigError(format!(
+                "ledger.batch_max: {} must be between 1 and {}",
+                self.ledger.batch_max,
+                crate::ledger::BATCH_MAX
+            )));
         }
         if self.server.html_max_age > 86_400 || self.server.total_max_age > 3_600 {
             return Err(ConfigError(

@@ -71,7 +71,7 @@ pub struct Metrics {
     pub responses_5xx: AtomicU64,
     /// Route pattern → (method, status) → count; keyed by route first so counting an
     /// answer to a route seen before allocates nothing.
-    by_route: Mutex<HashMap<String, MethodStatusCounts>>,
+    by_route: Mutex<HashMap<&'static str, MethodStatusCounts>>,
     pub latency: Histogram,
     pub donations_created: AtomicU64,
     pub donations_succeeded: AtomicU64,
@@ -128,7 +128,7 @@ impl Metrics {
     }
 
     /// Counts one answered request. `route` must be a route pattern, never a raw path.
-    pub fn record_request(&self, route: &str, method: &str, status: u16, took: Duration) {
+    pub fn record_request(&self, route: &'static str, method: &str, status: u16, took: Duration) {
         inc(&self.requests);
         if status >= 500 {
             inc(&self.responses_5xx);
@@ -139,7 +139,7 @@ impl Metrics {
         match map.get_mut(route) {
             Some(counts) => *counts.entry(key).or_insert(0) += 1,
             None => {
-                map.insert(route.to_owned(), BTreeMap::from([(key, 1)]));
+                map.insert(route, BTreeMap::from([(key, 1)]));
             }
         }
     }

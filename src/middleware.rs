@@ -103,7 +103,7 @@ impl SecurityHeaders {
 /// A handler panicked: answered as a 500 page that names the request id.
 #[derive(Debug)]
 struct Panicked {
-    id: String,
+    id: RequestId,
     lang: Lang,
     headers: Arc<SecurityHeaders>,
 }
@@ -121,7 +121,10 @@ impl ResponseError for Panicked {
 
     fn error_response(&self) -> HttpResponse {
         let t = self.lang.strings();
-        let text = Strings::fill(&t.errors.server_error, &[("reference", &self.id)]);
+        let text = Strings::fill(
+            &t.errors.server_error,
+            &[("reference", &self.id.to_string())],
+        );
         let mut page = message(
             self.lang,
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -129,10 +132,8 @@ impl ResponseError for Panicked {
             &text,
         );
         self.headers.apply(page.headers_mut());
-        if let Ok(v) = HeaderValue::from_str(&self.id) {
-            page.headers_mut()
-                .insert(HeaderName::from_static("x-request-id"), v);
-        }
+        page.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), self.id.header());
         page
     }
 }
@@ -149,10 +150,11 @@ pub fn observe<S>(
 where
     S: Service<ServiceRequest, Response = ServiceResponse<BoxBody>, Error = actix_web::Error>,
 {
-    let id = request_id();
+    let id = RequestId::next();
     let start = Instant::now();
     let method = req.method().clone();
-    let path = req.path().to_owned();
+    // A shared handle on the request's URI (no copy), for the log line and a panic's page.
+    let uri = req.uri().clone();
     let header_bytes: usize = req
         .headers()
         .iter()
@@ -181,6 +183,7 @@ where
                     .map(|s| (*s).to_owned())
                     .or_else(|| panic.downcast_ref::<String>().cloned())
                     .unwrap_or_default();
+                let path = uri.path();
                 tracing::error!(request_id = %id, %method, path, panic = %what, "request handler panicked");
                 crate::metrics::get().record_request(
                     "panic",
@@ -188,25 +191,29 @@ where
                     500,
                     start.elapsed(),
                 );
-                let lang = Lang::of_path(&path);
+                let lang = Lang::of_path(path);
                 return Err(Panicked { id, lang, headers }.into());
             }
         };
         headers.apply(res.headers_mut());
-        if let Ok(v) = HeaderValue::from_str(&id) {
-            res.headers_mut()
-                .insert(HeaderName::from_static("x-request-id"), v);
-        }
+        res.headers_mut()
+            .insert(HeaderName::from_static("x-request-id"), id.header());
         let status = res.status().as_u16();
         let took = start.elapsed();
         let us = took.as_micros() as u64;
-        let route = res.request().match_pattern();
+        // The route's label was attached to it at start-up; asking actix for the matched
+        // pattern would match the path against every route again and build a string.
+        let route = res
+            .request()
+            .app_data::<crate::routes::RouteLabel>()
+            .map_or("static", |label| label.0);
         crate::metrics::get().record_request(
-            route.as_deref().unwrap_or("static"),
+            route,
             method.as_str(),
             status,
             took,
         );
+        let path = uri.path();
         if status >= 500 {
             tracing::warn!(request_id = %id, %method, path, status, us, "request");
         } else {
@@ -216,15 +223,33 @@ where
     }
 }
 
-/// A process-unique request id: a random prefix per process and a counter.
-fn request_id() -> String {
-    static PREFIX: LazyLock<u32> = LazyLock::new(rand::random);
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!(
-        "{:08x}{:08x}",
-        *PREFIX,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
+/// A process-unique request id, written as 16 hex digits: a random per-process offset
+/// plus a counter (unique for 2^64 requests). Kept as a number; text only where shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct RequestId(u64);
+
+impl RequestId {
+    fn next() -> RequestId {
+        static OFFSET: LazyLock<u64> = LazyLock::new(|| u64::from(rand::random::<u32>()) << 32);
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        RequestId(OFFSET.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)))
+    }
+
+    /// The id as a header value, written without a temporary string.
+    fn header(self) -> HeaderValue {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 16];
+        for (i, b) in text.iter_mut().enumerate() {
+            *b = HEX[((self.0 >> (60 - 4 * i)) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&text).unwrap_or_else(|_| HeaderValue::from_static("0"))
+    }
+}
+
+impl std::fmt::Display for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:016x}", self.0)
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +257,17 @@ mod tests {
     use actix_web::{App, HttpResponse, test, web};
 
     use super::*;
+
+    #[actix_web::test]
+    async fn request_ids_are_16_hex_digits_alike_in_header_and_log() {
+        for n in [0, 1, 0xdead_beef, u64::MAX] {
+            let id = RequestId(n);
+            assert_eq!(id.header().to_str().unwrap(), id.to_string());
+            assert_eq!(id.to_string().len(), 16);
+        }
+        assert_eq!(RequestId(0xab).to_string(), "00000000000000ab");
+        assert_ne!(RequestId::next(), RequestId::next());
+    }
 
     #[actix_web::test]
     async fn form_action_lists_the_checkout_origin_only_when_given() {

@@ -9,6 +9,7 @@ pub mod offline;
 mod read;
 mod schema;
 mod writer;
+pub use writer::BATCH_MAX;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -109,6 +110,11 @@ impl Ledger {
     /// Opens (creating folders and file when needed) and migrates the ledger, loads the
     /// total and starts the writer thread.
     pub fn open(path: &Path) -> Result<Ledger, OpenError> {
+        Ledger::open_with(path, BATCH_MAX)
+    }
+
+    /// [`Ledger::open`] with at most `batch_max` writes per transaction.
+    pub fn open_with(path: &Path, batch_max: usize) -> Result<Ledger, OpenError> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 OpenError(format!(
@@ -143,7 +149,7 @@ impl Ledger {
             version: 1,
         }));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
-        writer::spawn(conn, rx, total.clone())
+        writer::spawn(conn, rx, total.clone(), batch_max.clamp(1, BATCH_MAX))
             .map_err(|e| OpenError(format!("cannot start the ledger writer: {e}")))?;
         Ok(Ledger {
             tx,

@@ -12,8 +12,8 @@ use crate::total::{LiveTotal, TotalSnapshot};
 
 /// How many jobs may wait for the writer before senders wait too.
 pub const QUEUE: usize = 8192;
-/// The most jobs one transaction takes.
-const BATCH: usize = 1024;
+/// The most jobs one transaction takes (`ledger.batch_max` may lower it).
+pub const BATCH_MAX: usize = 1024;
 
 pub enum Op {
     Create(NewDonation),
@@ -60,6 +60,7 @@ pub fn spawn(
     conn: Connection,
     rx: mpsc::Receiver<Job>,
     live: std::sync::Arc<LiveTotal>,
+    batch_max: usize,
 ) -> std::io::Result<()> {
     let snapshot = live.load();
     let totals = Totals {
@@ -69,7 +70,7 @@ pub fn spawn(
     };
     std::thread::Builder::new()
         .name("ledger-writer".into())
-        .spawn(move || run(conn, rx, live, totals))
+        .spawn(move || run(conn, rx, live, totals, batch_max))
         .map(|_| ())
 }
 
@@ -78,11 +79,12 @@ fn run(
     mut rx: mpsc::Receiver<Job>,
     live: std::sync::Arc<LiveTotal>,
     mut totals: Totals,
+    batch_max: usize,
 ) {
-    let mut batch: Vec<Job> = Vec::with_capacity(BATCH);
+    let mut batch: Vec<Job> = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
         batch.push(first);
-        while batch.len() < BATCH {
+        while batch.len() < batch_max {
             match rx.try_recv() {
                 Ok(job) => batch.push(job),
                 Err(_) => break,

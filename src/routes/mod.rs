@@ -22,17 +22,27 @@ async fn openapi() -> actix_web::HttpResponse {
         .body(OPENAPI)
 }
 
+/// The route pattern a resource answers, attached to it as app data: the metrics label
+/// of its requests. Requests without one were answered by the static site.
+#[derive(Debug, Clone, Copy)]
+pub struct RouteLabel(pub &'static str);
+
+/// A resource at `path` that knows its own metrics label.
+fn resource(path: &'static str) -> actix_web::Resource {
+    web::resource(path).app_data(RouteLabel(path))
+}
+
 /// Mounts every route; anything else falls through to the static site.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     // GET and HEAD share a handler; other methods answer 405 naming the allowed ones.
-    let read = |path: &str, handler: fn() -> actix_web::Route| {
-        web::resource(path.to_owned())
+    let read = |path: &'static str, handler: fn() -> actix_web::Route| {
+        resource(path)
             .route(handler().method(Method::GET))
             .route(handler().method(Method::HEAD))
             .default_service(web::to(|| not_allowed("GET, HEAD")))
     };
     cfg.service(
-        web::resource("/donate")
+        resource("/donate")
             .route(web::post().to(donate::post))
             // `/donate` without its slash: the static site redirects it to `/donate/`.
             .route(web::get().to(pages::serve))
@@ -40,7 +50,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
     )
     .service(
-        web::resource("/api/total")
+        resource("/api/total")
             .route(web::get().to(api::total))
             .route(web::head().to(api::total))
             .route(web::route().method(Method::OPTIONS).to(api::preflight))
@@ -57,20 +67,34 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::route().to(crate::admin::donations_csv)
     }))
     .service(read("/metrics", || web::route().to(crate::admin::metrics)))
-    .service(read("/payment/return/{gateway}", || {
-        web::route().to(payment::return_)
-    }))
+    // Routes with a parameter sit in scopes with a plain prefix, so a page request is
+    // never matched against their patterns; unknown paths inside fall through to the
+    // site's 404 like any other.
     .service(
-        web::resource("/payment/webhook/{gateway}")
-            .route(web::post().to(payment::webhook))
-            .default_service(web::to(|| not_allowed("POST"))),
+        web::scope("/payment")
+            .service(
+                web::resource("/return/{gateway}")
+                    .app_data(RouteLabel("/payment/return/{gateway}"))
+                    .route(web::get().to(payment::return_))
+                    .route(web::head().to(payment::return_))
+                    .default_service(web::to(|| not_allowed("GET, HEAD"))),
+            )
+            .service(
+                web::resource("/webhook/{gateway}")
+                    .app_data(RouteLabel("/payment/webhook/{gateway}"))
+                    .route(web::post().to(payment::webhook))
+                    .default_service(web::to(|| not_allowed("POST"))),
+            ),
     )
     .service(
-        web::resource("/sandbox/checkout/{id}")
-            .route(web::get().to(sandbox::page))
-            .route(web::head().to(sandbox::page))
-            .route(web::post().to(sandbox::submit))
-            .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
+        web::scope("/sandbox").service(
+            web::resource("/checkout/{id}")
+                .app_data(RouteLabel("/sandbox/checkout/{id}"))
+                .route(web::get().to(sandbox::page))
+                .route(web::head().to(sandbox::page))
+                .route(web::post().to(sandbox::submit))
+                .default_service(web::to(|| not_allowed("GET, HEAD, POST"))),
+        ),
     )
     .default_service(web::to(pages::serve));
 }

@@ -72,6 +72,9 @@ struct HomePages {
 
 pub struct Site {
     files: HashMap<String, Resource>,
+    /// `files` under every path that answers them (`donate/index.html` and `donate/`),
+    /// so a lookup is one hash probe with the request's own path.
+    by_path: HashMap<String, Resource>,
     not_found: [Resource; 2],
     home_templates: [Template; 2],
     donate_templates: [Template; 2],
@@ -163,8 +166,15 @@ impl Site {
             );
         }
         let pages = render_home(&home_templates, &settings, total, &home_cache);
+        let mut by_path = files.clone();
+        for (path, resource) in &files {
+            if let Some(dir) = path.strip_suffix("index.html") {
+                by_path.insert(dir.to_owned(), resource.clone());
+            }
+        }
         Ok(Site {
             files,
+            by_path,
             not_found,
             home_templates,
             donate_templates,
@@ -191,12 +201,7 @@ impl Site {
             "ar" => return Lookup::AddSlash,
             _ => {}
         }
-        let key = if rel.ends_with('/') {
-            format!("{rel}index.html")
-        } else {
-            rel.to_owned()
-        };
-        if let Some(file) = self.files.get(&key) {
+        if let Some(file) = self.by_path.get(rel) {
             return Lookup::File(file);
         }
         if !rel.ends_with('/') && self.files.contains_key(&format!("{rel}/index.html")) {
