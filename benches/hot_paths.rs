@@ -42,6 +42,17 @@ fn site(c: &mut Criterion) {
                 .len()
         })
     });
+    let mut next = (*total).clone();
+    c.bench_function(
+        "home pages re-rendered for a new total (both languages)",
+        |b| {
+            b.iter(|| {
+                next.version += 1;
+                next.raised_minor += 5000;
+                site.refresh_home(black_box(&next));
+            })
+        },
+    );
     c.bench_function("total display (ar)", |b| {
         b.iter(|| TotalDisplay::new(Lang::Ar, &settings, &ledger.total().load()))
     });

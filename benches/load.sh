@@ -18,7 +18,13 @@ rounds=${2:-3}
 threads=1
 conns=64
 
-for tool in wrk nginx python3; do
+if ! command -v wrk >/dev/null || ! command -v nginx >/dev/null; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "load.sh: installing wrk and nginx from Debian" >&2
+    apt-get update -qq >&2 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx >&2
+  fi
+fi
+for tool in wrk nginx python3 curl; do
   command -v "$tool" >/dev/null || { echo "load.sh: $tool is missing (apt-get install wrk nginx)"; exit 1; }
 done
 [ -x target/release/fundraiser ] && [ -z "${REBUILD:-}" ] || cargo build --release --quiet
@@ -37,6 +43,12 @@ css=$(grep -o '/assets/site\.[0-9a-f]*\.css' "$www/index.html" | head -1)
 curl -sf "$ours$css" -o "$www$css"
 curl -sf "$ours/api/total" -o "$www/total.json"
 gzip -9 -k -n "$www/index.html" "$www$css" "$www/total.json"
+# ... with the same response headers, so both put the same bytes on the wire: our
+# security headers, a request id, Vary and the cache lifetimes.
+curl -s -D - -o /dev/null "$ours/" | tr -d '\r' \
+  | grep -iE '^(content-security-policy|referrer-policy|x-content-type-options|permissions-policy|x-frame-options|cross-origin-opener-policy):' \
+  | sed -E 's/^([^:]+): (.*)$/add_header \1 "\2" always;/' >"$work/headers.conf"
+echo 'add_header X-Request-Id $request_id always;' >>"$work/headers.conf"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat > "$work/nginx.conf" <<CONF
 worker_processes $(nproc);
@@ -48,12 +60,14 @@ http {
   access_log off;
   sendfile on; tcp_nopush on; tcp_nodelay on;
   open_file_cache max=1000 inactive=60s;
-  gzip_static on;
+  gzip_static on; gzip_vary on;
   types { text/html html; text/css css; application/json json; }
   server {
     listen 127.0.0.1:$port;
     root $www;
-    location = /api/total { default_type application/json; try_files /total.json =404; add_header Cache-Control "public, max-age=5"; }
+    location / { include $work/headers.conf; add_header Cache-Control "public, max-age=5"; }
+    location /assets/ { include $work/headers.conf; add_header Cache-Control "public, max-age=31536000, immutable"; }
+    location = /api/total { default_type application/json; try_files /total.json =404; include $work/headers.conf; add_header Cache-Control "public, max-age=5"; }
   }
 }
 CONF

@@ -207,12 +207,7 @@ where
             .request()
             .app_data::<crate::routes::RouteLabel>()
             .map_or("static", |label| label.0);
-        crate::metrics::get().record_request(
-            route,
-            method.as_str(),
-            status,
-            took,
-        );
+        crate::metrics::get().record_request(route, method.as_str(), status, took);
         let path = uri.path();
         if status >= 500 {
             tracing::warn!(request_id = %id, %method, path, status, us, "request");

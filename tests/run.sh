@@ -27,5 +27,8 @@ python3 tests/soak.py "$bin" --seconds 15
 echo "== slow clients: slow headers, bodies and reads (slowhttptest)"
 tests/slow_clients.sh "$bin"
 
+echo "== load benchmark, smoke run: 1 s per case against nginx, confirmations verified"
+benches/load.sh 1 1
+
 echo "== fuzzing: each cargo-fuzz target for a bounded time"
 tests/fuzz.sh 15
