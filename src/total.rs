@@ -35,6 +35,12 @@ impl LiveTotal {
         self.0.load_full()
     }
 
+    /// The current version alone, read without touching the snapshot's reference count
+    /// (which every worker would otherwise bump on each home-page request).
+    pub fn version(&self) -> u64 {
+        self.0.load().version
+    }
+
     pub fn store(&self, snapshot: TotalSnapshot) {
         self.0.store(Arc::new(snapshot));
     }

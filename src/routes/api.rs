@@ -13,6 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::config::Settings;
 use crate::lang::Lang;
+use crate::site::resource::forever_value;
 use crate::state::AppState;
 use crate::total::{TotalDisplay, TotalSnapshot};
 
@@ -41,15 +42,19 @@ impl TotalCache {
     pub fn new(settings: &Settings) -> TotalCache {
         TotalCache {
             body: ArcSwap::from_pointee((0, Bytes::new())),
-            cache_control: HeaderValue::from_str(&format!(
-                "public, max-age={}",
-                settings.raw.server.total_max_age
-            ))
-            .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+            // Made static once so that cloning them per answer shares no counter.
+            cache_control: forever_value(
+                &HeaderValue::from_str(&format!(
+                    "public, max-age={}",
+                    settings.raw.server.total_max_age
+                ))
+                .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+            ),
             allow_origin: settings
                 .api_origin
                 .as_ref()
-                .and_then(|_| HeaderValue::from_str(&settings.site_origin).ok()),
+                .and_then(|_| HeaderValue::from_str(&settings.site_origin).ok())
+                .map(|v| forever_value(&v)),
         }
     }
 

@@ -18,10 +18,7 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     let site = &state.site;
     match site.lookup(req.path()) {
         Lookup::File(resource) => resource.respond(&req, StatusCode::OK),
-        Lookup::Home(lang) => {
-            let total = state.ledger.total().load();
-            site.home(lang, &total).respond(&req, StatusCode::OK)
-        }
+        Lookup::Home(lang) => site.respond_home(lang, state.ledger.total(), &req),
         Lookup::AddSlash => {
             let mut location = format!("{}/", req.path());
             if let Some(q) = req.uri().query() {

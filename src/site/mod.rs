@@ -7,6 +7,7 @@ pub mod resource;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -64,6 +65,12 @@ pub enum Lookup<'a> {
     NotFound(Lang),
 }
 
+thread_local! {
+    /// Each worker thread's copy of the home pages: (site, version, pages).
+    static LOCAL_HOME: std::cell::RefCell<Option<(usize, u64, [Resource; 2])>> =
+        const { std::cell::RefCell::new(None) };
+}
+
 /// The home pages for one total, in every language.
 struct HomePages {
     version: u64,
@@ -96,8 +103,8 @@ impl Site {
         total: &TotalSnapshot,
         now: time::OffsetDateTime,
     ) -> Result<Site, SiteError> {
-        let html_cache = cache_control(settings.raw.server.html_max_age);
-        let home_cache = cache_control(settings.home_max_age());
+        let html_cache = resource::forever_value(&cache_control(settings.raw.server.html_max_age));
+        let home_cache = resource::forever_value(&cache_control(settings.home_max_age()));
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
         let mut files = HashMap::new();
         let mut html_sources: HashMap<String, String> = HashMap::new();
@@ -109,15 +116,14 @@ impl Site {
             let Some(file) = Embedded::get(path) else {
                 continue;
             };
-            let body = Bytes::from(file.data.into_owned());
+            let body = embedded_bytes(file.data);
             if body.windows(9).any(|w| w == b"<!--slot:") {
                 html_sources.insert(path.to_owned(), String::from_utf8_lossy(&body).into_owned());
                 continue;
             }
             let hash = hex::encode(&file.metadata.sha256_hash()[..10]);
-            let sibling = |ext: &str| {
-                Embedded::get(&format!("{path}.{ext}")).map(|f| Bytes::from(f.data.into_owned()))
-            };
+            let sibling =
+                |ext: &str| Embedded::get(&format!("{path}.{ext}")).map(|f| embedded_bytes(f.data));
             let cache = if path.starts_with("assets/") {
                 immutable.clone()
             } else {
@@ -130,7 +136,8 @@ impl Site {
                 body,
                 sibling("gz"),
                 sibling("br"),
-            );
+            )
+            .pinned_headers();
             files.insert(path.to_owned(), resource);
         }
         let take_404 = |files: &mut HashMap<String, Resource>, path: &str| {
@@ -162,7 +169,7 @@ impl Site {
             let body = donate_templates[lang.index()].fill(&form);
             files.insert(
                 format!("{}donate/index.html", lang_dir(lang)),
-                Resource::compressing(content_type(".html"), html_cache.clone(), body),
+                Resource::compressing(content_type(".html"), html_cache.clone(), body).pinned(),
             );
         }
         let pages = render_home(&home_templates, &settings, total, &home_cache);
@@ -236,6 +243,38 @@ impl Site {
         self.home.load().pages[lang.index()].clone()
     }
 
+    /// Answers the home page for the live total from this worker thread's own copy of
+    /// it (see [`Resource::local_copy`]), refreshed when the shared pages move on.
+    pub fn respond_home(
+        &self,
+        lang: Lang,
+        live: &crate::total::LiveTotal,
+        req: &actix_web::HttpRequest,
+    ) -> actix_web::HttpResponse {
+        let version = live.version();
+        let mut current = self.home.load();
+        if current.version < version {
+            drop(current);
+            // Stale: the rebuild needs the whole snapshot (rare, so its Arc is fine).
+            self.home(lang, &live.load());
+            current = self.home.load();
+        } else {
+            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
+        }
+        let site = self as *const Site as usize;
+        LOCAL_HOME.with_borrow_mut(|local| {
+            let fresh = matches!(local, Some((s, v, _)) if *s == site && *v == current.version);
+            if !fresh {
+                let pages = current.pages.each_ref().map(|p| p.local_copy());
+                *local = Some((site, current.version, pages));
+            }
+            match local {
+                Some((_, _, pages)) => pages[lang.index()].respond(req, StatusCode::OK),
+                None => current.pages[lang.index()].respond(req, StatusCode::OK),
+            }
+        })
+    }
+
     /// Renders the home pages for `total` unless a newer one is already out, waiting for
     /// a rebuild in progress.
     pub fn refresh_home(&self, total: &TotalSnapshot) {
@@ -296,6 +335,14 @@ fn lang_dir(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "",
         Lang::Ar => "ar/",
+    }
+}
+
+/// Embedded bytes are in the binary: shared as they are, without a reference count.
+fn embedded_bytes(data: std::borrow::Cow<'static, [u8]>) -> Bytes {
+    match data {
+        std::borrow::Cow::Borrowed(bytes) => Bytes::from_static(bytes),
+        std::borrow::Cow::Owned(bytes) => Bytes::from(bytes),
     }
 }
 

@@ -82,6 +82,57 @@ impl Resource {
         )
     }
 
+    /// The same resource with every header value and body made to live as long as the
+    /// process (copied once, at start-up, and never freed). Cloning such a value per
+    /// response is then a plain copy: no reference count that both worker threads keep
+    /// bumping on one cache line. Only for what is built once (embedded files, the donate
+    /// pages); the home page changes with the total and is never pinned.
+    pub fn pinned(self) -> Resource {
+        let rep = |r: Representation| Representation {
+            body: forever_bytes(&r.body),
+            etag: r.etag,
+        };
+        let headers_pinned = self.pinned_headers();
+        Resource {
+            identity: rep(headers_pinned.identity),
+            gzip: headers_pinned.gzip.map(rep),
+            br: headers_pinned.br.map(rep),
+            ..headers_pinned
+        }
+    }
+
+    /// A copy with bodies and tags of its own, for one worker thread to answer from: their
+    /// reference counts are then touched by that thread alone.
+    pub fn local_copy(&self) -> Resource {
+        let rep = |r: &Representation| Representation {
+            body: Bytes::copy_from_slice(&r.body),
+            etag: HeaderValue::from_bytes(r.etag.as_bytes()).unwrap_or_else(|_| r.etag.clone()),
+        };
+        Resource {
+            content_type: self.content_type.clone(),
+            cache_control: self.cache_control.clone(),
+            identity: rep(&self.identity),
+            gzip: self.gzip.as_ref().map(rep),
+            br: self.br.as_ref().map(rep),
+        }
+    }
+
+    /// [`Resource::pinned`] for the header values only, when the bodies are static
+    /// already (embedded in the binary).
+    pub fn pinned_headers(self) -> Resource {
+        let rep = |r: Representation| Representation {
+            body: r.body,
+            etag: forever_value(&r.etag),
+        };
+        Resource {
+            content_type: forever_value(&self.content_type),
+            cache_control: forever_value(&self.cache_control),
+            identity: rep(self.identity),
+            gzip: self.gzip.map(rep),
+            br: self.br.map(rep),
+        }
+    }
+
     pub fn select(&self, accept_encoding: Option<&str>) -> (&Representation, Encoding) {
         match negotiate(accept_encoding, self.br.is_some(), self.gzip.is_some()) {
             Encoding::Brotli => match &self.br {
@@ -131,6 +182,20 @@ impl Resource {
         }
         // For HEAD, actix-http sends the headers with this body's length and no body.
         builder.body(rep.body.clone())
+    }
+}
+
+/// `bytes` copied into memory that lives as long as the process (see [`Resource::pinned`]).
+pub fn forever_bytes(bytes: &[u8]) -> Bytes {
+    Bytes::from_static(Box::leak(bytes.to_vec().into_boxed_slice()))
+}
+
+/// `value` copied into memory that lives as long as the process (see [`Resource::pinned`]).
+pub fn forever_value(value: &HeaderValue) -> HeaderValue {
+    match value.to_str() {
+        // A HeaderValue that is valid text stays valid as a static one.
+        Ok(text) => HeaderValue::from_static(Box::leak(text.to_owned().into_boxed_str())),
+        Err(_) => value.clone(),
     }
 }
 
