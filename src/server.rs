@@ -121,6 +121,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             .configure(crate::routes::configure)
     })
     .workers(workers)
+    .on_connect(no_delay)
     .client_request_timeout(settings.timeouts.header)
     .client_disconnect_timeout(Duration::from_secs(2))
     .keep_alive(settings.timeouts.keep_alive)
@@ -177,6 +178,22 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     }
     tracing::info!("fundraiser stopped");
     Ok(())
+}
+
+/// Turns Nagle's algorithm off on every accepted connection, plain or TLS: each answer
+/// is written whole, so nothing is gained by holding its last segment back for an ACK.
+fn no_delay(conn: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
+    use actix_tls::accept::rustls_0_23::TlsStream;
+    use actix_web::rt::net::TcpStream;
+    let socket = match conn.downcast_ref::<TcpStream>() {
+        Some(tcp) => Some(tcp),
+        None => conn
+            .downcast_ref::<TlsStream<TcpStream>>()
+            .map(|tls| tls.get_ref().0),
+    };
+    if let Some(Err(e)) = socket.map(|s| s.set_nodelay(true)) {
+        tracing::debug!(error = %e, "TCP_NODELAY not set");
+    }
 }
 
 /// The sandbox's signing secret: from config, else one generated once and kept in the ledger.
