@@ -499,8 +499,17 @@ mod tests {
 
     #[tokio::test]
     async fn group_commit_answers_every_writer_and_counts_each_success_once() {
+        concurrent_writers_each_count_once(BATCH_MAX).await;
+    }
+
+    #[tokio::test]
+    async fn one_transaction_per_write_answers_every_writer_too() {
+        concurrent_writers_each_count_once(1).await;
+    }
+
+    async fn concurrent_writers_each_count_once(batch_max: usize) {
         let dir = tempfile::tempdir().unwrap();
-        let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+        let ledger = Ledger::open_with(&dir.path().join("l.db"), batch_max).unwrap();
         let mut tasks = Vec::new();
         for i in 0..200 {
             let ledger = ledger.clone();

@@ -399,7 +399,12 @@ fn check_exits_0_for_a_usable_setup_and_2_naming_what_is_wrong() {
         .unwrap();
     std::fs::write(dir.path().join("bad.toml"), "[server]\nbnid = \"x\"\n").unwrap();
     std::fs::write(dir.path().join("a-file"), "").unwrap();
-    let cases: [CheckCase; 6] = [
+    let cases: [CheckCase; 7] = [
+        (
+            &[],
+            &[("FUNDRAISER_LEDGER__BATCH_MAX", "0")],
+            "ledger.batch_max: 0 must be between 1 and 1024",
+        ),
         (
             &["--db", corrupt.to_str().unwrap()],
             &[],
