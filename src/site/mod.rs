@@ -1,5 +1,6 @@
 //! The campaign site, embedded in the binary at compile time and answered from memory.
 
+mod home;
 pub mod islands;
 pub mod negotiate;
 pub mod resource;
@@ -7,7 +8,6 @@ pub mod resource;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use actix_web::http::StatusCode;
 use actix_web::http::header::HeaderValue;
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -18,6 +18,7 @@ use crate::lang::Lang;
 use crate::render::layout::{Assets, MenuItem};
 use crate::render::slot;
 use crate::total::TotalSnapshot;
+use home::{HomePages, render_home};
 use islands::FormState;
 pub use resource::Resource;
 
@@ -63,18 +64,6 @@ pub enum Lookup<'a> {
     /// 308 to the same path with a trailing slash.
     AddSlash,
     NotFound(Lang),
-}
-
-thread_local! {
-    /// Each worker thread's copy of the home pages: (site, version, pages).
-    static LOCAL_HOME: std::cell::RefCell<Option<(usize, u64, [Resource; 2])>> =
-        const { std::cell::RefCell::new(None) };
-}
-
-/// The home pages for one total, in every language.
-struct HomePages {
-    version: u64,
-    pages: [Arc<Resource>; 2],
 }
 
 pub struct Site {
@@ -221,84 +210,6 @@ impl Site {
         &self.not_found[lang.index()]
     }
 
-    /// The home page for the newest total. When the total has moved on, the request that
-    /// gets there first re-renders the pages (about half a millisecond); requests arriving
-    /// meanwhile answer the page of a moment ago instead of queueing behind it.
-    pub fn home(&self, lang: Lang, total: &TotalSnapshot) -> Arc<Resource> {
-        let current = self.home.load();
-        if current.version >= total.version {
-            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
-            return current.pages[lang.index()].clone();
-        }
-        drop(current);
-        crate::metrics::inc(&crate::metrics::get().home_cache_misses);
-        match self.home_rebuild.try_lock() {
-            Ok(_rebuilding) => self.rebuild_home(total),
-            Err(std::sync::TryLockError::Poisoned(held)) => {
-                let _rebuilding = held.into_inner();
-                self.rebuild_home(total);
-            }
-            Err(std::sync::TryLockError::WouldBlock) => {}
-        }
-        self.home.load().pages[lang.index()].clone()
-    }
-
-    /// Answers the home page for the live total from this worker thread's own copy of
-    /// it (see [`Resource::local_copy`]), refreshed when the shared pages move on.
-    pub fn respond_home(
-        &self,
-        lang: Lang,
-        live: &crate::total::LiveTotal,
-        req: &actix_web::HttpRequest,
-    ) -> actix_web::HttpResponse {
-        let version = live.version();
-        let mut current = self.home.load();
-        if current.version < version {
-            drop(current);
-            // Stale: the rebuild needs the whole snapshot (rare, so its Arc is fine).
-            self.home(lang, &live.load());
-            current = self.home.load();
-        } else {
-            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
-        }
-        let site = self as *const Site as usize;
-        LOCAL_HOME.with_borrow_mut(|local| {
-            let fresh = matches!(local, Some((s, v, _)) if *s == site && *v == current.version);
-            if !fresh {
-                let pages = current.pages.each_ref().map(|p| p.local_copy());
-                *local = Some((site, current.version, pages));
-            }
-            match local {
-                Some((_, _, pages)) => pages[lang.index()].respond(req, StatusCode::OK),
-                None => current.pages[lang.index()].respond(req, StatusCode::OK),
-            }
-        })
-    }
-
-    /// Renders the home pages for `total` unless a newer one is already out, waiting for
-    /// a rebuild in progress.
-    pub fn refresh_home(&self, total: &TotalSnapshot) {
-        let _rebuilding = self.home_rebuild.lock().unwrap_or_else(|e| e.into_inner());
-        self.rebuild_home(total);
-    }
-
-    /// Called with `home_rebuild` held.
-    fn rebuild_home(&self, total: &TotalSnapshot) {
-        if self.home.load().version >= total.version {
-            return;
-        }
-        let pages = render_home(
-            &self.home_templates,
-            &self.settings,
-            total,
-            &self.home_cache,
-        );
-        self.home.store(Arc::new(HomePages {
-            version: total.version,
-            pages,
-        }));
-    }
-
     /// The donate page with a donor's input and what was wrong with it.
     pub fn donate_page_with(&self, lang: Lang, state: &FormState, ended: bool) -> Vec<u8> {
         let form = islands::donate_form(lang, &self.settings, state, ended);
@@ -313,22 +224,6 @@ impl Site {
     pub fn files(&self) -> impl Iterator<Item = (&str, &Resource)> {
         self.files.iter().map(|(k, v)| (k.as_str(), v))
     }
-}
-
-fn render_home(
-    templates: &[Template; 2],
-    settings: &Settings,
-    total: &TotalSnapshot,
-    cache: &HeaderValue,
-) -> [Arc<Resource>; 2] {
-    Lang::ALL.map(|lang| {
-        let body = templates[lang.index()].fill(&islands::tally(lang, settings, total));
-        Arc::new(Resource::compressing(
-            content_type(".html"),
-            cache.clone(),
-            body,
-        ))
-    })
 }
 
 fn lang_dir(lang: Lang) -> &'static str {
