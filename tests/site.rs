@@ -227,6 +227,11 @@ fn unknown_paths_get_the_404_page_in_their_language() {
         ("/nope", "en"),
         ("/ar/nope", "ar"),
         ("/assets/nope.css", "en"),
+        // Inside the prefixes of the parameter routes, nothing else matches either.
+        ("/payment", "en"),
+        ("/payment/nothing", "en"),
+        ("/sandbox/checkout", "en"),
+        ("/ar/payment/x", "ar"),
     ] {
         let r = get(&server, path, &[]);
         assert_eq!(r.status, 404, "{path}");
