@@ -28,13 +28,26 @@ impl Site {
     /// gets there first re-renders the pages (about half a millisecond); requests arriving
     /// meanwhile answer the page of a moment ago instead of queueing behind it.
     pub fn home(&self, lang: Lang, total: &TotalSnapshot) -> Arc<Resource> {
-        let current = self.home.load();
-        if current.version >= total.version {
-            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
-            return current.pages[lang.index()].clone();
+        if self.home_is_stale(total.version) {
+            self.rebuild_unless_busy(total);
         }
-        drop(current);
-        crate::metrics::inc(&crate::metrics::get().home_cache_misses);
+        self.home.load().pages[lang.index()].clone()
+    }
+
+    /// Whether the shared pages are older than `version`; counted as a cache hit or miss.
+    fn home_is_stale(&self, version: u64) -> bool {
+        let stale = self.home.load().version < version;
+        let metrics = crate::metrics::get();
+        crate::metrics::inc(if stale {
+            &metrics.home_cache_misses
+        } else {
+            &metrics.home_cache_hits
+        });
+        stale
+    }
+
+    /// Re-renders for `total`, unless another request is doing so right now.
+    fn rebuild_unless_busy(&self, total: &TotalSnapshot) {
         match self.home_rebuild.try_lock() {
             Ok(_rebuilding) => self.rebuild_home(total),
             Err(std::sync::TryLockError::Poisoned(held)) => {
@@ -43,7 +56,6 @@ impl Site {
             }
             Err(std::sync::TryLockError::WouldBlock) => {}
         }
-        self.home.load().pages[lang.index()].clone()
     }
 
     /// Answers the home page for the live total from this worker thread's own copy of
@@ -54,16 +66,11 @@ impl Site {
         live: &crate::total::LiveTotal,
         req: &actix_web::HttpRequest,
     ) -> actix_web::HttpResponse {
-        let version = live.version();
-        let mut current = self.home.load();
-        if current.version < version {
-            drop(current);
-            // Stale: the rebuild needs the whole snapshot (rare, so its Arc is fine).
-            self.home(lang, &live.load());
-            current = self.home.load();
-        } else {
-            crate::metrics::inc(&crate::metrics::get().home_cache_hits);
+        if self.home_is_stale(live.version()) {
+            // The rebuild needs the whole snapshot (rare, so its Arc is fine).
+            self.rebuild_unless_busy(&live.load());
         }
+        let current = self.home.load();
         let site = self as *const Site as usize;
         LOCAL_HOME.with_borrow_mut(|local| {
             let fresh = matches!(local, Some((s, v, _)) if *s == site && *v == current.version);

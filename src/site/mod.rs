@@ -67,8 +67,7 @@ pub enum Lookup<'a> {
 }
 
 pub struct Site {
-    files: HashMap<String, Resource>,
-    /// `files` under every path that answers them (`donate/index.html` and `donate/`),
+    /// Every file under each path that answers it (`donate/index.html` and `donate/`),
     /// so a lookup is one hash probe with the request's own path.
     by_path: HashMap<String, Resource>,
     not_found: [Resource; 2],
@@ -162,14 +161,13 @@ impl Site {
             );
         }
         let pages = render_home(&home_templates, &settings, total, &home_cache);
-        let mut by_path = files.clone();
-        for (path, resource) in &files {
-            if let Some(dir) = path.strip_suffix("index.html") {
-                by_path.insert(dir.to_owned(), resource.clone());
-            }
-        }
+        let aliases: Vec<(String, Resource)> = files
+            .iter()
+            .filter_map(|(path, r)| Some((path.strip_suffix("index.html")?.to_owned(), r.clone())))
+            .collect();
+        let mut by_path = files;
+        by_path.extend(aliases);
         Ok(Site {
-            files,
             by_path,
             not_found,
             home_templates,
@@ -200,7 +198,7 @@ impl Site {
         if let Some(file) = self.by_path.get(rel) {
             return Lookup::File(file);
         }
-        if !rel.ends_with('/') && self.files.contains_key(&format!("{rel}/index.html")) {
+        if !rel.ends_with('/') && self.by_path.contains_key(&format!("{rel}/")) {
             return Lookup::AddSlash;
         }
         Lookup::NotFound(Lang::of_path(path))
@@ -222,7 +220,10 @@ impl Site {
 
     /// Every file as it is served, by path, for export and tests.
     pub fn files(&self) -> impl Iterator<Item = (&str, &Resource)> {
-        self.files.iter().map(|(k, v)| (k.as_str(), v))
+        self.by_path
+            .iter()
+            .filter(|(k, _)| !k.ends_with('/'))
+            .map(|(k, v)| (k.as_str(), v))
     }
 }
 

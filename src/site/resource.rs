@@ -87,49 +87,42 @@ impl Resource {
     /// response is then a plain copy: no reference count that both worker threads keep
     /// bumping on one cache line. Only for what is built once (embedded files, the donate
     /// pages); the home page changes with the total and is never pinned.
-    pub fn pinned(self) -> Resource {
-        let rep = |r: Representation| Representation {
-            body: forever_bytes(&r.body),
-            etag: r.etag,
-        };
-        let headers_pinned = self.pinned_headers();
-        Resource {
-            identity: rep(headers_pinned.identity),
-            gzip: headers_pinned.gzip.map(rep),
-            br: headers_pinned.br.map(rep),
-            ..headers_pinned
-        }
+    pub fn pinned(&self) -> Resource {
+        self.rebuilt(|b| forever_bytes(b), forever_value, forever_value)
+    }
+
+    /// [`Resource::pinned`] for the header values only, when the bodies are static
+    /// already (embedded in the binary).
+    pub fn pinned_headers(&self) -> Resource {
+        self.rebuilt(Bytes::clone, forever_value, forever_value)
     }
 
     /// A copy with bodies and tags of its own, for one worker thread to answer from: their
     /// reference counts are then touched by that thread alone.
     pub fn local_copy(&self) -> Resource {
+        let own =
+            |v: &HeaderValue| HeaderValue::from_bytes(v.as_bytes()).unwrap_or_else(|_| v.clone());
+        self.rebuilt(|b| Bytes::copy_from_slice(b), own, HeaderValue::clone)
+    }
+
+    /// This resource with its bodies, entity tags and other header values each passed
+    /// through a function.
+    fn rebuilt(
+        &self,
+        body: impl Fn(&Bytes) -> Bytes,
+        etag: impl Fn(&HeaderValue) -> HeaderValue,
+        header: impl Fn(&HeaderValue) -> HeaderValue,
+    ) -> Resource {
         let rep = |r: &Representation| Representation {
-            body: Bytes::copy_from_slice(&r.body),
-            etag: HeaderValue::from_bytes(r.etag.as_bytes()).unwrap_or_else(|_| r.etag.clone()),
+            body: body(&r.body),
+            etag: etag(&r.etag),
         };
         Resource {
-            content_type: self.content_type.clone(),
-            cache_control: self.cache_control.clone(),
+            content_type: header(&self.content_type),
+            cache_control: header(&self.cache_control),
             identity: rep(&self.identity),
             gzip: self.gzip.as_ref().map(rep),
             br: self.br.as_ref().map(rep),
-        }
-    }
-
-    /// [`Resource::pinned`] for the header values only, when the bodies are static
-    /// already (embedded in the binary).
-    pub fn pinned_headers(self) -> Resource {
-        let rep = |r: Representation| Representation {
-            body: r.body,
-            etag: forever_value(&r.etag),
-        };
-        Resource {
-            content_type: forever_value(&self.content_type),
-            cache_control: forever_value(&self.cache_control),
-            identity: rep(self.identity),
-            gzip: self.gzip.map(rep),
-            br: self.br.map(rep),
         }
     }
 
