@@ -19,7 +19,6 @@
           if (progress && t.goal_minor > 0) {
             progress.max = t.goal_minor;
             progress.value = Math.min(t.raised_minor, t.goal_minor);
-            progress.textContent = d.percent_value || "";
           }
         })
         .catch(function () {});

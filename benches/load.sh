@@ -133,7 +133,7 @@ confirm_round() ( # batch_max -> "rps p50_ms p99_ms"
   out=$(wrk -t$threads -c$conns -d"${secs}s" --latency -s "$work/confirm.lua" "$addr/payment/webhook/sandbox")
   if grep -q "Non-2xx" <<<"$out"; then echo "confirmations: $(grep Non-2xx <<<"$out")" >&2; exit 1; fi
   answered=$(awk '/requests in/ {print $1}' <<<"$out")
-  python3 benches/webhooks.py verify "$work/data/ledger.db" "$pending" "$answered" >&2
+  python3 benches/webhooks.py verify "$addr" "$work/data/ledger.db" "$work/confirm.lua" "$answered" >&2
   awk '
     function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
     /Requests\/sec/ { rps = $2 } $1 == "50%" { p50 = ms($2) } $1 == "99%" { p99 = ms($2) }

@@ -5,9 +5,13 @@
       server (POST /donate) and writes a wrk script that confirms them with signed sandbox
       webhooks, in turn; once all are confirmed it goes round again, and every repeat is
       still a write (its callback event) committed before the answer.
-  webhooks.py verify LEDGER N ANSWERED    checks, in the ledger file, that the N donations
-      succeeded, that the total is their sum, and that at least ANSWERED callback events
-      were committed: every answered confirmation is on disk.
+      It also writes SCRIPT.lua.refs: each donation's id and amount, for verify.
+  webhooks.py verify BASE LEDGER SCRIPT.lua ANSWERED   checks what must hold whatever the
+      machine's speed: at least ANSWERED callback events were committed (every answered
+      confirmation is on disk); every donation with a committed paid callback succeeded,
+      with its own amount, and no other did; each success was entered exactly once; the
+      server's /api/total equals the sum of the succeeded donations. How many of the
+      donations wrk reached in its time is reported, never required.
 
 The sandbox secret is tests/support/server.sh's ("script-secret").
 """
@@ -18,6 +22,7 @@ import json
 import sqlite3
 import sys
 import urllib.parse
+import urllib.request
 
 SECRET = b"script-secret"
 
@@ -25,7 +30,7 @@ SECRET = b"script-secret"
 def prepare(base, n, script):
     host, port = urllib.parse.urlsplit(base).hostname, urllib.parse.urlsplit(base).port
     conn = http.client.HTTPConnection(host, port)
-    bodies, sigs = [], []
+    bodies, sigs, refs = [], [], {}
     for i in range(n):
         amount = 5 + i % 500
         form = urllib.parse.urlencode({"amount": str(amount), "lang": "en"})
@@ -36,6 +41,7 @@ def prepare(base, n, script):
         if r.status != 303 or "/sandbox/checkout/" not in loc:
             sys.exit(f"POST /donate answered {r.status} {loc}")
         ref = loc.rsplit("/", 1)[1]
+        refs[ref] = amount * 100
         body = json.dumps({"ref": ref, "outcome": "paid", "amount": amount * 100, "currency": "AED"},
                           separators=(",", ":"))
         bodies.append(body)
@@ -49,28 +55,47 @@ request = function()
 end"""]
     with open(script, "w") as f:
         f.write("\n".join(lua) + "\n")
+    with open(script + ".refs", "w") as f:
+        json.dump(refs, f)
 
 
-def verify(ledger, n, answered):
+def verify(base, ledger, script, answered):
+    with open(script + ".refs") as f:
+        refs = json.load(f)
     db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
-    succeeded, raised = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(amount_minor), 0) FROM donations WHERE status = 'succeeded'").fetchone()
-    expected = sum((5 + i % 500) * 100 for i in range(n))
+    succeeded = dict(db.execute("SELECT id, amount_minor FROM donations WHERE status = 'succeeded'"))
+    paid = {row[0] for row in db.execute(
+        "SELECT DISTINCT donation_id FROM events WHERE kind = 'webhook:paid' AND donation_id IS NOT NULL")}
+    entered = dict(db.execute(
+        "SELECT donation_id, COUNT(*) FROM events WHERE to_status = 'succeeded' AND from_status != 'succeeded'"
+        " GROUP BY donation_id"))
     callbacks = db.execute("SELECT COUNT(*) FROM events WHERE kind LIKE 'webhook:%'").fetchone()[0]
+    total = json.load(urllib.request.urlopen(base + "/api/total", timeout=10))
     problems = []
-    if succeeded != n or raised != expected:
-        problems.append(f"{succeeded} of {n} donations succeeded, {raised} raised of {expected}")
     if callbacks < answered:
         problems.append(f"{answered} confirmations answered but only {callbacks} committed")
+    if set(succeeded) != paid:
+        problems.append(f"{len(paid)} donations have a committed paid callback but {len(succeeded)} succeeded")
+    wrong = [i for i, a in succeeded.items() if refs.get(i) != a]
+    if wrong:
+        problems.append(f"{len(wrong)} succeeded donations are not ours or carry another amount")
+    twice = [i for i in succeeded if entered.get(i) != 1]
+    if twice:
+        problems.append(f"{len(twice)} succeeded donations were not entered exactly once")
+    raised = sum(succeeded.values())
+    if (total["raised_minor"], total["donations"]) != (raised, len(succeeded)):
+        problems.append(f"/api/total says {total['raised_minor']} from {total['donations']}, "
+                        f"the ledger {raised} from {len(succeeded)}")
     if problems:
         sys.exit("verify: " + "; ".join(problems))
-    print(f"verified: {n} donations succeeded, {callbacks} committed callbacks >= {answered} answered")
+    print(f"verified: {callbacks} committed callbacks >= {answered} answered; {len(succeeded)} of "
+          f"{len(refs)} donations confirmed in the time, each once, total {raised} = /api/total")
 
 
 if __name__ == "__main__":
     if len(sys.argv) == 5 and sys.argv[1] == "prepare":
         prepare(sys.argv[2], int(sys.argv[3]), sys.argv[4])
-    elif len(sys.argv) == 5 and sys.argv[1] == "verify":
-        verify(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+    elif len(sys.argv) == 6 and sys.argv[1] == "verify":
+        verify(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         sys.exit(__doc__)

@@ -156,10 +156,19 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
         Ok(s) => std::sync::Arc::new(s),
         Err(code) => return code,
     };
-    let summary = match crate::ledger::offline::summary(&settings.raw.ledger.path) {
+    let ledger = &settings.raw.ledger.path;
+    let summary = match crate::ledger::offline::summary(ledger) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
+    if summary.is_none() {
+        eprintln!(
+            "fundraiser: warning: no ledger at {}, so the exported home pages show {} raised \
+             until their script fetches the live total; pass --db PATH to export with a ledger's total",
+            ledger.display(),
+            money(&settings, 0)
+        );
+    }
     let total = crate::total::TotalSnapshot {
         raised_minor: summary.as_ref().map_or(0, |s| s.raised_minor),
         donations: summary.as_ref().map_or(0, |s| s.succeeded),

@@ -17,6 +17,7 @@ pub mod limits;
 pub mod metrics;
 pub mod middleware;
 pub mod money;
+pub mod plural;
 pub mod render;
 pub mod routes;
 pub mod server;

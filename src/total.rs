@@ -9,7 +9,8 @@ use time::OffsetDateTime;
 
 use crate::config::Settings;
 use crate::lang::Lang;
-use crate::money::{format_count, format_money, format_percent, percent_of};
+use crate::money::{format_money, format_percent, percent_of};
+use crate::plural;
 use crate::render::strings::Strings;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,10 +67,7 @@ impl TotalDisplay {
         TotalDisplay {
             raised: format_money(total.raised_minor, settings.currency, fmt),
             raised_of_goal: Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),
-            donations: Strings::fill(
-                &t.donations_count,
-                &[("count", &format_count(total.donations, fmt))],
-            ),
+            donations: plural::counted(lang, &t.donations_count, total.donations),
             percent: Strings::fill(&t.percent_of_goal, &[("percent", &percent_value)]),
             percent_value,
         }

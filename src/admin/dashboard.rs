@@ -7,6 +7,7 @@ use super::figures::{Figures, rfc3339_ms};
 use crate::lang::Lang;
 use crate::ledger::{HOUR_MS, LedgerStats};
 use crate::money::{Currency, format_count, format_money};
+use crate::plural;
 
 /// Amount-distribution bucket edges, in whole currency units.
 const EDGES_MAJOR: [u64; 7] = [10, 50, 100, 250, 500, 1000, 5000];
@@ -15,6 +16,8 @@ pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -
     let fmt = &Lang::En.strings().numbers;
     let money = |m: i64| format_money(m, currency, fmt);
     let count = |n: u64| format_count(n, fmt);
+    let requests = plural::english("{count} request", "{count} requests");
+    let errors = plural::english("{count} error", "{count} errors");
     let s = &f.by_status;
 
     // Cumulative amount raised, from the first success to now.
@@ -146,7 +149,7 @@ pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -
                             "Last donation: " (f.last_donation_at.as_deref().unwrap_or("none yet"))
                             " · version " (f.server.version)
                             " · up " (humantime::format_duration(std::time::Duration::from_secs(f.server.uptime_s)))
-                            " · " (count(f.server.requests)) " requests, " (count(f.server.responses_5xx)) " errors (5xx)"
+                            " · " (plural::counted(Lang::En, &requests, f.server.requests)) ", " (plural::counted(Lang::En, &errors, f.server.responses_5xx)) " (5xx)"
                         }
                         @if stats.per_hour.is_empty() { p { "No data." } }
                         @else if stats.per_hour.iter().all(|b| b.created == 0) && HOUR_MS > 0 {

@@ -3,11 +3,13 @@
 use std::fmt::Write as _;
 
 use super::figures::Figures;
-use super::figures::fixed_major;
-use crate::money::Currency;
+use crate::lang::Lang;
+use crate::money::{Currency, format_money};
 
 pub fn render(f: &Figures, currency: Currency) -> String {
-    let m = |minor: i64| format!("{} {}", fixed_major(minor, currency), currency.code());
+    // Written as the site and the dashboard write money: `AED 1,234.50`.
+    let numbers = &Lang::En.strings().numbers;
+    let m = |minor: i64| format_money(minor, currency, numbers);
     let mut out = String::new();
     let mut row = |k: &str, v: String| {
         let _ = writeln!(out, "{k:<22} {v}");

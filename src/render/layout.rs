@@ -183,7 +183,6 @@ pub struct TallyView<'a> {
     pub raised: &'a str,
     pub raised_of_goal: &'a str,
     pub donations: &'a str,
-    pub percent: &'a str,
     pub percent_of_goal: &'a str,
     pub raised_minor: i64,
     pub goal_minor: i64,
@@ -202,7 +201,9 @@ pub fn tally(t: &Strings, v: &TallyView<'_>) -> Markup {
                 " "
                 span data-live="raised_of_goal" { (v.raised_of_goal) }
             }
-            progress #progress max=(max) value=(value) aria-label=(t.progress_label) { (v.percent) }
+            // The bar draws what the text below says; hidden from screen readers and
+            // without fallback text, so each figure is read once.
+            progress #progress max=(max) value=(value) aria-hidden="true" {}
             p.meta {
                 span data-live="donations" { (v.donations) }
                 span.sep aria-hidden="true" { " · " }

@@ -23,9 +23,8 @@ pub struct Strings {
     pub footer_secure: String,
     pub donate_cta: String,
     pub raised_of_goal: String,
-    pub donations_count: String,
+    pub donations_count: Plural,
     pub percent_of_goal: String,
-    pub progress_label: String,
     pub form: FormStrings,
     pub errors: ErrorStrings,
     pub checkout: CheckoutStrings,
@@ -84,6 +83,20 @@ pub struct CheckoutStrings {
     pub decline: String,
     pub already_done: String,
     pub not_found: String,
+}
+
+/// A text about a count, in each CLDR plural category its language uses: English needs
+/// `one` and `other`; Arabic `zero`, `one`, `two`, `few`, `many` and `other`. `{count}`
+/// is replaced by the number. `crate::plural` chooses the form.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Plural {
+    pub zero: Option<String>,
+    pub one: Option<String>,
+    pub two: Option<String>,
+    pub few: Option<String>,
+    pub many: Option<String>,
+    pub other: String,
 }
 
 /// How numbers and amounts are written in a language.

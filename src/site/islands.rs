@@ -15,7 +15,6 @@ pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
         raised_of_goal: &d.raised_of_goal,
         donations: &d.donations,
         percent_of_goal: &d.percent,
-        percent: &d.percent_value,
         raised_minor: total.raised_minor,
         goal_minor: settings.goal_minor,
         total_url: &settings.api_url("/api/total"),

@@ -1,8 +1,6 @@
 //! Donations end to end over HTTP, against the real binary and its SQLite ledger.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
 
@@ -516,4 +514,38 @@ fn without_a_configured_secret_one_is_generated_once_and_kept_in_the_ledger() {
     assert_eq!(location(&follow(&server, &ret)), "/success/");
     assert_eq!(secret(), first);
     assert_eq!(raised(&server), 1500);
+}
+
+#[test]
+fn counts_of_donations_take_each_languages_plural_forms() {
+    let server = Server::start();
+    let shown = |lang: &str| -> String {
+        total(&server)["display"][lang]["donations"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let expected = [
+        ("0 donations", "لا تبرّعات بعد"),
+        ("1 donation", "تبرّع واحد"),
+        ("2 donations", "تبرّعان"),
+        ("3 donations", "٣ تبرّعات"),
+    ];
+    for (paid, (en, ar)) in expected.iter().enumerate() {
+        if paid > 0 {
+            let ret = sandbox_checkout(&server, "20", "en", "pay");
+            assert_eq!(follow(&server, &ret).status(), StatusCode::SEE_OTHER);
+        }
+        assert_eq!((shown("en"), shown("ar")), (en.to_string(), ar.to_string()));
+        let home = follow(&server, "/").text().unwrap();
+        assert!(
+            home.contains(&format!(r#"<span data-live="donations">{en}</span>"#)),
+            "{en} on the home page"
+        );
+        let home_ar = follow(&server, "/ar/").text().unwrap();
+        assert!(
+            home_ar.contains(&format!(r#"<span data-live="donations">{ar}</span>"#)),
+            "{ar} on the Arabic home page"
+        );
+    }
 }

@@ -2,8 +2,6 @@
 //! Stripe API on a loopback port, which records every request and asserts what we send.
 //! Nothing here touches the network.
 
-mod common;
-
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -11,7 +9,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
 use serde_json::{Value, json};

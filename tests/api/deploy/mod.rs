@@ -4,11 +4,9 @@
 //! while donations commit, `fundraiser check`'s exit codes; built-in HTTPS in `https`.
 //! One test binary for both, as each release-profile test binary costs a full LTO link.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod https;
 
-use common::*;
+use crate::common::*;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
@@ -344,6 +342,35 @@ fn a_backup_taken_during_donations_holds_every_confirmed_one() {
     for d in donors {
         d.join().unwrap();
     }
+}
+
+#[test]
+fn export_without_a_ledger_says_so_naming_the_path_and_db() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) = run_cli(dir.path(), &["export", "site"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("warning: no ledger at data/ledger.db")
+            && stderr.contains("AED 0 raised")
+            && stderr.contains("--db PATH"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("the home pages show AED 0 raised"),
+        "{stdout}"
+    );
+    assert!(dir.path().join("site/index.html").is_file());
+
+    // With a ledger there is nothing to warn about.
+    let server = Server::start();
+    let db = ledger_path(&server);
+    let (code, _, stderr) = run_cli(
+        dir.path(),
+        &["export", "again", "--db", db.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("warning"), "{stderr}");
 }
 
 #[test]

@@ -1,12 +1,10 @@
 //! Abuse controls and input limits, over HTTP against the real binary.
 
-mod common;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 fn limited(env: &[(&str, &str)]) -> Server {

@@ -2,12 +2,10 @@
 //! fills up while serving answers 503 for donations while the site keeps serving, and
 //! recovers by itself.
 
-mod common;
-
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use reqwest::StatusCode;
 
 /// Runs the binary in `dir` with `args` and returns (exit code, stderr).

@@ -2,8 +2,7 @@
 //! requests, content negotiation, cache and security headers, HEAD, path traversal,
 //! methods, configuration errors, shutdown and page weight.
 
-mod common;
-use common::*;
+use crate::common::*;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -202,6 +201,47 @@ fn home_page_shows_the_total_and_a_progress_bar() {
     let ar = get(&server, "/ar/", &[]).text();
     assert!(ar.contains("<progress"));
     assert!(ar.contains("data-live=\"raised\""));
+}
+
+/// The tally's text as a screen reader or a text browser gets it: tags dropped, hidden
+/// parts (`aria-hidden`) left out, whitespace collapsed.
+fn tally_text(html: &str) -> String {
+    let start = html.find("<div class=\"tally\"").expect("a tally");
+    let tally = &html[start..];
+    let end = tally.find("</div>").expect("the tally's end");
+    let mut text = String::new();
+    let mut rest = &tally[..end];
+    while let Some(open) = rest.find('<') {
+        text.push_str(&rest[..open]);
+        let close = rest[open..].find('>').unwrap() + open;
+        let tag = &rest[open..=close];
+        rest = &rest[close + 1..];
+        if tag.contains("aria-hidden=\"true\"") {
+            let name: String = tag[1..]
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .collect();
+            let end_tag = format!("</{name}>");
+            let skip = rest.find(&end_tag).unwrap();
+            rest = &rest[skip + end_tag.len()..];
+        }
+        text.push(' ');
+    }
+    text.push_str(rest);
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn the_tally_says_each_figure_once_in_both_languages() {
+    let server = Server::start();
+    assert_eq!(
+        tally_text(&get(&server, "/", &[]).text()),
+        "AED 0 raised of AED 1,500,000 0 donations 0% of the goal"
+    );
+    assert_eq!(
+        tally_text(&get(&server, "/ar/", &[]).text()),
+        "٠ د.إ جُمعت من أصل ١٬٥٠٠٬٠٠٠ د.إ لا تبرّعات بعد ٠٪ من الهدف"
+    );
 }
 
 #[test]

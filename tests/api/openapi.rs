@@ -1,9 +1,7 @@
 //! `/openapi.json` stays in sync with the server: every machine-facing route is
 //! documented, and what the server answers is what the document says.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use serde_json::Value;
 
 fn spec(server: &Server) -> Value {

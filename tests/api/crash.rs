@@ -2,13 +2,11 @@
 //! partway, restarted: every confirmation that was answered is in the ledger, and the
 //! total equals the ledger's sum.
 
-mod common;
-
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 
 #[test]
 fn no_answered_confirmation_is_lost_to_a_kill_9() {

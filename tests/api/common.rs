@@ -1,6 +1,5 @@
 //! Starts the real `fundraiser` binary on an ephemeral loopback port, in a temporary
 //! folder of its own, and talks to it over HTTP.
-#![allow(dead_code)]
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};

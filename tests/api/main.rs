@@ -1,0 +1,17 @@
+//! The one integration test binary: every suite starts the real `fundraiser` binary on an
+//! ephemeral loopback port in a temporary folder (`common`) and speaks HTTP to it; only
+//! external services (Stripe) are replaced, by fakes on loopback. One binary, so the
+//! release profile pays one LTO link for all of them.
+
+mod common;
+
+mod admin;
+mod crash;
+mod deploy;
+mod donations;
+mod faults;
+mod limits;
+mod openapi;
+mod properties;
+mod site;
+mod stripe;
