@@ -208,14 +208,14 @@ fn backup(args: ServeArgs, path: &Path) -> ExitCode {
     match crate::ledger::offline::backup(source, path) {
         Ok(s) => {
             println!(
-                "backed up {} to {}: verified, schema {}, {} donations ({} succeeded, {} raised), {} events",
+                "backed up {} to {}: verified, schema {}, {} ({} succeeded, {} raised), {}",
                 source.display(),
                 path.display(),
                 s.schema_version,
-                s.donations,
+                count(s.donations, "donation", "donations"),
                 s.succeeded,
                 money(&settings, s.raised_minor),
-                s.events
+                count(s.events, "event", "events")
             );
             ExitCode::SUCCESS
         }
@@ -240,6 +240,15 @@ fn check(args: ServeArgs) -> ExitCode {
         settings.raw.gateway.kind,
         settings.currency.code()
     );
+    for m in crate::site::texts::other_currencies(settings.currency) {
+        println!(
+            "warning: the page {} names {} ({:?}) but campaign.currency is {}: edit pages/<lang>/*.md and rebuild, or set the currency",
+            m.page,
+            m.currency,
+            m.word,
+            settings.currency.code()
+        );
+    }
     let path = &settings.raw.ledger.path;
     match crate::ledger::offline::check(path) {
         Ok(None) => println!(
@@ -247,10 +256,10 @@ fn check(args: ServeArgs) -> ExitCode {
             path.display()
         ),
         Ok(Some(s)) => println!(
-            "ledger: ok ({}; schema {}, {} donations, {} succeeded, {} raised)",
+            "ledger: ok ({}; schema {}, {}, {} succeeded, {} raised)",
             path.display(),
             s.schema_version,
-            s.donations,
+            count(s.donations, "donation", "donations"),
             s.succeeded,
             money(&settings, s.raised_minor)
         ),
@@ -317,6 +326,12 @@ fn healthcheck(args: ServeArgs, url: Option<String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `1 donation`, `2 donations`: a count with its noun, by English plural rules.
+fn count(n: u64, one: &str, other: &str) -> String {
+    let text = crate::plural::english(&format!("{{count}} {one}"), &format!("{{count}} {other}"));
+    crate::plural::counted(crate::lang::Lang::En, &text, n)
 }
 
 fn money(settings: &crate::config::Settings, minor: i64) -> String {

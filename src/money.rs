@@ -64,6 +64,13 @@ impl Currency {
         self.code
     }
 
+    /// Every currency this site accepts.
+    pub fn all() -> impl Iterator<Item = Currency> {
+        CURRENCIES
+            .iter()
+            .map(|&(code, exponent)| Currency { code, exponent })
+    }
+
     pub fn exponent(&self) -> u8 {
         self.exponent
     }
@@ -293,6 +300,7 @@ mod tests {
             percent_sign: "%".into(),
             money_pattern: "{currency} {amount}".into(),
             currency_symbols: Default::default(),
+            currency_words: Default::default(),
         }
     }
     fn ar() -> NumberFormat {
@@ -303,6 +311,7 @@ mod tests {
             percent_sign: "٪".into(),
             money_pattern: "{amount} {currency}".into(),
             currency_symbols: [("AED".to_string(), "د.إ".to_string())].into(),
+            currency_words: Default::default(),
         }
     }
 

@@ -113,6 +113,11 @@ pub struct NumberFormat {
     /// Currency code → symbol in this language; codes not listed are written as the code.
     #[serde(default)]
     pub currency_symbols: BTreeMap<String, String>,
+    /// Currency code → the words running text uses for it (`درهم`, `dirhams`), so that
+    /// `fundraiser check` can tell when the pages speak of another currency than the
+    /// campaign's.
+    #[serde(default)]
+    pub currency_words: BTreeMap<String, Vec<String>>,
 }
 
 impl Strings {

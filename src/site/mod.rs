@@ -4,6 +4,7 @@ mod home;
 pub mod islands;
 pub mod negotiate;
 pub mod resource;
+pub mod texts;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

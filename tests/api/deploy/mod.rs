@@ -406,13 +406,35 @@ fn check_exits_0_for_a_usable_setup_and_2_naming_what_is_wrong() {
     assert!(stdout.contains("data/ledger.db does not exist yet; serve will create it"));
     assert!(stdout.contains("tls: off"), "{stdout}");
 
+    assert!(!stdout.contains("warning"), "{stdout}");
+
+    // Pages that speak of dirhams in a campaign now counted in dollars: a warning per
+    // page and language, and still exit 0 (the operator decides).
+    let (code, stdout, stderr) = run_cli(
+        dir.path(),
+        &["check"],
+        &[("FUNDRAISER_CAMPAIGN__CURRENCY", "USD")],
+    );
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains(
+            "warning: the page /404.html names AED (\"AED\") but campaign.currency is USD"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: the page /ar/ names AED (\"درهم"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("config: ok"), "{stdout}");
+
     let server = Server::start();
     confirm(&server, "30");
     let db = ledger_path(&server);
     let (code, stdout, stderr) = run_cli(dir.path(), &["check", "--db", db.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{stderr}");
     assert!(
-        stdout.contains("1 donations, 1 succeeded, AED 30 raised"),
+        stdout.contains("1 donation, 1 succeeded, AED 30 raised"),
         "{stdout}"
     );
     drop(server);
