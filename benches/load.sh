@@ -9,6 +9,7 @@
 # write, in the same run.
 #
 # Usage: benches/load.sh [SECONDS_PER_CASE] [ROUNDS]     default 5 s, 3 rounds
+#        BIN=path/to/fundraiser benches/load.sh ...     a given binary instead of the release build
 # Needs: wrk and nginx (apt-get install wrk nginx), python3. Bounded: about
 # (cases × rounds × 2 × SECONDS) + build time. Loopback only.
 set -euo pipefail
@@ -27,8 +28,12 @@ fi
 for tool in wrk nginx python3 curl; do
   command -v "$tool" >/dev/null || { echo "load.sh: $tool is missing (apt-get install wrk nginx)"; exit 1; }
 done
-[ -x target/release/fundraiser ] && [ -z "${REBUILD:-}" ] || cargo build --release --quiet
-bin=$(realpath target/release/fundraiser)
+if [ -n "${BIN:-}" ]; then
+  bin=$(realpath "$BIN")
+else
+  [ -x target/release/fundraiser ] && [ -z "${REBUILD:-}" ] || cargo build --release --quiet
+  bin=$(realpath target/release/fundraiser)
+fi
 
 . tests/support/server.sh
 start_fundraiser "$bin" FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE=0 \

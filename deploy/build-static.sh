@@ -3,8 +3,10 @@
 # binary (musl libc linked in), so it runs on any Linux of its architecture, even `FROM
 # scratch`. Installs the musl target and musl-gcc (for the bundled SQLite and ring) when
 # missing. Prints the binary's path. Exit code 3 when the target cannot be installed.
+# With --toolchain-only it installs what the build needs and prints the target's name
+# (tests/run.sh then builds and tests that very target in one go).
 #
-# Usage: deploy/build-static.sh   (from anywhere; TARGET=aarch64-unknown-linux-musl to choose)
+# Usage: deploy/build-static.sh [--toolchain-only]   (from anywhere; TARGET=aarch64-unknown-linux-musl to choose)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target=${TARGET:-$(uname -m)-unknown-linux-musl}
@@ -24,5 +26,9 @@ if ! command -v musl-gcc >/dev/null; then
   fi
 fi
 
+if [ "${1:-}" = --toolchain-only ]; then
+  echo "$target"
+  exit 0
+fi
 cargo build --release --locked --target "$target" --bin fundraiser >&2
 echo "target/$target/release/fundraiser"

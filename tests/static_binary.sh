@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
-# The Docker image's binary without Docker (no engine runs in CI): builds it with the
-# Dockerfile's own command (deploy/build-static.sh), checks that it is static (no
-# program interpreter, no shared libraries), copies it alone into an empty folder, starts
-# it there with the image's settings and probes it: its own healthcheck, both home pages,
-# a sandbox donation through the checkout, the total. Also checks the systemd unit with
-# systemd-analyze when that is installed. Prints the binary's size.
+# The Docker image's binary without Docker (no engine runs in CI): the static musl build
+# of deploy/build-static.sh. Checks that it is static (no program interpreter, no shared
+# libraries), copies it alone into an empty folder, starts it there with the image's
+# settings and probes it: its own healthcheck, both home pages, a sandbox donation through
+# the checkout, the total. Also checks the systemd unit with systemd-analyze when that is
+# installed. Prints the binary's size.
 #
-# Usage: tests/static_binary.sh
+# Usage: tests/static_binary.sh [BINARY]   (default: builds it with deploy/build-static.sh)
+# tests/run.sh passes the static binary its cargo test run built, so CI compiles once.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
 status=0
-built=$(deploy/build-static.sh) || status=$?
+if [ -n "${1:-}" ]; then
+  built=$1
+else
+  built=$(deploy/build-static.sh) || status=$?
+fi
 if [ "$status" = 3 ]; then
   # Only when rustup cannot reach its distribution server: said loudly, not failed,
   # since nothing in the project is wrong. Any other failure fails the suite.
