@@ -6,6 +6,13 @@
 //! result lands in `$OUT_DIR/site`, which `rust-embed` embeds into the binary, and
 //! `$OUT_DIR/manifest.rs` tells the server the asset URLs and menus.
 
+// The domain's bottom layer and the templates, shared with the server.
+#[path = "src/lang.rs"]
+#[allow(dead_code)]
+mod lang;
+#[path = "src/money.rs"]
+#[allow(dead_code)]
+mod money;
 #[path = "src/render/mod.rs"]
 #[allow(dead_code)]
 mod render;
@@ -26,6 +33,8 @@ fn main() {
     println!("cargo:rerun-if-changed=pages");
     println!("cargo:rerun-if-changed=assets");
     println!("cargo:rerun-if-changed=src/render");
+    println!("cargo:rerun-if-changed=src/lang.rs");
+    println!("cargo:rerun-if-changed=src/money.rs");
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);

@@ -15,8 +15,8 @@ use fundraiser::gateway::sandbox::Sandbox;
 use fundraiser::lang::Lang;
 use fundraiser::ledger::{Callback, Ledger, NewDonation};
 use fundraiser::money::{Currency, parse_amount};
+use fundraiser::site::tally::TotalDisplay;
 use fundraiser::site::{Lookup, Site};
-use fundraiser::total::TotalDisplay;
 
 fn site(c: &mut Criterion) {
     let settings = Arc::new(Config::default().settings().expect("defaults"));

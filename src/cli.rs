@@ -338,6 +338,6 @@ fn money(settings: &crate::config::Settings, minor: i64) -> String {
     crate::money::format_money(
         minor,
         settings.currency,
-        &crate::lang::Lang::En.strings().numbers,
+        &crate::render::strings::Strings::of(crate::lang::Lang::En).numbers,
     )
 }

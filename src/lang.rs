@@ -1,29 +1,9 @@
-//! The site's languages.
-
-use std::sync::LazyLock;
-
-use crate::render::strings::Strings;
+//! The site's languages. Their texts live with the templates (`render::strings`).
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
     En,
     Ar,
-}
-
-static STRINGS: LazyLock<[Strings; 2]> = LazyLock::new(|| {
-    [
-        parse(include_str!("../pages/en/site.toml")),
-        parse(include_str!("../pages/ar/site.toml")),
-    ]
-});
-
-/// The strings files are checked by `build.rs`, which refuses to build when one does not
-/// parse, so this cannot fail in a built binary.
-fn parse(text: &str) -> Strings {
-    match toml::from_str(text) {
-        Ok(s) => s,
-        Err(e) => panic!("site strings checked at build time no longer parse: {e}"),
-    }
 }
 
 impl Lang {
@@ -68,27 +48,27 @@ impl Lang {
         }
     }
 
-    pub fn strings(self) -> &'static Strings {
-        &STRINGS[self.index()]
+    /// The path of this language's home page: `/`, `/ar/`.
+    pub fn home(self) -> &'static str {
+        match self {
+            Lang::En => "/",
+            Lang::Ar => "/ar/",
+        }
     }
 
     /// Path of a page in this language: `/donate/`, `/ar/donate/`.
     pub fn page(self, slug: &str) -> String {
-        crate::render::layout::page_href(self.code(), slug)
+        if slug.is_empty() {
+            self.home().to_owned()
+        } else {
+            format!("{}{slug}/", self.home())
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn strings_load_for_every_language() {
-        for lang in Lang::ALL {
-            assert_eq!(lang.strings().lang, lang.code());
-        }
-        assert!(Lang::Ar.strings().is_rtl());
-    }
 
     #[test]
     fn language_of_a_path() {

@@ -11,6 +11,7 @@ pub mod config;
 pub mod donation;
 pub mod export;
 pub mod gateway;
+pub mod http;
 pub mod lang;
 pub mod ledger;
 pub mod limits;

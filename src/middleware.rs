@@ -16,9 +16,9 @@ use futures_util::FutureExt as _;
 use futures_util::future::Either;
 
 use crate::config::Settings;
+use crate::http::errors::message;
 use crate::lang::Lang;
 use crate::render::strings::Strings;
-use crate::routes::pages::message;
 
 /// The Content-Security-Policy: same-origin everything, no inline code, no framing. The
 /// API's origin (split deployment) may be fetched from and posted to; a hosted checkout's
@@ -120,7 +120,7 @@ impl ResponseError for Panicked {
     }
 
     fn error_response(&self) -> HttpResponse {
-        let t = self.lang.strings();
+        let t = Strings::of(self.lang);
         let text = Strings::fill(
             &t.errors.server_error,
             &[("reference", &self.id.to_string())],

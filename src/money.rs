@@ -1,7 +1,9 @@
 //! Money as integer minor units of an ISO 4217 currency: parsing what a person types,
 //! and writing amounts the way each language does. Never floats.
 
-use crate::render::strings::NumberFormat;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
 
 /// A currency with its ISO 4217 minor-unit exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +49,41 @@ const CURRENCIES: &[(&str, u8)] = &[
     ("VND", 0),
     ("ZAR", 2),
 ];
+
+/// How numbers and amounts are written in a language.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NumberFormat {
+    /// The ten digits, `0123456789` or `٠١٢٣٤٥٦٧٨٩`.
+    pub digits: String,
+    pub group_separator: String,
+    pub decimal_separator: String,
+    pub percent_sign: String,
+    /// `{currency}` and `{amount}`, e.g. `{currency} {amount}` or `{amount} {currency}`.
+    pub money_pattern: String,
+    /// Currency code → symbol in this language; codes not listed are written as the code.
+    #[serde(default)]
+    pub currency_symbols: BTreeMap<String, String>,
+    /// Currency code → the words running text uses for it (`درهم`, `dirhams`), so that
+    /// `fundraiser check` can tell when the pages speak of another currency than the
+    /// campaign's.
+    #[serde(default)]
+    pub currency_words: BTreeMap<String, Vec<String>>,
+}
+
+impl NumberFormat {
+    /// Writes ASCII digits in this language's digits, leaving other characters alone.
+    pub fn localize_digits(&self, ascii: &str) -> String {
+        let digits: Vec<char> = self.digits.chars().collect();
+        ascii
+            .chars()
+            .map(|c| match c.to_digit(10) {
+                Some(d) if digits.len() == 10 => digits[d as usize],
+                _ => c,
+            })
+            .collect()
+    }
+}
 
 /// Amounts are capped well below `i64::MAX` so sums of many donations never overflow.
 const MAX_DIGITS: usize = 15;

@@ -41,7 +41,7 @@ pub fn counted(lang: Lang, text: &Plural, n: u64) -> String {
     .unwrap_or(&text.other);
     Strings::fill(
         form,
-        &[("count", &format_count(n, &lang.strings().numbers))],
+        &[("count", &format_count(n, &Strings::of(lang).numbers))],
     )
 }
 
@@ -64,7 +64,7 @@ mod tests {
     const COUNTS: [u64; 7] = [0, 1, 2, 3, 11, 100, 101];
 
     fn donations(lang: Lang, n: u64) -> String {
-        counted(lang, &lang.strings().donations_count, n)
+        counted(lang, &Strings::of(lang).donations_count, n)
     }
 
     #[test]
@@ -117,7 +117,7 @@ mod tests {
     #[test]
     fn every_language_gives_each_form_it_uses() {
         for lang in Lang::ALL {
-            let text = &lang.strings().donations_count;
+            let text = &Strings::of(lang).donations_count;
             for n in 0..=1_000 {
                 let given = match category(lang, n) {
                     PluralCategory::Zero => text.zero.is_some(),

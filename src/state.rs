@@ -7,8 +7,8 @@ use crate::gateway::Gateway;
 use crate::gateway::sandbox::Sandbox;
 use crate::ledger::Ledger;
 use crate::limits::RateLimiter;
-use crate::routes::api::TotalCache;
 use crate::site::Site;
+use crate::site::tally::TotalCache;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -21,7 +21,6 @@ pub struct AppState {
     pub total_json: Arc<TotalCache>,
     pub donate_limiter: Arc<RateLimiter>,
     pub callback_limiter: Arc<RateLimiter>,
-    pub admin: Arc<crate::admin::Admin>,
 }
 
 impl AppState {
@@ -44,7 +43,7 @@ impl AppState {
         req: &actix_web::HttpRequest,
         payload: actix_web::web::Payload,
         limit: usize,
-    ) -> Result<bytes::Bytes, crate::routes::body::BodyError> {
-        crate::routes::body::read_limited(req, payload, limit, self.settings.timeouts.body).await
+    ) -> Result<bytes::Bytes, crate::http::body::BodyError> {
+        crate::http::body::read_limited(req, payload, limit, self.settings.timeouts.body).await
     }
 }

@@ -4,14 +4,7 @@
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use serde::Serialize;
 use time::OffsetDateTime;
-
-use crate::config::Settings;
-use crate::lang::Lang;
-use crate::money::{format_money, format_percent, percent_of};
-use crate::plural;
-use crate::render::strings::Strings;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TotalSnapshot {
@@ -44,32 +37,5 @@ impl LiveTotal {
 
     pub fn store(&self, snapshot: TotalSnapshot) {
         self.0.store(Arc::new(snapshot));
-    }
-}
-
-/// The total as a language shows it; the keys match the page's `data-live` marks.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct TotalDisplay {
-    pub raised: String,
-    pub raised_of_goal: String,
-    pub donations: String,
-    pub percent: String,
-    pub percent_value: String,
-}
-
-impl TotalDisplay {
-    pub fn new(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> TotalDisplay {
-        let t = lang.strings();
-        let fmt = &t.numbers;
-        let goal = format_money(settings.goal_minor, settings.currency, fmt);
-        let percent_value =
-            format_percent(percent_of(total.raised_minor, settings.goal_minor), fmt);
-        TotalDisplay {
-            raised: format_money(total.raised_minor, settings.currency, fmt),
-            raised_of_goal: Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),
-            donations: plural::counted(lang, &t.donations_count, total.donations),
-            percent: Strings::fill(&t.percent_of_goal, &[("percent", &percent_value)]),
-            percent_value,
-        }
     }
 }

@@ -8,12 +8,13 @@ use crate::lang::Lang;
 use crate::ledger::{HOUR_MS, LedgerStats};
 use crate::money::{Currency, format_count, format_money};
 use crate::plural;
+use crate::render::strings::Strings;
 
 /// Amount-distribution bucket edges, in whole currency units.
 const EDGES_MAJOR: [u64; 7] = [10, 50, 100, 250, 500, 1000, 5000];
 
 pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -> String {
-    let fmt = &Lang::En.strings().numbers;
+    let fmt = &Strings::of(Lang::En).numbers;
     let money = |m: i64| format_money(m, currency, fmt);
     let count = |n: u64| format_count(n, fmt);
     let requests = plural::english("{count} request", "{count} requests");

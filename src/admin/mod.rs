@@ -91,8 +91,7 @@ pub fn credential(req: &HttpRequest) -> Option<String> {
 }
 
 /// Lets the request through, or answers 404 (admin off), 401 or 429.
-pub fn authorize(req: &HttpRequest, state: &AppState) -> Result<(), HttpResponse> {
-    let admin = &state.admin;
+pub fn authorize(req: &HttpRequest, state: &AppState, admin: &Admin) -> Result<(), HttpResponse> {
     if !admin.enabled() {
         return Err(not_found());
     }
@@ -166,9 +165,13 @@ fn unavailable(e: &LedgerError) -> HttpResponse {
 }
 
 /// The ledger figures, from the cache when they are fresh enough.
-async fn ledger_stats(state: &AppState, now: i64) -> Result<Arc<LedgerStats>, LedgerError> {
+async fn ledger_stats(
+    state: &AppState,
+    admin: &Admin,
+    now: i64,
+) -> Result<Arc<LedgerStats>, LedgerError> {
     let m = crate::metrics::get();
-    if let Some(cache) = &state.admin.stats
+    if let Some(cache) = &admin.stats
         && let Some(hit) = cache.get(&())
     {
         crate::metrics::inc(&m.stats_cache_hits);
@@ -176,15 +179,18 @@ async fn ledger_stats(state: &AppState, now: i64) -> Result<Arc<LedgerStats>, Le
     }
     crate::metrics::inc(&m.stats_cache_misses);
     let fresh = Arc::new(state.ledger.stats(now).await?);
-    if let Some(cache) = &state.admin.stats {
+    if let Some(cache) = &admin.stats {
         cache.insert((), fresh.clone());
     }
     Ok(fresh)
 }
 
-async fn figures(state: &AppState) -> Result<(Figures, Arc<LedgerStats>), LedgerError> {
+async fn figures(
+    state: &AppState,
+    admin: &Admin,
+) -> Result<(Figures, Arc<LedgerStats>), LedgerError> {
     let now = now_ms();
-    let stats = ledger_stats(state, now).await?;
+    let stats = ledger_stats(state, admin, now).await?;
     let s = &state.settings;
     let f = Figures::compute(
         &stats,
@@ -197,11 +203,15 @@ async fn figures(state: &AppState) -> Result<(Figures, Arc<LedgerStats>), Ledger
 }
 
 /// `GET /admin/stats`
-pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(r) = authorize(&req, &state) {
+pub async fn stats(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
+) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
-    match figures(&state).await {
+    match figures(&state, &admin).await {
         Ok((f, _)) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(f),
@@ -210,22 +220,30 @@ pub async fn stats(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
 }
 
 /// `GET /admin`
-pub async fn dashboard(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(r) = authorize(&req, &state) {
+pub async fn dashboard(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
+) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
-    match figures(&state).await {
+    match figures(&state, &admin).await {
         Ok((f, stats)) => {
             let page = dashboard::page(&f, &stats, state.settings.currency, now_ms());
-            crate::routes::pages::html_response(StatusCode::OK, page)
+            crate::http::html(StatusCode::OK, page)
         }
         Err(e) => unavailable(&e),
     }
 }
 
 /// `GET /admin/donations.csv`
-pub async fn donations_csv(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(r) = authorize(&req, &state) {
+pub async fn donations_csv(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
+) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
     HttpResponse::Ok()
@@ -239,8 +257,12 @@ pub async fn donations_csv(req: HttpRequest, state: web::Data<AppState>) -> Http
 }
 
 /// `GET /metrics`
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    if let Err(r) = authorize(&req, &state) {
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: web::Data<Admin>,
+) -> HttpResponse {
+    if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
     let raised = state.ledger.total().load().raised_minor;

@@ -5,10 +5,11 @@ use std::fmt::Write as _;
 use super::figures::Figures;
 use crate::lang::Lang;
 use crate::money::{Currency, format_money};
+use crate::render::strings::Strings;
 
 pub fn render(f: &Figures, currency: Currency) -> String {
     // Written as the site and the dashboard write money: `AED 1,234.50`.
-    let numbers = &Lang::En.strings().numbers;
+    let numbers = &Strings::of(Lang::En).numbers;
     let m = |minor: i64| format_money(minor, currency, numbers);
     let mut out = String::new();
     let mut row = |k: &str, v: String| {

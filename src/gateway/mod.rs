@@ -40,6 +40,20 @@ pub enum Notification {
     Ignore,
 }
 
+/// What a verified donor's return says.
+#[derive(Debug)]
+pub enum ReturnOutcome {
+    /// The payment has a result: apply it.
+    Settled(Callback),
+    /// A genuine return, but the payment has no result yet: nothing to record. The
+    /// donor came back before paying (`submitted` false), or paid with a method that
+    /// settles later (`submitted` true; the gateway's webhook brings the result).
+    Pending {
+        gateway_ref: String,
+        submitted: bool,
+    },
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// The request is not what the gateway signed (forged, tampered, malformed).
@@ -48,14 +62,6 @@ pub enum GatewayError {
     /// The gateway could not be reached or failed.
     #[error("gateway unavailable: {0}")]
     Unavailable(String),
-    /// A genuine return, but the payment has no result yet: nothing to record. The
-    /// donor came back before paying (`submitted` false), or paid with a method that
-    /// settles later (`submitted` true; the gateway's webhook brings the result).
-    #[error("the payment has no result yet")]
-    Pending {
-        gateway_ref: String,
-        submitted: bool,
-    },
 }
 
 #[async_trait]
@@ -72,8 +78,8 @@ pub trait Gateway: Send + Sync {
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError>;
 
     /// Verifies the query string of `GET /payment/return/{gateway}`. A gateway that can
-    /// tell answers [`GatewayError::Pending`] for a payment that has no result yet.
-    async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError>;
+    /// tell answers [`ReturnOutcome::Pending`] for a payment that has no result yet.
+    async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError>;
 
     /// Verifies the body of `POST /payment/webhook/{gateway}`.
     async fn verify_webhook(

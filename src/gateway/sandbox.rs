@@ -12,7 +12,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification};
+use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
 use crate::donation::{DonationId, Outcome};
 use crate::ledger::Callback;
 
@@ -198,7 +198,7 @@ impl Gateway for Sandbox {
         })
     }
 
-    async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError> {
+    async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
         let r: SignedResult = serde_urlencoded::from_str(query)
             .map_err(|_| GatewayError::Rejected("the payment result is incomplete".into()))?;
         let message = Self::result_message(&r.reference, &r.outcome, r.amount, &r.currency);
@@ -215,6 +215,7 @@ impl Gateway for Sandbox {
             r.currency,
             message.as_bytes(),
         )
+        .map(ReturnOutcome::Settled)
     }
 
     async fn verify_webhook(
@@ -262,7 +263,9 @@ mod tests {
             hex::encode(m.finalize().into_bytes())
         });
         let q = serde_urlencoded::to_string(&signed).unwrap();
-        let cb = s.verify_return(&q).await.unwrap();
+        let Ok(ReturnOutcome::Settled(cb)) = s.verify_return(&q).await else {
+            panic!("a signed return settles the payment");
+        };
         assert_eq!(cb.gateway_ref, "abc");
         assert_eq!(cb.outcome, Outcome::Paid);
         assert_eq!(cb.amount_minor, Some(5000));

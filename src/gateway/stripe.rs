@@ -20,7 +20,7 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification};
+use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
 use crate::config::StripeSettings;
 use crate::donation::{DonationId, Outcome};
 use crate::ledger::Callback;
@@ -479,7 +479,7 @@ impl Gateway for Stripe {
         })
     }
 
-    async fn verify_return(&self, query: &str) -> Result<Callback, GatewayError> {
+    async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
         let id = session_id_of(query)?;
         let url = self.session_url(&id);
         let (status, answer) = self
@@ -503,11 +503,13 @@ impl Gateway for Stripe {
             ));
         }
         if session.paid() {
-            return Self::callback(session, Outcome::Paid, "return", &answer, None);
+            return Self::callback(session, Outcome::Paid, "return", &answer, None)
+                .map(ReturnOutcome::Settled);
         }
         match session.status.as_deref() {
-            Some("expired") => Self::callback(session, Outcome::Expired, "return", &answer, None),
-            status => Err(GatewayError::Pending {
+            Some("expired") => Self::callback(session, Outcome::Expired, "return", &answer, None)
+                .map(ReturnOutcome::Settled),
+            status => Ok(ReturnOutcome::Pending {
                 gateway_ref: session.id,
                 submitted: status == Some("complete"),
             }),

@@ -5,6 +5,7 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use super::content::Page;
 use super::slot;
 use super::strings::Strings;
+use crate::lang::Lang;
 
 /// Fingerprinted asset URLs.
 #[derive(Debug, Clone)]
@@ -39,23 +40,15 @@ pub struct Shell<'a> {
     pub noindex: bool,
 }
 
-/// Home path of a language: `/` or `/ar/`.
+/// Path of a language's home page, by its code: `/`, `/ar/`. `build.rs` refuses a
+/// strings file of any other code than `Lang`'s.
 pub fn home_href(lang: &str) -> String {
-    if lang == "en" {
-        "/".into()
-    } else {
-        format!("/{lang}/")
-    }
+    page_href(lang, "")
 }
 
 /// Path of a page in a language: `/donate/`, `/ar/donate/`.
 pub fn page_href(lang: &str, slug: &str) -> String {
-    let home = home_href(lang);
-    if slug.is_empty() {
-        home
-    } else {
-        format!("{home}{slug}/")
-    }
+    Lang::from_code(lang).unwrap_or(Lang::En).page(slug)
 }
 
 const LOGO: &str = r##"<svg class="logo" viewBox="0 0 32 32" width="32" height="32" aria-hidden="true" focusable="false"><path d="M16 3c5 6.6 9 11.6 9 16.3A9 9 0 0 1 7 19.3C7 14.6 11 9.6 16 3z" fill="currentColor"/><path d="M12.5 20.5a4 4 0 0 0 4 3.5" fill="none" stroke="#fff" stroke-width="2" stroke-linecap="round"/></svg>"##;

@@ -1,8 +1,27 @@
 //! Site-wide strings of one language: `pages/<lang>/site.toml`.
 
-use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::Deserialize;
+
+use crate::lang::Lang;
+pub use crate::money::NumberFormat;
+
+static STRINGS: LazyLock<[Strings; 2]> = LazyLock::new(|| {
+    [
+        parse(include_str!("../../pages/en/site.toml")),
+        parse(include_str!("../../pages/ar/site.toml")),
+    ]
+});
+
+/// The strings files are checked by `build.rs`, which refuses to build when one does not
+/// parse, so this cannot fail in a built binary.
+fn parse(text: &str) -> Strings {
+    match toml::from_str(text) {
+        Ok(s) => s,
+        Err(e) => panic!("site strings checked at build time no longer parse: {e}"),
+    }
+}
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -87,7 +106,7 @@ pub struct CheckoutStrings {
 
 /// A text about a count, in each CLDR plural category its language uses: English needs
 /// `one` and `other`; Arabic `zero`, `one`, `two`, `few`, `many` and `other`. `{count}`
-/// is replaced by the number. `crate::plural` chooses the form.
+/// is replaced by the number. The `plural` module chooses the form.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Plural {
@@ -99,28 +118,12 @@ pub struct Plural {
     pub other: String,
 }
 
-/// How numbers and amounts are written in a language.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NumberFormat {
-    /// The ten digits, `0123456789` or `٠١٢٣٤٥٦٧٨٩`.
-    pub digits: String,
-    pub group_separator: String,
-    pub decimal_separator: String,
-    pub percent_sign: String,
-    /// `{currency}` and `{amount}`, e.g. `{currency} {amount}` or `{amount} {currency}`.
-    pub money_pattern: String,
-    /// Currency code → symbol in this language; codes not listed are written as the code.
-    #[serde(default)]
-    pub currency_symbols: BTreeMap<String, String>,
-    /// Currency code → the words running text uses for it (`درهم`, `dirhams`), so that
-    /// `fundraiser check` can tell when the pages speak of another currency than the
-    /// campaign's.
-    #[serde(default)]
-    pub currency_words: BTreeMap<String, Vec<String>>,
-}
-
 impl Strings {
+    /// The strings of a language.
+    pub fn of(lang: Lang) -> &'static Strings {
+        &STRINGS[lang.index()]
+    }
+
     /// Replaces `{name}` placeholders in a message.
     pub fn fill(template: &str, values: &[(&str, &str)]) -> String {
         let mut out = template.to_owned();
@@ -135,16 +138,15 @@ impl Strings {
     }
 }
 
-impl NumberFormat {
-    /// Writes ASCII digits in this language's digits, leaving other characters alone.
-    pub fn localize_digits(&self, ascii: &str) -> String {
-        let digits: Vec<char> = self.digits.chars().collect();
-        ascii
-            .chars()
-            .map(|c| match c.to_digit(10) {
-                Some(d) if digits.len() == 10 => digits[d as usize],
-                _ => c,
-            })
-            .collect()
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_load_for_every_language() {
+        for lang in Lang::ALL {
+            assert_eq!(Strings::of(lang).lang, lang.code());
+        }
+        assert!(Strings::of(Lang::Ar).is_rtl());
     }
 }

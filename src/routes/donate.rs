@@ -6,10 +6,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
-use super::body::BodyError;
-use super::pages::{html_response, message, too_many};
 use crate::donation::DonationId;
 use crate::gateway::CheckoutRequest;
+use crate::http::errors::PageError;
+use crate::http::{html, see_other};
 use crate::lang::Lang;
 use crate::ledger::NewDonation;
 use crate::money::{AmountError, check_bounds, format_money, parse_amount};
@@ -56,10 +56,10 @@ pub async fn post(
     let limit = state.settings.raw.limits.form_body_bytes;
     let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
-        Err(e) => return body_error(referer_lang, e),
+        Err(e) => return PageError::from(e).answer(referer_lang),
     };
     let Ok(form) = serde_urlencoded::from_bytes::<DonateForm>(&body) else {
-        return bad_request(referer_lang);
+        return PageError::BadRequest.answer(referer_lang);
     };
     let lang = form
         .lang
@@ -71,7 +71,7 @@ pub async fn post(
         && let Err(retry_after) = state.donate_limiter.check(ip)
     {
         tracing::info!(%ip, "donation refused: too many attempts");
-        return too_many(lang, retry_after);
+        return PageError::TooMany { retry_after }.answer(lang);
     }
     if form
         .website
@@ -79,7 +79,7 @@ pub async fn post(
         .is_some_and(|w| !w.trim().is_empty())
     {
         tracing::info!("donation refused: honeypot field filled");
-        return bad_request(lang);
+        return PageError::BadRequest.answer(lang);
     }
     let settings = &state.settings;
     let now = time::OffsetDateTime::now_utc();
@@ -87,12 +87,12 @@ pub async fn post(
         let page = state
             .site
             .donate_page_with(lang, &FormState::default(), true);
-        return html_response(StatusCode::FORBIDDEN, page);
+        return html(StatusCode::FORBIDDEN, page);
     }
     let valid = match validate(&form, lang, &state) {
         Ok(v) => v,
         Err(form_state) => {
-            return html_response(
+            return html(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 state.site.donate_page_with(lang, &form_state, false),
             );
@@ -104,12 +104,12 @@ pub async fn post(
         match state.ledger.pending_for_ip(&ip.to_string()).await {
             Ok(open) if open >= u64::from(open_limit) => {
                 tracing::info!(%ip, open, "donation refused: too many unpaid donations");
-                return too_many(lang, 60);
+                return PageError::TooMany { retry_after: 60 }.answer(lang);
             }
             Ok(_) => {}
             Err(e) => {
                 tracing::error!(error = %e, "cannot count open donations");
-                return unavailable(lang);
+                return PageError::Unavailable.answer(lang);
             }
         }
     }
@@ -132,7 +132,7 @@ pub async fn post(
         .await;
     if let Err(e) = created {
         tracing::error!(error = %e, "donation not recorded");
-        return unavailable(lang);
+        return PageError::Unavailable.answer(lang);
     }
     let checkout = gateway
         .create_checkout(&CheckoutRequest {
@@ -140,7 +140,7 @@ pub async fn post(
             amount_minor: valid.amount_minor,
             currency: settings.currency,
             lang,
-            campaign_name: &lang.strings().campaign,
+            campaign_name: &Strings::of(lang).campaign,
             callback_base: settings.callback_base(),
             site_url: &settings.public_url,
         })
@@ -152,7 +152,7 @@ pub async fn post(
             if let Err(e) = state.ledger.fail_checkout(&id, &e.to_string()).await {
                 tracing::error!(donation = %id, error = %e, "could not mark the donation failed");
             }
-            return unavailable(lang);
+            return PageError::Unavailable.answer(lang);
         }
     };
     if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str())
@@ -162,13 +162,10 @@ pub async fn post(
             .await
     {
         tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
-        return unavailable(lang);
+        return PageError::Unavailable.answer(lang);
     }
     tracing::info!(donation = %id, amount_minor = valid.amount_minor, lang = lang.code(), "donation started");
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, checkout.url))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    see_other(&checkout.url)
 }
 
 /// Checks the form; on failure returns the form state to show again, with messages.
@@ -178,7 +175,7 @@ pub fn validate(
     state: &AppState,
 ) -> Result<ValidDonation, Box<FormState>> {
     let settings = &state.settings;
-    let t = lang.strings();
+    let t = Strings::of(lang);
     let currency = settings.currency;
     let typed = form.amount.as_deref().unwrap_or("").trim();
     let preset = form.preset.as_deref().unwrap_or("").trim();
@@ -253,40 +250,6 @@ fn plausible_email(email: &str) -> bool {
         }
         None => false,
     }
-}
-
-/// The answer to a body that could not be read within the limits.
-pub fn body_error(lang: Lang, e: BodyError) -> HttpResponse {
-    let t = lang.strings();
-    let (status, text) = match e {
-        BodyError::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, &t.errors.too_large_body),
-        BodyError::TooSlow => (StatusCode::REQUEST_TIMEOUT, &t.errors.too_slow),
-        BodyError::Broken => (StatusCode::BAD_REQUEST, &t.errors.bad_request),
-    };
-    message(lang, status, &t.errors.bad_request_title, text)
-}
-
-fn bad_request(lang: Lang) -> HttpResponse {
-    let t = lang.strings();
-    message(
-        lang,
-        StatusCode::BAD_REQUEST,
-        &t.errors.bad_request_title,
-        &t.errors.bad_request,
-    )
-}
-
-fn unavailable(lang: Lang) -> HttpResponse {
-    let t = lang.strings();
-    let mut r = message(
-        lang,
-        StatusCode::SERVICE_UNAVAILABLE,
-        &t.errors.unavailable_title,
-        &t.errors.unavailable,
-    );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, header::HeaderValue::from_static("30"));
-    r
 }
 
 #[cfg(test)]

@@ -1,12 +1,10 @@
 //! HTTP routes: thin handlers that validate at the edge and call the domain.
 
 pub mod api;
-pub mod body;
 pub mod donate;
 pub mod health;
 pub mod pages;
 pub mod payment;
-pub mod redirect;
 pub mod sandbox;
 
 use actix_web::http::{Method, header};

@@ -3,14 +3,13 @@
 //! only after the commit.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
-use super::body::BodyError;
-use super::pages::{message, too_many};
 use crate::donation::Status;
-use crate::gateway::{GatewayError, Notification};
+use crate::gateway::{GatewayError, Notification, ReturnOutcome};
+use crate::http::errors::{ApiError, PageError};
+use crate::http::see_other;
 use crate::lang::Lang;
 use crate::ledger::{Applied, Callback, LedgerError};
 use crate::state::AppState;
@@ -29,28 +28,22 @@ pub async fn return_(
             .respond(&req, StatusCode::NOT_FOUND);
     }
     if let Err(retry_after) = state.check_callback_limit(&req) {
-        return too_many(lang, retry_after);
+        return PageError::TooMany { retry_after }.answer(lang);
     }
     let callback = match gateway.verify_return(req.query_string()).await {
-        Ok(cb) => cb,
-        Err(GatewayError::Rejected(why)) => {
-            tracing::warn!(%why, "payment return refused");
-            let t = lang.strings();
-            return message(
-                lang,
-                StatusCode::BAD_REQUEST,
-                &t.errors.bad_request_title,
-                &t.errors.bad_request,
-            );
-        }
-        Err(e @ GatewayError::Unavailable(_)) => {
-            tracing::warn!(error = %e, "payment return not verified");
-            return unavailable(lang);
-        }
-        Err(GatewayError::Pending {
+        Ok(ReturnOutcome::Settled(cb)) => cb,
+        Ok(ReturnOutcome::Pending {
             gateway_ref,
             submitted,
         }) => return pending(&state, &gateway_ref, submitted).await,
+        Err(GatewayError::Rejected(why)) => {
+            tracing::warn!(%why, "payment return refused");
+            return PageError::BadRequest.answer(lang);
+        }
+        Err(e @ GatewayError::Unavailable(_)) => {
+            tracing::warn!(error = %e, "payment return not verified");
+            return PageError::Unavailable.answer(lang);
+        }
     };
     match apply(&state, callback).await {
         Ok(Applied::Done { lang, status, .. }) => {
@@ -59,21 +52,13 @@ pub async fn return_(
             } else {
                 "error"
             };
-            redirect(&state.settings.page_url(&lang.page(page)))
+            see_other(&state.settings.page_url(&lang.page(page)))
         }
         Ok(Applied::Mismatch { lang, .. }) => {
-            redirect(&state.settings.page_url(&lang.page("error")))
+            see_other(&state.settings.page_url(&lang.page("error")))
         }
-        Ok(Applied::UnknownDonation) => {
-            let t = lang.strings();
-            message(
-                lang,
-                StatusCode::BAD_REQUEST,
-                &t.errors.bad_request_title,
-                &t.errors.bad_request,
-            )
-        }
-        Err(_) => unavailable(lang),
+        Ok(Applied::UnknownDonation) => PageError::BadRequest.answer(lang),
+        Err(_) => PageError::Unavailable.answer(lang),
     }
 }
 
@@ -83,65 +68,56 @@ pub async fn webhook(
     payload: web::Payload,
     state: web::Data<AppState>,
 ) -> HttpResponse {
+    match receive_webhook(&req, &path, payload, &state).await {
+        Ok(answer) => answer,
+        Err(e) => e.answer(),
+    }
+}
+
+async fn receive_webhook(
+    req: &HttpRequest,
+    gateway_name: &str,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<HttpResponse, ApiError> {
     let gateway = &state.gateway;
-    if path.as_str() != gateway.name() {
-        return json_error(StatusCode::NOT_FOUND, "unknown gateway");
+    if gateway_name != gateway.name() {
+        return Err(ApiError::UnknownGateway);
     }
-    if let Err(retry_after) = state.check_callback_limit(&req) {
-        let mut r = json_error(StatusCode::TOO_MANY_REQUESTS, "too many requests");
-        if let Ok(v) = header::HeaderValue::from_str(&retry_after.to_string()) {
-            r.headers_mut().insert(header::RETRY_AFTER, v);
-        }
-        return r;
-    }
+    state
+        .check_callback_limit(req)
+        .map_err(|retry_after| ApiError::TooMany { retry_after })?;
     let limit = state.settings.raw.limits.webhook_body_bytes;
-    let body = match state.read_body(&req, payload, limit).await {
-        Ok(b) => b,
-        Err(BodyError::TooLarge) => {
-            return json_error(StatusCode::PAYLOAD_TOO_LARGE, "body too large");
-        }
-        Err(BodyError::TooSlow) => return json_error(StatusCode::REQUEST_TIMEOUT, "body too slow"),
-        Err(BodyError::Broken) => {
-            return json_error(StatusCode::BAD_REQUEST, "body could not be read");
-        }
-    };
+    let body = state.read_body(req, payload, limit).await?;
     let notification = match gateway.verify_webhook(req.headers(), &body).await {
         Ok(n) => n,
         Err(GatewayError::Rejected(why)) => {
             tracing::warn!(%why, "webhook refused");
-            return json_error(StatusCode::BAD_REQUEST, &why);
+            return Err(ApiError::Rejected(why));
         }
         Err(e @ GatewayError::Unavailable(_)) => {
             tracing::warn!(error = %e, "webhook not verified");
-            return json_error(StatusCode::SERVICE_UNAVAILABLE, "try again later");
+            return Err(ApiError::GatewayUnavailable);
         }
-        // Nothing to record yet, as for an event we do not act on.
-        Err(GatewayError::Pending { .. }) => Notification::Ignore,
     };
     let callback = match notification {
         Notification::Apply(cb) => cb,
         Notification::Ignore => {
-            return HttpResponse::Ok().json(json!({"received": true, "applied": false}));
+            return Ok(HttpResponse::Ok().json(json!({"received": true, "applied": false})));
         }
     };
-    match apply(&state, callback).await {
+    match apply(state, callback).await {
         Ok(Applied::Done {
             status, changed, ..
-        }) => HttpResponse::Ok().json(json!({
+        }) => Ok(HttpResponse::Ok().json(json!({
             "received": true,
             "status": status.as_str(),
             "changed": changed,
-        })),
-        Ok(Applied::Mismatch { .. }) => HttpResponse::Ok()
-            .json(json!({"received": true, "applied": false, "reason": "amount mismatch"})),
-        // A reference we never issued: tell the gateway to stop retrying.
-        Ok(Applied::UnknownDonation) => {
-            json_error(StatusCode::NOT_FOUND, "unknown payment reference")
-        }
-        Err(_) => json_error(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "ledger unavailable; retry later",
-        ),
+        }))),
+        Ok(Applied::Mismatch { .. }) => Ok(HttpResponse::Ok()
+            .json(json!({"received": true, "applied": false, "reason": "amount mismatch"}))),
+        Ok(Applied::UnknownDonation) => Err(ApiError::UnknownReference),
+        Err(_) => Err(ApiError::LedgerUnavailable),
     }
 }
 
@@ -166,25 +142,18 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
                 Status::Pending if submitted => "success",
                 Status::Pending => "error",
             };
-            redirect(&state.settings.page_url(&row.lang.page(page)))
+            see_other(&state.settings.page_url(&row.lang.page(page)))
         }
         Err(LedgerError::NotFound) => {
             tracing::warn!(
                 gateway,
                 "payment return for a checkout this site did not start"
             );
-            let lang = Lang::En;
-            let t = lang.strings();
-            message(
-                lang,
-                StatusCode::BAD_REQUEST,
-                &t.errors.bad_request_title,
-                &t.errors.bad_request,
-            )
+            PageError::BadRequest.answer(Lang::En)
         }
         Err(e) => {
             tracing::error!(error = %e, "payment return: donation lookup failed");
-            unavailable(Lang::En)
+            PageError::Unavailable.answer(Lang::En)
         }
     }
 }
@@ -197,25 +166,4 @@ async fn apply(state: &AppState, callback: Callback) -> Result<Applied, LedgerEr
         tracing::error!(error = %e, "payment result not recorded");
     }
     applied
-}
-
-fn redirect(location: &str) -> HttpResponse {
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, location))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
-}
-
-fn unavailable(lang: Lang) -> HttpResponse {
-    let t = lang.strings();
-    message(
-        lang,
-        StatusCode::SERVICE_UNAVAILABLE,
-        &t.errors.unavailable_title,
-        &t.errors.unavailable,
-    )
-}
-
-pub fn json_error(status: StatusCode, error: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({ "error": error }))
 }

@@ -2,17 +2,17 @@
 //! provider, so the whole journey works out of the box without real money.
 
 use actix_web::http::StatusCode;
-use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use maud::html;
 use serde::Deserialize;
 
-use super::donate::body_error;
-use super::pages::{html_response, message};
 use crate::donation::{DonationId, Outcome, Status};
+use crate::http::errors::PageError;
+use crate::http::{html, see_other};
 use crate::lang::Lang;
 use crate::ledger::{DonationRow, LedgerError};
 use crate::money::{Currency, format_money};
+use crate::render::strings::Strings;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -21,28 +21,19 @@ struct Submit {
 }
 
 async fn find(state: &AppState, id: &str) -> Result<DonationRow, HttpResponse> {
-    let fail = |lang: Lang, status: StatusCode| {
-        let t = lang.strings();
-        message(lang, status, &t.checkout.title, &t.checkout.not_found)
-    };
+    let not_found = || PageError::CheckoutNotFound.answer(Lang::En);
     if state.sandbox.is_none() {
-        return Err(fail(Lang::En, StatusCode::NOT_FOUND));
+        return Err(not_found());
     }
     let Some(id) = DonationId::parse(id) else {
-        return Err(fail(Lang::En, StatusCode::NOT_FOUND));
+        return Err(not_found());
     };
     match state.ledger.donation(&id).await {
         Ok(row) if row.gateway == crate::gateway::sandbox::NAME => Ok(row),
-        Ok(_) | Err(LedgerError::NotFound) => Err(fail(Lang::En, StatusCode::NOT_FOUND)),
+        Ok(_) | Err(LedgerError::NotFound) => Err(not_found()),
         Err(e) => {
             tracing::error!(error = %e, "checkout lookup failed");
-            let t = Lang::En.strings();
-            Err(message(
-                Lang::En,
-                StatusCode::SERVICE_UNAVAILABLE,
-                &t.errors.unavailable_title,
-                &t.errors.unavailable,
-            ))
+            Err(PageError::Unavailable.answer(Lang::En))
         }
     }
 }
@@ -67,7 +58,7 @@ pub async fn page(
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or(row.lang);
-    let t = lang.strings();
+    let t = Strings::of(lang);
     let c = &t.checkout;
     let amount = Currency::from_code(&row.currency)
         .map(|cur| format_money(row.amount_minor, cur, &t.numbers))
@@ -97,7 +88,7 @@ pub async fn page(
     };
     let twin = format!("{action}?lang={}", lang.other().code());
     let body = crate::site::runtime_page(lang, &action, &twin, &c.title, main);
-    html_response(StatusCode::OK, body)
+    html(StatusCode::OK, body)
 }
 
 pub async fn submit(
@@ -111,11 +102,10 @@ pub async fn submit(
         Err(resp) => return resp,
     };
     let lang = row.lang;
-    let t = lang.strings();
     let limit = state.settings.raw.limits.form_body_bytes;
     let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
-        Err(e) => return body_error(lang, e),
+        Err(e) => return PageError::from(e).answer(lang),
     };
     let outcome = match serde_urlencoded::from_bytes::<Submit>(&body)
         .ok()
@@ -124,37 +114,17 @@ pub async fn submit(
     {
         Some("pay") => Outcome::Paid,
         Some("decline") => Outcome::Declined,
-        _ => {
-            return message(
-                lang,
-                StatusCode::BAD_REQUEST,
-                &t.errors.bad_request_title,
-                &t.errors.bad_request,
-            );
-        }
+        _ => return PageError::BadRequest.answer(lang),
     };
     if row.status != Status::Pending {
-        return message(
-            lang,
-            StatusCode::CONFLICT,
-            &t.checkout.title,
-            &t.checkout.already_done,
-        );
+        return PageError::CheckoutDone.answer(lang);
     }
     let Some(sandbox) = state.sandbox.as_ref() else {
-        return message(
-            lang,
-            StatusCode::NOT_FOUND,
-            &t.checkout.title,
-            &t.checkout.not_found,
-        );
+        return PageError::CheckoutNotFound.answer(lang);
     };
     let reference = row.gateway_ref.clone().unwrap_or_else(|| row.id.clone());
     let signed = sandbox.sign_result(&reference, outcome, row.amount_minor, &row.currency);
     sandbox.deliver_webhook(&signed);
     let query = serde_urlencoded::to_string(&signed).unwrap_or_default();
-    HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, format!("/payment/return/sandbox?{query}")))
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+    see_other(&format!("/payment/return/sandbox?{query}"))
 }

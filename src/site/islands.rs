@@ -6,7 +6,8 @@ use crate::lang::Lang;
 use crate::money::format_money;
 use crate::render::layout::{self, DonateFormView, Preset, TallyView};
 use crate::render::strings::Strings;
-use crate::total::{TotalDisplay, TotalSnapshot};
+use crate::site::tally::TotalDisplay;
+use crate::total::TotalSnapshot;
 
 pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
     let d = TotalDisplay::new(lang, settings, total);
@@ -19,7 +20,7 @@ pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
         goal_minor: settings.goal_minor,
         total_url: &settings.api_url("/api/total"),
     };
-    layout::tally(lang.strings(), &view).into_string()
+    layout::tally(Strings::of(lang), &view).into_string()
 }
 
 /// What a donor typed, and what was wrong with it, to show the form again.
@@ -51,7 +52,7 @@ impl FormState {
 }
 
 pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bool) -> String {
-    let t = lang.strings();
+    let t = Strings::of(lang);
     let fmt = &t.numbers;
     let currency = settings.currency;
     let presets: Vec<Preset> = settings

@@ -4,6 +4,7 @@ mod home;
 pub mod islands;
 pub mod negotiate;
 pub mod resource;
+pub mod tally;
 pub mod texts;
 
 use std::collections::HashMap;
@@ -18,6 +19,7 @@ use crate::config::Settings;
 use crate::lang::Lang;
 use crate::render::layout::{Assets, MenuItem};
 use crate::render::slot;
+use crate::render::strings::Strings;
 use crate::total::TotalSnapshot;
 use home::{HomePages, render_home};
 use islands::FormState;
@@ -301,8 +303,8 @@ pub fn runtime_page(
     let menu = menu(lang);
     let assets = assets();
     let shell = crate::render::layout::Shell {
-        strings: lang.strings(),
-        other: lang.other().strings(),
+        strings: Strings::of(lang),
+        other: Strings::of(lang.other()),
         menu: &menu,
         assets: &assets,
         href,

@@ -6,6 +6,7 @@
 use super::Embedded;
 use crate::lang::Lang;
 use crate::money::Currency;
+use crate::render::strings::Strings;
 
 /// A page whose text names another currency.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +30,7 @@ pub fn other_currencies(campaign: Currency) -> Vec<Mention> {
         let html = String::from_utf8_lossy(&file.data);
         let text = text_of(&html);
         let page = format!("/{}", name.trim_end_matches("index.html"));
-        let numbers = &Lang::of_path(&page).strings().numbers;
+        let numbers = &Strings::of(Lang::of_path(&page)).numbers;
         for currency in Currency::all().filter(|c| *c != campaign) {
             let code = currency.code();
             let words = std::iter::once(code)

@@ -6,6 +6,7 @@
 mod common;
 
 mod admin;
+mod architecture;
 mod crash;
 mod deploy;
 mod donations;

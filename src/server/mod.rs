@@ -1,5 +1,7 @@
 //! Start-up and the HTTP server.
 
+mod redirect;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -92,15 +94,15 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ledger: ledger.clone(),
         gateway,
         sandbox: sandbox.clone(),
-        total_json: Arc::new(crate::routes::api::TotalCache::new(&settings)),
+        total_json: Arc::new(crate::site::tally::TotalCache::new(&settings)),
         donate_limiter: Arc::new(RateLimiter::new(
             settings.raw.limits.donate_per_ip_per_minute,
         )),
         callback_limiter: Arc::new(RateLimiter::new(
             settings.raw.limits.callbacks_per_ip_per_minute,
         )),
-        admin: Arc::new(crate::admin::Admin::new(&settings)),
     };
+    let admin = web::Data::new(crate::admin::Admin::new(&settings));
 
     let workers = match settings.raw.server.workers {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
@@ -117,6 +119,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         let headers = security.clone();
         App::new()
             .app_data(app_state.clone())
+            .app_data(admin.clone())
             .wrap_fn(move |req, srv| observe(req, srv, headers.clone(), header_limit))
             .configure(crate::routes::configure)
     })
@@ -162,7 +165,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         "fundraiser listening on {scheme}://{addr}"
     );
     let redirect = match settings.http_redirect_bind {
-        Some(bind) => Some(crate::routes::redirect::server(&settings, bind)?),
+        Some(bind) => Some(redirect::server(&settings, bind)?),
         None => None,
     };
     if settings.admin_token.is_none() {

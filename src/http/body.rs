@@ -4,11 +4,14 @@ use actix_web::web;
 use bytes::BytesMut;
 use futures_util::StreamExt as _;
 
-#[derive(Debug)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum BodyError {
+    #[error("body too large")]
     TooLarge,
+    #[error("body could not be read")]
     Broken,
     /// The client took longer than the body timeout to send it.
+    #[error("body too slow")]
     TooSlow,
 }
 

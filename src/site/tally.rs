@@ -1,0 +1,131 @@
+//! The live total as each language shows it: the figures of the home page's tally, and
+//! the JSON of `/api/total` (rendered once per change of the total).
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use actix_web::http::header::HeaderValue;
+use arc_swap::ArcSwap;
+use bytes::Bytes;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use super::resource::forever_value;
+use crate::config::Settings;
+use crate::lang::Lang;
+use crate::money::{format_money, format_percent, percent_of};
+use crate::plural;
+use crate::render::strings::Strings;
+use crate::total::TotalSnapshot;
+
+/// The total as a language shows it; the keys match the page's `data-live` marks.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct TotalDisplay {
+    pub raised: String,
+    pub raised_of_goal: String,
+    pub donations: String,
+    pub percent: String,
+    pub percent_value: String,
+}
+
+impl TotalDisplay {
+    pub fn new(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> TotalDisplay {
+        let t = Strings::of(lang);
+        let fmt = &t.numbers;
+        let goal = format_money(settings.goal_minor, settings.currency, fmt);
+        let percent_value =
+            format_percent(percent_of(total.raised_minor, settings.goal_minor), fmt);
+        TotalDisplay {
+            raised: format_money(total.raised_minor, settings.currency, fmt),
+            raised_of_goal: Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),
+            donations: plural::counted(lang, &t.donations_count, total.donations),
+            percent: Strings::fill(&t.percent_of_goal, &[("percent", &percent_value)]),
+            percent_value,
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct Total<'a> {
+    currency: &'a str,
+    raised_minor: i64,
+    /// Exactly what the English home page shows.
+    raised: String,
+    goal_minor: i64,
+    donations: u64,
+    updated_at: String,
+    /// The figures as each language's home page writes them.
+    display: BTreeMap<&'static str, TotalDisplay>,
+}
+
+/// The JSON body of the current total, rendered once per change of the total.
+pub struct TotalCache {
+    body: ArcSwap<(u64, Bytes)>,
+    cache_control: HeaderValue,
+    /// `Access-Control-Allow-Origin` when the pages are hosted on another origin.
+    allow_origin: Option<HeaderValue>,
+}
+
+impl TotalCache {
+    pub fn new(settings: &Settings) -> TotalCache {
+        TotalCache {
+            body: ArcSwap::from_pointee((0, Bytes::new())),
+            // Made static once so that cloning them per answer shares no counter.
+            cache_control: forever_value(
+                &HeaderValue::from_str(&format!(
+                    "public, max-age={}",
+                    settings.raw.server.total_max_age
+                ))
+                .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+            ),
+            allow_origin: settings
+                .api_origin
+                .as_ref()
+                .and_then(|_| HeaderValue::from_str(&settings.site_origin).ok())
+                .map(|v| forever_value(&v)),
+        }
+    }
+
+    /// `Cache-Control` of every answer.
+    pub fn cache_control(&self) -> HeaderValue {
+        self.cache_control.clone()
+    }
+
+    /// `Access-Control-Allow-Origin` of every answer, in a split deployment.
+    pub fn allow_origin(&self) -> Option<&HeaderValue> {
+        self.allow_origin.as_ref()
+    }
+
+    /// The JSON of `snapshot`, rendered once per version.
+    pub fn body(&self, settings: &Settings, snapshot: &TotalSnapshot) -> Bytes {
+        let current = self.body.load();
+        if current.0 == snapshot.version {
+            return current.1.clone();
+        }
+        let body = render(settings, snapshot);
+        self.body.store(Arc::new((snapshot.version, body.clone())));
+        body
+    }
+}
+
+fn render(s: &Settings, snapshot: &TotalSnapshot) -> Bytes {
+    let display: BTreeMap<_, _> = Lang::ALL
+        .iter()
+        .map(|&l| (l.code(), TotalDisplay::new(l, s, snapshot)))
+        .collect();
+    let body = Total {
+        currency: s.currency.code(),
+        raised_minor: snapshot.raised_minor,
+        raised: display
+            .get("en")
+            .map(|d| d.raised.clone())
+            .unwrap_or_default(),
+        goal_minor: s.goal_minor,
+        donations: snapshot.donations,
+        updated_at: snapshot.updated_at.format(&Rfc3339).unwrap_or_default(),
+        display,
+    };
+    serde_json::to_vec(&body)
+        .map(Bytes::from)
+        .unwrap_or_default()
+}
