@@ -9,11 +9,11 @@ use std::sync::Arc;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use fundraiser::config::Config;
-use fundraiser::donation::{DonationId, Outcome};
+use fundraiser::donation::{Channel, DonationId, Outcome, PaymentResult};
 use fundraiser::gateway::Gateway;
 use fundraiser::gateway::sandbox::Sandbox;
 use fundraiser::lang::Lang;
-use fundraiser::ledger::{Callback, Ledger, NewDonation};
+use fundraiser::ledger::{Ledger, NewDonation};
 use fundraiser::money::{Currency, parse_amount};
 use fundraiser::site::tally::TotalDisplay;
 use fundraiser::site::{Lookup, Site};
@@ -115,11 +115,11 @@ fn ledger(c: &mut Criterion) {
                     .await
                     .expect("create");
                 ledger
-                    .apply(Callback {
-                        gateway: "sandbox".into(),
+                    .apply(PaymentResult {
+                        gateway: "sandbox",
                         gateway_ref: id.to_string(),
                         outcome: Outcome::Paid,
-                        channel: "webhook",
+                        channel: Channel::Webhook,
                         digest: String::new(),
                         amount_minor: Some(5000),
                         currency: Some("AED".into()),

@@ -59,6 +59,51 @@ pub enum Outcome {
     Expired,
 }
 
+/// Where a payment result came from: the donor's browser coming back from the checkout,
+/// or the gateway's own server-to-server notification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    Return,
+    Webhook,
+}
+
+impl Channel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Return => "return",
+            Channel::Webhook => "webhook",
+        }
+    }
+}
+
+impl fmt::Display for Channel {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A payment result a gateway has verified, for the ledger to apply to the donation it
+/// names.
+#[derive(Debug, Clone)]
+pub struct PaymentResult {
+    /// The gateway's name: `sandbox`, `stripe`.
+    pub gateway: &'static str,
+    /// The gateway's reference of the payment, stored with the donation at checkout.
+    pub gateway_ref: String,
+    pub outcome: Outcome,
+    pub channel: Channel,
+    /// SHA-256 of the signed payload, for the audit trail.
+    pub digest: String,
+    /// The amount (minor units) and currency code the gateway reports, checked against
+    /// the donation's. Kept as the gateway wrote them: a report in another currency, even
+    /// one this site does not know, is recorded as a mismatch, never counted.
+    pub amount_minor: Option<i64>,
+    pub currency: Option<String>,
+    /// The gateway's id for the notification, when it has one: a notification whose id
+    /// was seen before changes nothing.
+    pub event_id: Option<String>,
+}
+
 impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {

@@ -7,9 +7,8 @@ pub mod stripe;
 use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 
-use crate::donation::DonationId;
+use crate::donation::{DonationId, PaymentResult};
 use crate::lang::Lang;
-use crate::ledger::Callback;
 use crate::money::Currency;
 
 /// What a gateway needs to start a checkout.
@@ -35,7 +34,7 @@ pub struct Checkout {
 /// What a verified notification asks of the ledger.
 #[derive(Debug)]
 pub enum Notification {
-    Apply(Callback),
+    Apply(PaymentResult),
     /// Verified, but nothing to do (an event type we do not act on).
     Ignore,
 }
@@ -44,7 +43,7 @@ pub enum Notification {
 #[derive(Debug)]
 pub enum ReturnOutcome {
     /// The payment has a result: apply it.
-    Settled(Callback),
+    Settled(PaymentResult),
     /// A genuine return, but the payment has no result yet: nothing to record. The
     /// donor came back before paying (`submitted` false), or paid with a method that
     /// settles later (`submitted` true; the gateway's webhook brings the result).

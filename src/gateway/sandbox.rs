@@ -13,8 +13,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
-use crate::donation::{DonationId, Outcome};
-use crate::ledger::Callback;
+use crate::donation::{Channel, DonationId, Outcome, PaymentResult};
 
 pub const NAME: &str = "sandbox";
 pub const SIGNATURE_HEADER: &str = "Sandbox-Signature";
@@ -156,20 +155,20 @@ impl Sandbox {
     }
 
     fn callback(
-        channel: &'static str,
+        channel: Channel,
         reference: String,
         outcome: &str,
         amount: i64,
         currency: String,
         signed: &[u8],
-    ) -> Result<Callback, GatewayError> {
+    ) -> Result<PaymentResult, GatewayError> {
         let outcome = match outcome {
             "paid" => Outcome::Paid,
             "declined" => Outcome::Declined,
             _ => return Err(GatewayError::Rejected("unknown outcome".into())),
         };
-        Ok(Callback {
-            gateway: NAME.to_owned(),
+        Ok(PaymentResult {
+            gateway: NAME,
             gateway_ref: reference,
             outcome,
             channel,
@@ -208,7 +207,7 @@ impl Gateway for Sandbox {
             ));
         }
         Self::callback(
-            "return",
+            Channel::Return,
             r.reference,
             &r.outcome,
             r.amount,
@@ -233,7 +232,7 @@ impl Gateway for Sandbox {
         let w: WebhookBody = serde_json::from_slice(body)
             .map_err(|_| GatewayError::Rejected("the notification is malformed".into()))?;
         Self::callback(
-            "webhook",
+            Channel::Webhook,
             w.reference,
             &w.outcome,
             w.amount,

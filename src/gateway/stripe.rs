@@ -22,8 +22,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
 use crate::config::StripeSettings;
-use crate::donation::{DonationId, Outcome};
-use crate::ledger::Callback;
+use crate::donation::{Channel, DonationId, Outcome, PaymentResult};
 
 pub const NAME: &str = "stripe";
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
@@ -372,10 +371,10 @@ impl Stripe {
     fn callback(
         session: Session,
         outcome: Outcome,
-        channel: &'static str,
+        channel: Channel,
         signed: &[u8],
         event_id: Option<String>,
-    ) -> Result<Callback, GatewayError> {
+    ) -> Result<PaymentResult, GatewayError> {
         if outcome == Outcome::Paid
             && (session.amount_total.is_none() || session.currency.is_none())
         {
@@ -384,8 +383,8 @@ impl Stripe {
                 "the paid session has no amount or currency".into(),
             ));
         }
-        Ok(Callback {
-            gateway: NAME.to_owned(),
+        Ok(PaymentResult {
+            gateway: NAME,
             gateway_ref: session.id,
             outcome,
             channel,
@@ -420,8 +419,10 @@ impl Stripe {
             return Ok(Notification::Ignore);
         }
         match outcome_of(&session) {
-            Some(outcome) => Self::callback(session, outcome, "webhook", body, Some(event.id))
-                .map(Notification::Apply),
+            Some(outcome) => {
+                Self::callback(session, outcome, Channel::Webhook, body, Some(event.id))
+                    .map(Notification::Apply)
+            }
             None => {
                 tracing::info!(event = %event.id, kind = %event.kind, session = %session.id, "Stripe event with nothing to record");
                 Ok(Notification::Ignore)
@@ -503,12 +504,14 @@ impl Gateway for Stripe {
             ));
         }
         if session.paid() {
-            return Self::callback(session, Outcome::Paid, "return", &answer, None)
+            return Self::callback(session, Outcome::Paid, Channel::Return, &answer, None)
                 .map(ReturnOutcome::Settled);
         }
         match session.status.as_deref() {
-            Some("expired") => Self::callback(session, Outcome::Expired, "return", &answer, None)
-                .map(ReturnOutcome::Settled),
+            Some("expired") => {
+                Self::callback(session, Outcome::Expired, Channel::Return, &answer, None)
+                    .map(ReturnOutcome::Settled)
+            }
             status => Ok(ReturnOutcome::Pending {
                 gateway_ref: session.id,
                 submitted: status == Some("complete"),
@@ -822,7 +825,7 @@ mod tests {
                 assert_eq!(cb.event_id.as_deref(), Some("evt_test_1"));
                 assert_eq!(cb.amount_minor, Some(5000));
                 assert_eq!(cb.currency.as_deref(), Some("aed"));
-                assert_eq!(cb.channel, "webhook");
+                assert_eq!(cb.channel, Channel::Webhook);
                 Some(cb.outcome)
             }
             Notification::Ignore => None,

@@ -18,7 +18,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::donation::{DonationId, Outcome, Status};
+use crate::donation::{DonationId, PaymentResult, Status};
 use crate::lang::Lang;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{Bucket, DAY_MS, DonationRow, ExportRow, HOUR_MS, LedgerStats, Tally};
@@ -53,24 +53,6 @@ pub struct NewDonation {
     pub donor_email: Option<String>,
     pub anonymous: bool,
     pub client_ip: Option<String>,
-}
-
-/// A payment result reported by a gateway, already verified.
-#[derive(Debug, Clone)]
-pub struct Callback {
-    pub gateway: String,
-    pub gateway_ref: String,
-    pub outcome: Outcome,
-    /// `return` or `webhook`.
-    pub channel: &'static str,
-    /// SHA-256 of the signed payload, for the audit trail.
-    pub digest: String,
-    /// Amount and currency the gateway reports, checked against the ledger's.
-    pub amount_minor: Option<i64>,
-    pub currency: Option<String>,
-    /// The gateway's id for the notification, when it has one: a notification whose id
-    /// was seen before changes nothing.
-    pub event_id: Option<String>,
 }
 
 /// What applying a callback did.
@@ -242,7 +224,7 @@ impl Ledger {
     }
 
     /// Applies a verified payment result exactly once; answers after the commit.
-    pub async fn apply(&self, callback: Callback) -> Result<Applied, LedgerError> {
+    pub async fn apply(&self, callback: PaymentResult) -> Result<Applied, LedgerError> {
         let applied = self
             .write(writer::Op::Apply(callback), |r| match r {
                 writer::Reply::Applied(a) => Some(a),
@@ -423,6 +405,7 @@ fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::donation::{Channel, Outcome};
 
     fn new_donation(amount: i64) -> NewDonation {
         let id = DonationId::random();
@@ -440,12 +423,12 @@ mod tests {
         }
     }
 
-    fn paid(d: &NewDonation, outcome: Outcome) -> Callback {
-        Callback {
-            gateway: "sandbox".into(),
+    fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
+        PaymentResult {
+            gateway: "sandbox",
             gateway_ref: d.id.to_string(),
             outcome,
-            channel: "webhook",
+            channel: Channel::Webhook,
             digest: "00".into(),
             amount_minor: Some(d.amount_minor),
             currency: Some("AED".into()),
@@ -553,7 +536,7 @@ mod tests {
         let ledger = Ledger::open(&path).unwrap();
         let d = new_donation(900);
         ledger.create(d.clone()).await.unwrap();
-        let with_event = |outcome, event: &str| Callback {
+        let with_event = |outcome, event: &str| PaymentResult {
             event_id: Some(event.to_owned()),
             ..paid(&d, outcome)
         };
@@ -618,13 +601,13 @@ mod tests {
             }
         ));
         assert_eq!(ledger.total().load().raised_minor, 900);
-        let other = Callback {
-            gateway: "stripe".into(),
+        let other = PaymentResult {
+            gateway: "stripe",
             ..with_event(Outcome::Paid, "evt_2")
         };
         assert_eq!(ledger.apply(other).await.unwrap(), Applied::UnknownDonation);
         let ghost = new_donation(100);
-        let unknown = Callback {
+        let unknown = PaymentResult {
             event_id: Some("evt_3".into()),
             ..paid(&ghost, Outcome::Paid)
         };

@@ -6,8 +6,8 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{Applied, Callback, LedgerError, NewDonation, now_ms, read};
-use crate::donation::{Status, Transition, transition};
+use super::{Applied, LedgerError, NewDonation, now_ms, read};
+use crate::donation::{PaymentResult, Status, Transition, transition};
 use crate::total::{LiveTotal, TotalSnapshot};
 
 /// How many jobs may wait for the writer before senders wait too.
@@ -25,7 +25,7 @@ pub enum Op {
         id: String,
         reason: String,
     },
-    Apply(Callback),
+    Apply(PaymentResult),
     ExpireBefore {
         cutoff_ms: i64,
     },
@@ -307,7 +307,7 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
 
 fn apply_callback(
     conn: &Connection,
-    cb: &Callback,
+    cb: &PaymentResult,
     delta: &mut Delta,
 ) -> rusqlite::Result<Applied> {
     let row = conn
@@ -343,7 +343,7 @@ fn apply_callback(
             conn,
             Event {
                 kind: "callback_unknown",
-                gateway: Some(&cb.gateway),
+                gateway: Some(cb.gateway),
                 digest: Some(&cb.digest),
                 detail: Some(&cb.gateway_ref),
                 ..Event::default()
@@ -371,7 +371,7 @@ fn apply_callback(
             Event {
                 donation_id: Some(&row.id),
                 kind: "mismatch",
-                gateway: Some(&cb.gateway),
+                gateway: Some(cb.gateway),
                 from: Some(row.status),
                 digest: Some(&cb.digest),
                 detail: Some(&detail),
@@ -401,7 +401,7 @@ fn apply_callback(
         Event {
             donation_id: Some(&row.id),
             kind: &kind,
-            gateway: Some(&cb.gateway),
+            gateway: Some(cb.gateway),
             from: Some(row.status),
             to: Some(status),
             digest: Some(&cb.digest),

@@ -6,12 +6,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 
+use crate::donation::PaymentResult;
 use crate::donation::Status;
 use crate::gateway::{GatewayError, Notification, ReturnOutcome};
 use crate::http::errors::{ApiError, PageError};
 use crate::http::see_other;
 use crate::lang::Lang;
-use crate::ledger::{Applied, Callback, LedgerError};
+use crate::ledger::{Applied, LedgerError};
 use crate::state::AppState;
 
 pub async fn return_(
@@ -160,7 +161,7 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
 
 /// Applies a callback; answers once it is committed. The home page follows by itself:
 /// the next request for it sees the total's new version and renders it once.
-async fn apply(state: &AppState, callback: Callback) -> Result<Applied, LedgerError> {
+async fn apply(state: &AppState, callback: PaymentResult) -> Result<Applied, LedgerError> {
     let applied = state.ledger.apply(callback).await;
     if let Err(e) = &applied {
         tracing::error!(error = %e, "payment result not recorded");
