@@ -1,0 +1,290 @@
+//! Stripe Checkout: Stripe's hosted, redirect-based payment page.
+//!
+//! - `create_checkout` creates a Checkout Session (`POST /v1/checkout/sessions`) and
+//!   sends the donor to its `url`; the session id is the donation's `gateway_ref`.
+//! - `verify_return` retrieves the session named in the return URL from Stripe's API
+//!   (nothing in the URL itself is trusted) and reports its state.
+//! - `verify_webhook` checks the `Stripe-Signature` header as Stripe specifies, then
+//!   turns `checkout.session.*` events into results; the event id makes a redelivery
+//!   change nothing.
+//!
+//! Secrets never leave this module except in the `Authorization` header and the HMAC:
+//! errors name the HTTP status and Stripe's error type and code, never a response
+//! body, which may quote part of the key.
+
+mod api;
+mod signature;
+#[cfg(test)]
+mod tests;
+
+use std::time::Duration;
+
+use actix_web::http::header::HeaderMap;
+use async_trait::async_trait;
+use sha2::{Digest, Sha256};
+
+use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
+use crate::config::StripeSettings;
+use crate::donation::{Channel, Outcome, PaymentResult};
+use api::{Event, Session, api_error, network_error, session_id_of};
+pub use api::{checkout_form, idempotency_key, valid_session_id};
+pub use signature::{SignatureError, verify_signature};
+
+pub const NAME: &str = "stripe";
+pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
+/// The longest session id we accept in a return URL (Stripe's are about 66 characters).
+const SESSION_ID_MAX: usize = 200;
+
+pub struct Stripe {
+    secret_key: String,
+    webhook_secret: String,
+    api_base: String,
+    tolerance: Duration,
+    http: reqwest::Client,
+}
+
+/// The fields of a Checkout Session we use.
+impl Stripe {
+    pub fn new(settings: &StripeSettings) -> Result<Stripe, String> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(settings.connect_timeout)
+            .timeout(settings.request_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("fundraiser/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| format!("cannot start the Stripe HTTP client: {e}"))?;
+        Ok(Stripe {
+            secret_key: settings.secret_key.clone(),
+            webhook_secret: settings.webhook_secret.clone(),
+            api_base: settings.api_base.trim_end_matches('/').to_owned(),
+            tolerance: settings.signature_tolerance,
+            http,
+        })
+    }
+
+    /// Sends a request built by `build`, once more after a network error or timeout
+    /// (`build` gives the same request, idempotency key included). Answers the status
+    /// and body of whatever Stripe answered.
+    async fn send(
+        &self,
+        what: &str,
+        build: impl Fn() -> reqwest::RequestBuilder,
+    ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
+        let mut attempt = 1;
+        loop {
+            let result = match build().bearer_auth(&self.secret_key).send().await {
+                Ok(response) => {
+                    let status = response.status();
+                    response.bytes().await.map(|body| (status, body))
+                }
+                Err(e) => Err(e),
+            };
+            match result {
+                Ok(answer) => return Ok(answer),
+                Err(e) if attempt == 1 && !e.is_builder() => {
+                    tracing::warn!(
+                        what,
+                        error = network_error(&e),
+                        "Stripe not reached; retrying once"
+                    );
+                    attempt += 1;
+                }
+                Err(e) => {
+                    return Err(GatewayError::Unavailable(format!(
+                        "{what}: Stripe not reached ({})",
+                        network_error(&e)
+                    )));
+                }
+            }
+        }
+    }
+
+    fn session_url(&self, id: &str) -> String {
+        format!("{}/v1/checkout/sessions/{id}", self.api_base)
+    }
+
+    /// The result a session's state reports, checked to be ours and complete.
+    fn callback(
+        session: Session,
+        outcome: Outcome,
+        channel: Channel,
+        signed: &[u8],
+        event_id: Option<String>,
+    ) -> Result<PaymentResult, GatewayError> {
+        if outcome == Outcome::Paid
+            && (session.amount_total.is_none() || session.currency.is_none())
+        {
+            // Without them the ledger could not check what was paid.
+            return Err(GatewayError::Rejected(
+                "the paid session has no amount or currency".into(),
+            ));
+        }
+        Ok(PaymentResult {
+            gateway: NAME,
+            gateway_ref: session.id,
+            outcome,
+            channel,
+            digest: hex::encode(Sha256::digest(signed)),
+            amount_minor: session.amount_total,
+            currency: session.currency,
+            event_id,
+        })
+    }
+
+    /// What a verified event body asks of the ledger.
+    fn notification(body: &[u8]) -> Result<Notification, GatewayError> {
+        let event: Event = serde_json::from_slice(body)
+            .map_err(|_| GatewayError::Rejected("the event is malformed".into()))?;
+        let outcome_of = |session: &Session| match event.kind.as_str() {
+            // Not yet paid: an asynchronous method; its own event follows.
+            "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+                session.paid().then_some(Outcome::Paid)
+            }
+            "checkout.session.async_payment_failed" => Some(Outcome::Declined),
+            "checkout.session.expired" => Some(Outcome::Expired),
+            _ => None,
+        };
+        if !event.kind.starts_with("checkout.session.") {
+            tracing::debug!(event = %event.id, kind = %event.kind, "Stripe event ignored");
+            return Ok(Notification::Ignore);
+        }
+        let session: Session = serde_json::from_value(event.data.object)
+            .map_err(|_| GatewayError::Rejected("the event's session is malformed".into()))?;
+        if !session.is_ours() {
+            tracing::info!(event = %event.id, kind = %event.kind, "Stripe event for a session this site did not create: ignored");
+            return Ok(Notification::Ignore);
+        }
+        match outcome_of(&session) {
+            Some(outcome) => {
+                Self::callback(session, outcome, Channel::Webhook, body, Some(event.id))
+                    .map(Notification::Apply)
+            }
+            None => {
+                tracing::info!(event = %event.id, kind = %event.kind, session = %session.id, "Stripe event with nothing to record");
+                Ok(Notification::Ignore)
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl Gateway for Stripe {
+    fn name(&self) -> &'static str {
+        NAME
+    }
+
+    async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError> {
+        let body = serde_urlencoded::to_string(checkout_form(req))
+            .map_err(|_| GatewayError::Unavailable("cannot encode the checkout".into()))?;
+        let key = idempotency_key(req.id);
+        let url = format!("{}/v1/checkout/sessions", self.api_base);
+        let (status, answer) = self
+            .send("create checkout session", || {
+                self.http
+                    .post(&url)
+                    .header("Idempotency-Key", &key)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(body.clone())
+            })
+            .await?;
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "create checkout session: {}",
+                api_error(status, &answer)
+            )));
+        }
+        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
+            GatewayError::Unavailable("create checkout session: unexpected answer".into())
+        })?;
+        let url = session
+            .url
+            .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
+            .ok_or_else(|| {
+                GatewayError::Unavailable("create checkout session: no checkout URL".into())
+            })?;
+        if !valid_session_id(&session.id) {
+            return Err(GatewayError::Unavailable(
+                "create checkout session: unexpected session id".into(),
+            ));
+        }
+        Ok(Checkout {
+            url,
+            gateway_ref: session.id,
+        })
+    }
+
+    async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
+        let id = session_id_of(query)?;
+        let url = self.session_url(&id);
+        let (status, answer) = self
+            .send("retrieve checkout session", || self.http.get(&url))
+            .await?;
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(GatewayError::Rejected("no such checkout session".into()));
+        }
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "retrieve checkout session: {}",
+                api_error(status, &answer)
+            )));
+        }
+        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
+            GatewayError::Unavailable("retrieve checkout session: unexpected answer".into())
+        })?;
+        if session.id != id {
+            return Err(GatewayError::Unavailable(
+                "retrieve checkout session: another session was answered".into(),
+            ));
+        }
+        if session.paid() {
+            return Self::callback(session, Outcome::Paid, Channel::Return, &answer, None)
+                .map(ReturnOutcome::Settled);
+        }
+        match session.status.as_deref() {
+            Some("expired") => {
+                Self::callback(session, Outcome::Expired, Channel::Return, &answer, None)
+                    .map(ReturnOutcome::Settled)
+            }
+            status => Ok(ReturnOutcome::Pending {
+                gateway_ref: session.id,
+                submitted: status == Some("complete"),
+            }),
+        }
+    }
+
+    async fn verify_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Notification, GatewayError> {
+        let mut values = headers.get_all(SIGNATURE_HEADER);
+        let header = match (values.next(), values.next()) {
+            (Some(v), None) => v
+                .to_str()
+                .map_err(|_| GatewayError::Rejected(SignatureError::Malformed.message().into()))?,
+            (None, _) => {
+                return Err(GatewayError::Rejected(
+                    "the Stripe-Signature header is missing".into(),
+                ));
+            }
+            (Some(_), Some(_)) => {
+                return Err(GatewayError::Rejected(
+                    "the Stripe-Signature header is given more than once".into(),
+                ));
+            }
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        verify_signature(
+            header,
+            body,
+            self.webhook_secret.as_bytes(),
+            now,
+            self.tolerance,
+        )
+        .map_err(|e| GatewayError::Rejected(e.message().into()))?;
+        Self::notification(body)
+    }
+}

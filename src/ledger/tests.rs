@@ -1,0 +1,243 @@
+//! The ledger against real SQLite files in temporary folders.
+use super::*;
+use crate::donation::{Channel, Outcome};
+
+fn new_donation(amount: i64) -> NewDonation {
+    let id = DonationId::random();
+    NewDonation {
+        gateway_ref: Some(id.to_string()),
+        id,
+        amount_minor: amount,
+        currency: "AED".into(),
+        gateway: "sandbox".into(),
+        lang: Lang::En,
+        donor_name: None,
+        donor_email: None,
+        anonymous: false,
+        client_ip: None,
+    }
+}
+
+fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
+    PaymentResult {
+        gateway: "sandbox",
+        gateway_ref: d.id.to_string(),
+        outcome,
+        channel: Channel::Webhook,
+        digest: "00".into(),
+        amount_minor: Some(d.amount_minor),
+        currency: Some("AED".into()),
+        event_id: None,
+    }
+}
+
+#[tokio::test]
+async fn pending_donations_expire_and_a_late_payment_still_counts() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let d = new_donation(700);
+    ledger.create(d.clone()).await.unwrap();
+    let fresh = new_donation(300);
+    ledger.create(fresh.clone()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    // Only donations older than the TTL expire.
+    assert_eq!(
+        ledger
+            .expire_pending(Duration::from_secs(3600))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        ledger
+            .expire_pending(Duration::from_millis(1))
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        ledger.donation(&d.id).await.unwrap().status,
+        Status::Expired
+    );
+    let applied = ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+    assert!(matches!(
+        applied,
+        Applied::Done {
+            status: Status::Succeeded,
+            changed: true,
+            ..
+        }
+    ));
+    assert_eq!(ledger.total().load().raised_minor, 700);
+    assert_eq!(ledger.ledger_total().await.unwrap(), (700, 1));
+    let counts = ledger.count_by_status().await.unwrap();
+    assert!(counts.contains(&(Status::Succeeded, 1)));
+    assert!(counts.contains(&(Status::Expired, 1)));
+}
+
+#[tokio::test]
+async fn group_commit_answers_every_writer_and_counts_each_success_once() {
+    concurrent_writers_each_count_once(BATCH_MAX).await;
+}
+
+#[tokio::test]
+async fn one_transaction_per_write_answers_every_writer_too() {
+    concurrent_writers_each_count_once(1).await;
+}
+
+async fn concurrent_writers_each_count_once(batch_max: usize) {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open_with(&dir.path().join("l.db"), batch_max).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let ledger = ledger.clone();
+        tasks.push(tokio::spawn(async move {
+            let d = new_donation(100 + i);
+            ledger.create(d.clone()).await.unwrap();
+            ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+            ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+            ledger.apply(paid(&d, Outcome::Declined)).await.unwrap();
+            100 + i
+        }));
+    }
+    let mut expected = 0;
+    for t in tasks {
+        expected += t.await.unwrap();
+    }
+    assert_eq!(ledger.total().load().raised_minor, expected);
+    assert_eq!(ledger.total().load().donations, 200);
+    assert_eq!(ledger.ledger_total().await.unwrap(), (expected, 200));
+    // Reopening loads the same total.
+    drop(ledger);
+    let again = Ledger::open(&dir.path().join("l.db")).unwrap();
+    assert_eq!(again.total().load().raised_minor, expected);
+}
+
+#[tokio::test]
+async fn events_are_append_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let ledger = Ledger::open(&path).unwrap();
+    ledger.create(new_donation(500)).await.unwrap();
+    let conn = Connection::open(&path).unwrap();
+    assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
+    assert!(conn.execute("DELETE FROM events", []).is_err());
+}
+
+#[tokio::test]
+async fn an_event_id_seen_before_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let ledger = Ledger::open(&path).unwrap();
+    let d = new_donation(900);
+    ledger.create(d.clone()).await.unwrap();
+    let with_event = |outcome, event: &str| PaymentResult {
+        event_id: Some(event.to_owned()),
+        ..paid(&d, outcome)
+    };
+    // A decline delivered twice: the second delivery is not even recorded.
+    let first = ledger
+        .apply(with_event(Outcome::Declined, "evt_1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        first,
+        Applied::Done {
+            status: Status::Failed,
+            changed: true,
+            ..
+        }
+    ));
+    let events = || -> i64 {
+        Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
+            .unwrap()
+    };
+    let before = events();
+    let again = ledger
+        .apply(with_event(Outcome::Declined, "evt_1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        again,
+        Applied::Done {
+            status: Status::Failed,
+            changed: false,
+            ..
+        }
+    ));
+    assert_eq!(events(), before);
+    // Even a different outcome under an id seen before changes nothing.
+    let replayed = ledger
+        .apply(with_event(Outcome::Paid, "evt_1"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        replayed,
+        Applied::Done {
+            status: Status::Failed,
+            changed: false,
+            ..
+        }
+    ));
+    assert_eq!(ledger.total().load().raised_minor, 0);
+    // A new event id is applied; the same id from another gateway is another event.
+    let paid_now = ledger
+        .apply(with_event(Outcome::Paid, "evt_2"))
+        .await
+        .unwrap();
+    assert!(matches!(
+        paid_now,
+        Applied::Done {
+            status: Status::Succeeded,
+            changed: true,
+            ..
+        }
+    ));
+    assert_eq!(ledger.total().load().raised_minor, 900);
+    let other = PaymentResult {
+        gateway: "stripe",
+        ..with_event(Outcome::Paid, "evt_2")
+    };
+    assert_eq!(ledger.apply(other).await.unwrap(), Applied::UnknownDonation);
+    let ghost = new_donation(100);
+    let unknown = PaymentResult {
+        event_id: Some("evt_3".into()),
+        ..paid(&ghost, Outcome::Paid)
+    };
+    assert_eq!(
+        ledger.apply(unknown.clone()).await.unwrap(),
+        Applied::UnknownDonation
+    );
+    assert_eq!(
+        ledger.apply(unknown).await.unwrap(),
+        Applied::UnknownDonation
+    );
+    assert_eq!(
+        ledger
+            .donation_by_gateway_ref("sandbox", d.id.as_str())
+            .await
+            .unwrap()
+            .id,
+        d.id.as_str()
+    );
+    assert!(matches!(
+        ledger
+            .donation_by_gateway_ref("stripe", d.id.as_str())
+            .await,
+        Err(LedgerError::NotFound)
+    ));
+}
+
+#[tokio::test]
+async fn an_unknown_reference_changes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let ghost = new_donation(500);
+    assert_eq!(
+        ledger.apply(paid(&ghost, Outcome::Paid)).await.unwrap(),
+        Applied::UnknownDonation
+    );
+    assert_eq!(ledger.total().load().raised_minor, 0);
+}
