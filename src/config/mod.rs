@@ -1,0 +1,20 @@
+//! Configuration: built-in defaults, then `config.toml`, then `FUNDRAISER_<SECTION>__<KEY>`
+//! environment variables, then flags (`load`). Every section refuses unknown keys, so a
+//! typo stops start-up with a message naming the key instead of being silently ignored.
+//! The sections as written (`sections`) are checked once and become the typed `Settings`
+//! the server works with (`settings`).
+
+mod load;
+mod sections;
+mod settings;
+#[cfg(test)]
+mod tests;
+
+pub use load::Sources;
+pub use sections::*;
+pub use settings::{Settings, TlsFiles};
+
+/// A configuration problem, worded for the operator.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ConfigError(pub String);

@@ -1,0 +1,329 @@
+//! The configuration file's sections, with the built-in defaults (`config.toml` shows
+//! them all) and Debug output that never shows a secret.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    pub server: Server,
+    pub campaign: Campaign,
+    pub donation: Donation,
+    pub ledger: Ledger,
+    pub gateway: Gateway,
+    pub sandbox: Sandbox,
+    pub stripe: Stripe,
+    pub limits: Limits,
+    pub admin: Admin,
+}
+
+/// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Admin {
+    /// The bearer token (or HTTP Basic password); empty switches the admin routes off.
+    pub token: String,
+    /// How long `/admin/stats` figures are reused before the ledger is read again.
+    pub stats_cache: String,
+    /// Failed admin logins one address may make per minute before 429.
+    pub failures_per_ip_per_minute: u32,
+}
+
+impl Default for Admin {
+    fn default() -> Self {
+        Self {
+            token: String::new(),
+            stats_cache: "3s".into(),
+            failures_per_ip_per_minute: 10,
+        }
+    }
+}
+
+/// Never prints the token.
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin")
+            .field("token", &"***")
+            .field("stats_cache", &self.stats_cache)
+            .field(
+                "failures_per_ip_per_minute",
+                &self.failures_per_ip_per_minute,
+            )
+            .finish()
+    }
+}
+
+/// Abuse and resource limits; a count of 0 switches that limit off.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    pub donate_per_ip_per_minute: u32,
+    pub open_donations_per_ip: u32,
+    pub callbacks_per_ip_per_minute: u32,
+    pub form_body_bytes: usize,
+    pub webhook_body_bytes: usize,
+    pub header_bytes: usize,
+    pub header_timeout: String,
+    pub body_timeout: String,
+    pub keep_alive: String,
+    pub shutdown_timeout: String,
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            donate_per_ip_per_minute: 10,
+            open_donations_per_ip: 5,
+            callbacks_per_ip_per_minute: 120,
+            form_body_bytes: 4096,
+            webhook_body_bytes: 65_536,
+            header_bytes: 16_384,
+            header_timeout: "5s".into(),
+            body_timeout: "10s".into(),
+            keep_alive: "5s".into(),
+            shutdown_timeout: "30s".into(),
+            max_connections: 10_000,
+        }
+    }
+}
+
+/// The limits as durations and networks.
+#[derive(Debug, Clone)]
+pub struct Timeouts {
+    pub header: Duration,
+    pub body: Duration,
+    pub keep_alive: Duration,
+    pub shutdown: Duration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Server {
+    pub bind: String,
+    pub public_url: String,
+    pub https: bool,
+    pub trusted_proxies: Vec<String>,
+    pub workers: usize,
+    pub html_max_age: u32,
+    pub total_max_age: u32,
+    /// Where exported pages find the API (`/api/total`, `/donate`), e.g.
+    /// `https://api.example.org`; empty: the same origin as the pages.
+    pub api_origin: String,
+    /// PEM certificate chain and private key; both set: HTTPS (and HTTP/2) on `bind`.
+    pub tls_cert: String,
+    pub tls_key: String,
+    /// With TLS on, a plain-HTTP address that redirects every request to `public_url`.
+    pub http_redirect_bind: String,
+}
+
+impl Default for Server {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".into(),
+            public_url: "http://127.0.0.1:8080".into(),
+            https: false,
+            trusted_proxies: Vec::new(),
+            workers: 0,
+            html_max_age: 60,
+            total_max_age: 5,
+            api_origin: String::new(),
+            tls_cert: String::new(),
+            tls_key: String::new(),
+            http_redirect_bind: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Campaign {
+    pub currency: String,
+    pub goal: u64,
+    pub ends_at: String,
+}
+
+impl Default for Campaign {
+    fn default() -> Self {
+        Self {
+            currency: "AED".into(),
+            goal: 1_500_000,
+            ends_at: String::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Donation {
+    pub min: u64,
+    pub max: u64,
+    pub presets: Vec<u64>,
+    pub pending_ttl: String,
+}
+
+impl Default for Donation {
+    fn default() -> Self {
+        Self {
+            min: 5,
+            max: 50_000,
+            presets: vec![50, 100, 250, 500],
+            pending_ttl: "2h".into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ledger {
+    pub path: PathBuf,
+    /// The most writes one transaction carries (group commit); 1 commits each alone.
+    pub batch_max: usize,
+}
+
+impl Default for Ledger {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("data/ledger.db"),
+            batch_max: crate::ledger::BATCH_MAX,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Gateway {
+    pub kind: String,
+}
+
+impl Default for Gateway {
+    fn default() -> Self {
+        Self {
+            kind: "sandbox".into(),
+        }
+    }
+}
+
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Sandbox {
+    pub secret: String,
+}
+
+/// Never prints the secret.
+impl std::fmt::Debug for Sandbox {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sandbox").field("secret", &"***").finish()
+    }
+}
+
+/// Stripe Checkout, used when `gateway.kind = "stripe"`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Stripe {
+    /// The secret API key (`sk_test_...`, `sk_live_...` or a restricted `rk_...`).
+    pub secret_key: String,
+    /// The webhook endpoint's signing secret (`whsec_...`).
+    pub webhook_secret: String,
+    pub api_base: String,
+    /// The origin the hosted checkout is served from, allowed in the CSP's `form-action`.
+    pub checkout_origin: String,
+    pub signature_tolerance: String,
+    pub connect_timeout: String,
+    pub request_timeout: String,
+}
+
+impl Default for Stripe {
+    fn default() -> Self {
+        Self {
+            secret_key: String::new(),
+            webhook_secret: String::new(),
+            api_base: "https://api.stripe.com".into(),
+            checkout_origin: "https://checkout.stripe.com".into(),
+            signature_tolerance: "300s".into(),
+            connect_timeout: "5s".into(),
+            request_timeout: "15s".into(),
+        }
+    }
+}
+
+/// How a secret prints: whether it is set, never what it is.
+fn redacted(secret: &str) -> &'static str {
+    if secret.is_empty() { "\"\"" } else { "***" }
+}
+
+/// Prints Stripe settings with both secrets redacted; shared by the raw and typed forms.
+fn debug_stripe(
+    f: &mut std::fmt::Formatter<'_>,
+    name: &str,
+    secrets: [&str; 2],
+    rest: &[(&str, &dyn std::fmt::Debug)],
+) -> std::fmt::Result {
+    let mut d = f.debug_struct(name);
+    d.field("secret_key", &format_args!("{}", redacted(secrets[0])))
+        .field("webhook_secret", &format_args!("{}", redacted(secrets[1])));
+    for (field, value) in rest {
+        d.field(field, value);
+    }
+    d.finish()
+}
+
+impl std::fmt::Debug for Stripe {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_stripe(
+            f,
+            "Stripe",
+            [&self.secret_key, &self.webhook_secret],
+            &[
+                ("api_base", &self.api_base),
+                ("checkout_origin", &self.checkout_origin),
+                ("signature_tolerance", &self.signature_tolerance),
+                ("connect_timeout", &self.connect_timeout),
+                ("request_timeout", &self.request_timeout),
+            ],
+        )
+    }
+}
+
+/// The Stripe settings in the types the gateway works with.
+#[derive(Clone)]
+pub struct StripeSettings {
+    pub secret_key: String,
+    pub webhook_secret: String,
+    /// Without a trailing slash.
+    pub api_base: String,
+    pub checkout_origin: String,
+    pub signature_tolerance: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
+impl std::fmt::Debug for StripeSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        debug_stripe(
+            f,
+            "StripeSettings",
+            [&self.secret_key, &self.webhook_secret],
+            &[
+                ("api_base", &self.api_base),
+                ("checkout_origin", &self.checkout_origin),
+                ("signature_tolerance", &self.signature_tolerance),
+                ("connect_timeout", &self.connect_timeout),
+                ("request_timeout", &self.request_timeout),
+            ],
+        )
+    }
+}
+
+/// The admin token; its Debug output never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AdminToken(pub String);
+
+impl std::fmt::Debug for AdminToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}

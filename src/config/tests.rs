@@ -1,0 +1,138 @@
+//! Loading and checking the configuration.
+
+use std::time::Duration;
+
+use figment::providers::{Format, Serialized, Toml};
+
+use super::load::describe;
+use super::*;
+
+#[test]
+fn the_documented_config_file_equals_the_built_in_defaults() {
+    let documented: toml::Value = toml::from_str(include_str!("../../config.toml")).unwrap();
+    let defaults = toml::Value::try_from(Config::default()).unwrap();
+    assert_eq!(documented, defaults);
+    let parsed: Config = toml::from_str(include_str!("../../config.toml")).unwrap();
+    parsed.settings().unwrap();
+}
+
+#[test]
+fn defaults_make_valid_settings() {
+    let s = Config::default().settings().unwrap();
+    assert_eq!(s.bind.to_string(), "127.0.0.1:8080");
+    assert_eq!(s.currency.code(), "AED");
+    assert_eq!(s.goal_minor, 150_000_000);
+    assert_eq!((s.min_minor, s.max_minor), (500, 5_000_000));
+    assert_eq!(s.pending_ttl, Duration::from_secs(7200));
+    assert_eq!(s.home_max_age(), 5);
+}
+
+#[test]
+fn bad_values_are_named() {
+    let bad = |f: fn(&mut Config)| {
+        let mut c = Config::default();
+        f(&mut c);
+        c.settings().unwrap_err().0
+    };
+    assert!(bad(|c| c.server.bind = "nope".into()).contains("server.bind"));
+    assert!(bad(|c| c.campaign.currency = "XYZ".into()).contains("campaign.currency"));
+    assert!(bad(|c| c.donation.max = 1).contains("donation.max"));
+    assert!(bad(|c| c.donation.presets = vec![1]).contains("donation.presets"));
+    assert!(bad(|c| c.campaign.ends_at = "tomorrow".into()).contains("campaign.ends_at"));
+    assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));
+    assert!(bad(|c| c.gateway.kind = "paypal".into()).contains("gateway.kind"));
+    assert!(bad(|c| c.server.public_url = "example.org".into()).contains("server.public_url"));
+    assert!(bad(|c| c.stripe.api_base = "api.stripe.com".into()).contains("stripe.api_base"));
+    assert!(
+        bad(|c| c.stripe.checkout_origin = "https://x.com; script-src *".into())
+            .contains("stripe.checkout_origin")
+    );
+    assert!(
+        bad(|c| c.stripe.signature_tolerance = "0s".into()).contains("stripe.signature_tolerance")
+    );
+    assert!(bad(|c| c.stripe.request_timeout = "soon".into()).contains("stripe.request_timeout"));
+}
+
+#[test]
+fn stripe_needs_both_secrets_and_never_shows_them() {
+    let with = |key: &str, hook: &str| {
+        let mut c = Config::default();
+        c.gateway.kind = "stripe".into();
+        c.stripe.secret_key = key.into();
+        c.stripe.webhook_secret = hook.into();
+        c.settings()
+    };
+    let e = with("", "whsec_hidden").unwrap_err().0;
+    assert!(e.contains("stripe.secret_key"), "{e}");
+    assert!(e.contains("FUNDRAISER_STRIPE__SECRET_KEY"), "{e}");
+    assert!(
+        !e.contains("webhook_secret") && !e.contains("whsec_hidden"),
+        "{e}"
+    );
+    let e = with("sk_test_hidden", "").unwrap_err().0;
+    assert!(e.contains("stripe.webhook_secret"), "{e}");
+    assert!(!e.contains("sk_test_hidden"), "{e}");
+    let e = with("", "").unwrap_err().0;
+    assert!(
+        e.contains("stripe.secret_key and stripe.webhook_secret"),
+        "{e}"
+    );
+    let e = with("pk_test_hidden", "whsec_hidden").unwrap_err().0;
+    assert!(e.contains("publishable") && !e.contains("hidden"), "{e}");
+    let e = with("sk_test_hid den", "whsec_hidden").unwrap_err().0;
+    assert!(e.contains("stripe.secret_key") && !e.contains("hid"), "{e}");
+
+    let s = with(" sk_test_hidden ", "whsec_hidden").unwrap();
+    assert_eq!(s.stripe.secret_key, "sk_test_hidden");
+    assert_eq!(s.stripe.api_base, "https://api.stripe.com");
+    assert_eq!(s.stripe.checkout_origin, "https://checkout.stripe.com");
+    assert_eq!(s.stripe.signature_tolerance, Duration::from_secs(300));
+    assert_eq!(s.stripe.connect_timeout, Duration::from_secs(5));
+    assert_eq!(s.stripe.request_timeout, Duration::from_secs(15));
+    // Debug output (of the settings and of the raw config) never shows a secret.
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("hidden"), "{debug}");
+    assert!(debug.contains("***"), "{debug}");
+    // The sandbox does not need Stripe's secrets.
+    Config::default().settings().unwrap();
+}
+
+#[test]
+fn the_admin_token_is_checked_and_never_shown() {
+    let with = |token: &str| {
+        let mut c = Config::default();
+        c.admin.token = token.into();
+        c.settings()
+    };
+    assert_eq!(with("").unwrap().admin_token, None);
+    let s = with(" a-long-enough-admin-token ").unwrap();
+    assert_eq!(
+        s.admin_token,
+        Some(AdminToken("a-long-enough-admin-token".into()))
+    );
+    let debug = format!("{s:?}");
+    assert!(!debug.contains("a-long-enough"), "{debug}");
+    let e = with("short").unwrap_err().0;
+    assert!(e.contains("admin.token") && !e.contains("short"), "{e}");
+    let e = with("hidden-part another-hidden-part").unwrap_err().0;
+    assert!(e.contains("admin.token") && !e.contains("hidden"), "{e}");
+    let mut c = Config::default();
+    c.admin.stats_cache = "soon".into();
+    assert!(c.settings().unwrap_err().0.contains("admin.stats_cache"));
+    let e = figment::Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::string("[admin]\ntoken = 123456789123456789"))
+        .extract::<Config>()
+        .unwrap_err();
+    assert!(!describe(e).contains("123456789"));
+}
+
+#[test]
+fn a_secret_of_the_wrong_type_is_not_quoted() {
+    let e = figment::Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::string("[stripe]\nsecret_key = 424242424242"))
+        .extract::<Config>()
+        .unwrap_err();
+    let message = describe(e);
+    assert!(message.contains("stripe.secret_key"), "{message}");
+    assert!(!message.contains("424242"), "{message}");
+}
