@@ -9,8 +9,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::config::Settings;
+use crate::http::security::SecurityHeaders;
 use crate::lang::Lang;
-use crate::middleware::SecurityHeaders;
 use crate::site::{Resource, Site};
 use crate::total::TotalSnapshot;
 

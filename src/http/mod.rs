@@ -4,6 +4,7 @@
 
 pub mod body;
 pub mod errors;
+pub mod security;
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
