@@ -15,13 +15,14 @@ pub mod table;
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq as _;
 
 use crate::config::Settings;
+use crate::http::errors::AdminError;
 use crate::ledger::{LedgerError, LedgerStats, now_ms};
 use crate::limits::RateLimiter;
 use crate::state::AppState;
@@ -92,12 +93,16 @@ pub fn credential(req: &HttpRequest) -> Option<String> {
 
 /// Lets the request through, or answers 404 (admin off), 401 or 429.
 pub fn authorize(req: &HttpRequest, state: &AppState, admin: &Admin) -> Result<(), HttpResponse> {
+    check(req, state, admin).map_err(|e| e.answer())
+}
+
+fn check(req: &HttpRequest, state: &AppState, admin: &Admin) -> Result<(), AdminError> {
     if !admin.enabled() {
-        return Err(not_found());
+        return Err(AdminError::Off);
     }
     let ip = state.client_ip(req);
     if let Some(wait) = ip.and_then(|ip| admin.failures.exceeded(ip)) {
-        return Err(too_many(wait));
+        return Err(AdminError::TooMany { retry_after: wait });
     }
     let ok = credential(req).is_some_and(|c| admin.is_token(&c));
     if ok {
@@ -108,60 +113,10 @@ pub fn authorize(req: &HttpRequest, state: &AppState, admin: &Admin) -> Result<(
         if let Some(ip) = ip
             && let Err(wait) = admin.failures.check(ip)
         {
-            return Err(too_many(wait));
+            return Err(AdminError::TooMany { retry_after: wait });
         }
     }
-    Err(unauthorized())
-}
-
-fn plain(status: StatusCode, text: &'static str) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/plain; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(text)
-}
-
-fn not_found() -> HttpResponse {
-    plain(StatusCode::NOT_FOUND, "Not Found")
-}
-
-fn unauthorized() -> HttpResponse {
-    let mut r = plain(
-        StatusCode::UNAUTHORIZED,
-        "Admin token required: Authorization: Bearer <token>, or Basic with the token as password.",
-    );
-    let h = r.headers_mut();
-    h.append(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"fundraiser admin\""),
-    );
-    h.append(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Basic realm=\"fundraiser admin\", charset=\"UTF-8\""),
-    );
-    r
-}
-
-fn too_many(wait: u64) -> HttpResponse {
-    let mut r = plain(
-        StatusCode::TOO_MANY_REQUESTS,
-        "Too many failed admin logins from this address; try again later.",
-    );
-    if let Ok(v) = HeaderValue::from_str(&wait.max(1).to_string()) {
-        r.headers_mut().insert(header::RETRY_AFTER, v);
-    }
-    r
-}
-
-fn unavailable(e: &LedgerError) -> HttpResponse {
-    tracing::warn!(error = %e, "admin figures unavailable");
-    let mut r = plain(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The ledger cannot be read right now.",
-    );
-    r.headers_mut()
-        .insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
-    r
+    Err(AdminError::Unauthorized)
 }
 
 /// The ledger figures, from the cache when they are fresh enough.
@@ -215,7 +170,10 @@ pub async fn stats(
         Ok((f, _)) => HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .json(f),
-        Err(e) => unavailable(&e),
+        Err(e) => {
+            tracing::warn!(error = %e, "admin figures unavailable");
+            AdminError::Unavailable.answer()
+        }
     }
 }
 
@@ -233,7 +191,10 @@ pub async fn dashboard(
             let page = dashboard::page(&f, &stats, state.settings.currency, now_ms());
             crate::http::html(StatusCode::OK, page)
         }
-        Err(e) => unavailable(&e),
+        Err(e) => {
+            tracing::warn!(error = %e, "admin figures unavailable");
+            AdminError::Unavailable.answer()
+        }
     }
 }
 

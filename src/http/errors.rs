@@ -1,9 +1,10 @@
 //! Every error a request can meet, and its answer, in one exhaustive `match` per kind of
 //! answer: a page in the donor's language for the routes people use (`PageError`), JSON
-//! for the routes machines use (`ApiError`).
+//! for the routes machines use (`ApiError`), plain text for the admin's (`AdminError`).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
 use maud::html;
 use serde_json::json;
 
@@ -134,6 +135,64 @@ impl ApiError {
         match self {
             ApiError::TooMany { retry_after: wait } => retry_after(response, *wait),
             _ => response,
+        }
+    }
+}
+
+/// Why an admin route was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AdminError {
+    /// No admin token is configured: the admin routes do not exist.
+    #[error("not found")]
+    Off,
+    #[error("admin token required")]
+    Unauthorized,
+    /// Too many failed logins from one address.
+    #[error("too many failed logins")]
+    TooMany { retry_after: u64 },
+    /// The ledger cannot be read right now.
+    #[error("the ledger cannot be read")]
+    Unavailable,
+}
+
+impl AdminError {
+    /// Plain text with the status this error means; never cached.
+    pub fn answer(self) -> HttpResponse {
+        let (status, text) = match self {
+            AdminError::Off => (StatusCode::NOT_FOUND, "Not Found"),
+            AdminError::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "Admin token required: Authorization: Bearer <token>, or Basic with the token as password.",
+            ),
+            AdminError::TooMany { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many failed admin logins from this address; try again later.",
+            ),
+            AdminError::Unavailable => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "The ledger cannot be read right now.",
+            ),
+        };
+        let mut r = HttpResponse::build(status)
+            .content_type("text/plain; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .body(text);
+        match self {
+            AdminError::Unauthorized => {
+                let h = r.headers_mut();
+                h.append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"fundraiser admin\""),
+                );
+                h.append(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Basic realm=\"fundraiser admin\", charset=\"UTF-8\""),
+                );
+                r
+            }
+            AdminError::TooMany { retry_after: wait } => retry_after(r, wait),
+            AdminError::Unavailable => retry_after(r, 5),
+            AdminError::Off => r,
         }
     }
 }

@@ -144,11 +144,7 @@ impl Ledger {
 
     /// Proves the ledger can be written right now: a real, committed write.
     pub async fn probe(&self) -> Result<(), LedgerError> {
-        self.write(writer::Op::Probe, |r| match r {
-            writer::Reply::Done => Some(()),
-            _ => None,
-        })
-        .await
+        self.write_done(writer::Op::Probe).await
     }
 
     pub fn path(&self) -> &Path {
@@ -176,13 +172,18 @@ impl Ledger {
         pick(answer).ok_or_else(|| LedgerError::Unavailable("unexpected writer reply".into()))
     }
 
-    /// Records a new pending donation; returns once it is committed.
-    pub async fn create(&self, donation: NewDonation) -> Result<(), LedgerError> {
-        self.write(writer::Op::Create(donation), |r| match r {
+    /// A write whose only answer is that it committed.
+    async fn write_done(&self, op: writer::Op) -> Result<(), LedgerError> {
+        self.write(op, |r| match r {
             writer::Reply::Done => Some(()),
             _ => None,
         })
-        .await?;
+        .await
+    }
+
+    /// Records a new pending donation; returns once it is committed.
+    pub async fn create(&self, donation: NewDonation) -> Result<(), LedgerError> {
+        self.write_done(writer::Op::Create(donation)).await?;
         crate::metrics::inc(&crate::metrics::get().donations_created);
         Ok(())
     }
@@ -193,31 +194,19 @@ impl Ledger {
         id: &DonationId,
         gateway_ref: &str,
     ) -> Result<(), LedgerError> {
-        self.write(
-            writer::Op::SetGatewayRef {
-                id: id.to_string(),
-                gateway_ref: gateway_ref.to_owned(),
-            },
-            |r| match r {
-                writer::Reply::Done => Some(()),
-                _ => None,
-            },
-        )
+        self.write_done(writer::Op::SetGatewayRef {
+            id: id.to_string(),
+            gateway_ref: gateway_ref.to_owned(),
+        })
         .await
     }
 
     /// Marks a pending donation failed because its checkout could not be started.
     pub async fn fail_checkout(&self, id: &DonationId, reason: &str) -> Result<(), LedgerError> {
-        self.write(
-            writer::Op::FailCheckout {
-                id: id.to_string(),
-                reason: reason.to_owned(),
-            },
-            |r| match r {
-                writer::Reply::Done => Some(()),
-                _ => None,
-            },
-        )
+        self.write_done(writer::Op::FailCheckout {
+            id: id.to_string(),
+            reason: reason.to_owned(),
+        })
         .await?;
         crate::metrics::inc(&crate::metrics::get().donations_failed);
         Ok(())
