@@ -14,7 +14,7 @@ use fundraiser::gateway::Gateway;
 use fundraiser::gateway::sandbox::Sandbox;
 use fundraiser::lang::Lang;
 use fundraiser::ledger::{Ledger, NewDonation};
-use fundraiser::money::{Currency, parse_amount};
+use fundraiser::money::{Currency, Money, parse_amount};
 use fundraiser::site::tally::TotalDisplay;
 use fundraiser::site::{Lookup, Site};
 
@@ -103,9 +103,9 @@ fn ledger(c: &mut Criterion) {
                     .create(NewDonation {
                         gateway_ref: Some(id.to_string()),
                         id: id.clone(),
-                        amount_minor: 5000,
-                        currency: "AED".into(),
-                        gateway: "sandbox".into(),
+                        amount: Money::new(5000, Currency::from_code("AED").expect("AED"))
+                            .expect("positive"),
+                        gateway: "sandbox",
                         lang: Lang::En,
                         donor_name: None,
                         donor_email: None,

@@ -101,7 +101,7 @@ fn stats(args: ServeArgs) -> ExitCode {
         Err(code) => return code,
     };
     let now = crate::ledger::now_ms();
-    match crate::ledger::read_stats(&settings.raw.ledger.path, now) {
+    match crate::ledger::read_stats(&settings.ledger.path, now) {
         Ok(stats) => {
             let figures = crate::admin::figures::Figures::compute(
                 &stats,
@@ -156,7 +156,7 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
         Ok(s) => std::sync::Arc::new(s),
         Err(code) => return code,
     };
-    let ledger = &settings.raw.ledger.path;
+    let ledger = &settings.ledger.path;
     let summary = match crate::ledger::offline::summary(ledger) {
         Ok(s) => s,
         Err(e) => return fail(e),
@@ -204,7 +204,7 @@ fn backup(args: ServeArgs, path: &Path) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let source = &settings.raw.ledger.path;
+    let source = &settings.ledger.path;
     match crate::ledger::offline::backup(source, path) {
         Ok(s) => {
             println!(
@@ -237,7 +237,7 @@ fn check(args: ServeArgs) -> ExitCode {
     println!(
         "config: ok ({source}; listening on {}; gateway {}; currency {})",
         settings.bind,
-        settings.raw.gateway.kind,
+        settings.gateway.name(),
         settings.currency.code()
     );
     for m in crate::site::texts::other_currencies(settings.currency) {
@@ -249,7 +249,7 @@ fn check(args: ServeArgs) -> ExitCode {
             settings.currency.code()
         );
     }
-    let path = &settings.raw.ledger.path;
+    let path = &settings.ledger.path;
     match crate::ledger::offline::check(path) {
         Ok(None) => println!(
             "ledger: {} does not exist yet; serve will create it",

@@ -64,9 +64,7 @@ pub fn export(
             out.write(&format!("{path}.br"), &br.body)?;
         }
     }
-    let checkout_origin = (settings.raw.gateway.kind == crate::gateway::stripe::NAME)
-        .then_some(settings.stripe.checkout_origin.as_str());
-    let headers = headers_file(&SecurityHeaders::new(&settings, checkout_origin));
+    let headers = headers_file(&SecurityHeaders::new(&settings, settings.checkout_origin()));
     out.write("_headers", headers.as_bytes())?;
     out.files.sort();
     Ok(Exported {

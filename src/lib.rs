@@ -21,6 +21,7 @@ pub mod money;
 pub mod plural;
 pub mod render;
 pub mod routes;
+pub mod secret;
 pub mod server;
 pub mod site;
 pub mod state;

@@ -12,6 +12,28 @@ pub struct Currency {
     exponent: u8,
 }
 
+/// A positive amount in a known currency, in minor units: what a donation is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Money {
+    minor: i64,
+    currency: Currency,
+}
+
+impl Money {
+    /// `None` unless `minor` is more than zero.
+    pub fn new(minor: i64, currency: Currency) -> Option<Money> {
+        (minor > 0).then_some(Money { minor, currency })
+    }
+
+    pub fn minor(self) -> i64 {
+        self.minor
+    }
+
+    pub fn currency(self) -> Currency {
+        self.currency
+    }
+}
+
 /// ISO 4217 codes this site accepts, with their exponents.
 const CURRENCIES: &[(&str, u8)] = &[
     ("AED", 2),
@@ -186,14 +208,21 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
     Ok(minor)
 }
 
-/// Checks a parsed amount against the campaign's bounds.
-pub fn check_bounds(minor: i64, min: i64, max: i64) -> Result<i64, AmountError> {
+/// Parses what a donor typed (see [`parse_amount`]) and checks it against the campaign's
+/// bounds (minor units): the amount of a donation.
+pub fn parse_donation(
+    input: &str,
+    currency: Currency,
+    min: i64,
+    max: i64,
+) -> Result<Money, AmountError> {
+    let minor = parse_amount(input, currency)?;
     if minor < min {
         Err(AmountError::TooSmall)
     } else if minor > max {
         Err(AmountError::TooLarge)
     } else {
-        Ok(minor)
+        Money::new(minor, currency).ok_or(AmountError::NotPositive)
     }
 }
 
@@ -427,15 +456,21 @@ mod tests {
 
     #[test]
     fn checks_bounds() {
-        assert_eq!(check_bounds(500, 500, 5_000_000), Ok(500));
+        let within = parse_donation("5", aed(), 500, 5_000_000).unwrap();
+        assert_eq!((within.minor(), within.currency()), (500, aed()));
         assert_eq!(
-            check_bounds(499, 500, 5_000_000),
+            parse_donation("4.99", aed(), 500, 5_000_000),
             Err(AmountError::TooSmall)
         );
         assert_eq!(
-            check_bounds(5_000_001, 500, 5_000_000),
+            parse_donation("50,000.01", aed(), 500, 5_000_000),
             Err(AmountError::TooLarge)
         );
+        assert_eq!(
+            parse_donation("-5", aed(), 500, 5_000_000),
+            Err(AmountError::NotPositive)
+        );
+        assert_eq!(Money::new(0, aed()), None);
     }
 
     #[test]

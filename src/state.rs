@@ -3,8 +3,7 @@
 use std::sync::Arc;
 
 use crate::config::Settings;
-use crate::gateway::Gateway;
-use crate::gateway::sandbox::Sandbox;
+use crate::gateway::ActiveGateway;
 use crate::ledger::Ledger;
 use crate::limits::RateLimiter;
 use crate::site::Site;
@@ -15,9 +14,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub site: Arc<Site>,
     pub ledger: Ledger,
-    pub gateway: Arc<dyn Gateway>,
-    /// The sandbox's hosted checkout, when the sandbox is the gateway.
-    pub sandbox: Option<Arc<Sandbox>>,
+    pub gateway: ActiveGateway,
     pub total_json: Arc<TotalCache>,
     pub donate_limiter: Arc<RateLimiter>,
     pub callback_limiter: Arc<RateLimiter>,

@@ -40,14 +40,15 @@ impl Admin {
     pub fn new(settings: &Settings) -> Admin {
         Admin {
             token_digest: settings
-                .admin_token
+                .admin
+                .token
                 .as_ref()
-                .map(|t| Sha256::digest(t.0.as_bytes()).into()),
-            failures: RateLimiter::new(settings.raw.admin.failures_per_ip_per_minute),
-            stats: (!settings.stats_cache.is_zero()).then(|| {
+                .map(|t| Sha256::digest(t.expose().as_bytes()).into()),
+            failures: RateLimiter::new(settings.admin.failures_per_ip_per_minute),
+            stats: (!settings.admin.stats_cache.is_zero()).then(|| {
                 moka::sync::Cache::builder()
                     .max_capacity(1)
-                    .time_to_live(settings.stats_cache)
+                    .time_to_live(settings.admin.stats_cache)
                     .build()
             }),
         }

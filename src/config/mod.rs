@@ -12,7 +12,7 @@ mod tests;
 
 pub use load::Sources;
 pub use sections::*;
-pub use settings::{Settings, TlsFiles};
+pub use settings::{AdminSettings, LedgerSettings, LimitSettings, Settings, Timeouts, TlsFiles};
 
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]

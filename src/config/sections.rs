@@ -2,9 +2,10 @@
 //! them all) and Debug output that never shows a secret.
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
+
+use crate::secret::Secret;
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -21,11 +22,11 @@ pub struct Config {
 }
 
 /// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Admin {
     /// The bearer token (or HTTP Basic password); empty switches the admin routes off.
-    pub token: String,
+    pub token: Secret,
     /// How long `/admin/stats` figures are reused before the ledger is read again.
     pub stats_cache: String,
     /// Failed admin logins one address may make per minute before 429.
@@ -35,24 +36,10 @@ pub struct Admin {
 impl Default for Admin {
     fn default() -> Self {
         Self {
-            token: String::new(),
+            token: Secret::default(),
             stats_cache: "3s".into(),
             failures_per_ip_per_minute: 10,
         }
-    }
-}
-
-/// Never prints the token.
-impl std::fmt::Debug for Admin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Admin")
-            .field("token", &"***")
-            .field("stats_cache", &self.stats_cache)
-            .field(
-                "failures_per_ip_per_minute",
-                &self.failures_per_ip_per_minute,
-            )
-            .finish()
     }
 }
 
@@ -89,15 +76,6 @@ impl Default for Limits {
             max_connections: 10_000,
         }
     }
-}
-
-/// The limits as durations and networks.
-#[derive(Debug, Clone)]
-pub struct Timeouts {
-    pub header: Duration,
-    pub body: Duration,
-    pub keep_alive: Duration,
-    pub shutdown: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,27 +185,20 @@ impl Default for Gateway {
     }
 }
 
-#[derive(Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sandbox {
-    pub secret: String,
-}
-
-/// Never prints the secret.
-impl std::fmt::Debug for Sandbox {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Sandbox").field("secret", &"***").finish()
-    }
+    pub secret: Secret,
 }
 
 /// Stripe Checkout, used when `gateway.kind = "stripe"`.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Stripe {
     /// The secret API key (`sk_test_...`, `sk_live_...` or a restricted `rk_...`).
-    pub secret_key: String,
+    pub secret_key: Secret,
     /// The webhook endpoint's signing secret (`whsec_...`).
-    pub webhook_secret: String,
+    pub webhook_secret: Secret,
     pub api_base: String,
     /// The origin the hosted checkout is served from, allowed in the CSP's `form-action`.
     pub checkout_origin: String,
@@ -239,91 +210,13 @@ pub struct Stripe {
 impl Default for Stripe {
     fn default() -> Self {
         Self {
-            secret_key: String::new(),
-            webhook_secret: String::new(),
+            secret_key: Secret::default(),
+            webhook_secret: Secret::default(),
             api_base: "https://api.stripe.com".into(),
             checkout_origin: "https://checkout.stripe.com".into(),
             signature_tolerance: "300s".into(),
             connect_timeout: "5s".into(),
             request_timeout: "15s".into(),
         }
-    }
-}
-
-/// How a secret prints: whether it is set, never what it is.
-fn redacted(secret: &str) -> &'static str {
-    if secret.is_empty() { "\"\"" } else { "***" }
-}
-
-/// Prints Stripe settings with both secrets redacted; shared by the raw and typed forms.
-fn debug_stripe(
-    f: &mut std::fmt::Formatter<'_>,
-    name: &str,
-    secrets: [&str; 2],
-    rest: &[(&str, &dyn std::fmt::Debug)],
-) -> std::fmt::Result {
-    let mut d = f.debug_struct(name);
-    d.field("secret_key", &format_args!("{}", redacted(secrets[0])))
-        .field("webhook_secret", &format_args!("{}", redacted(secrets[1])));
-    for (field, value) in rest {
-        d.field(field, value);
-    }
-    d.finish()
-}
-
-impl std::fmt::Debug for Stripe {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_stripe(
-            f,
-            "Stripe",
-            [&self.secret_key, &self.webhook_secret],
-            &[
-                ("api_base", &self.api_base),
-                ("checkout_origin", &self.checkout_origin),
-                ("signature_tolerance", &self.signature_tolerance),
-                ("connect_timeout", &self.connect_timeout),
-                ("request_timeout", &self.request_timeout),
-            ],
-        )
-    }
-}
-
-/// The Stripe settings in the types the gateway works with.
-#[derive(Clone)]
-pub struct StripeSettings {
-    pub secret_key: String,
-    pub webhook_secret: String,
-    /// Without a trailing slash.
-    pub api_base: String,
-    pub checkout_origin: String,
-    pub signature_tolerance: Duration,
-    pub connect_timeout: Duration,
-    pub request_timeout: Duration,
-}
-
-impl std::fmt::Debug for StripeSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        debug_stripe(
-            f,
-            "StripeSettings",
-            [&self.secret_key, &self.webhook_secret],
-            &[
-                ("api_base", &self.api_base),
-                ("checkout_origin", &self.checkout_origin),
-                ("signature_tolerance", &self.signature_tolerance),
-                ("connect_timeout", &self.connect_timeout),
-                ("request_timeout", &self.request_timeout),
-            ],
-        )
-    }
-}
-
-/// The admin token; its Debug output never shows it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct AdminToken(pub String);
-
-impl std::fmt::Debug for AdminToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("***")
     }
 }

@@ -4,18 +4,70 @@
 pub mod sandbox;
 pub mod stripe;
 
+use std::sync::Arc;
+
 use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 
 use crate::donation::{DonationId, PaymentResult};
 use crate::lang::Lang;
-use crate::money::Currency;
+use crate::money::Money;
+
+/// Which gateway takes the payments (`gateway.kind`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GatewayKind {
+    /// The built-in test checkout: no real money.
+    Sandbox,
+    Stripe,
+}
+
+impl GatewayKind {
+    pub fn parse(name: &str) -> Option<GatewayKind> {
+        match name {
+            sandbox::NAME => Some(GatewayKind::Sandbox),
+            stripe::NAME => Some(GatewayKind::Stripe),
+            _ => None,
+        }
+    }
+
+    /// The name in config, in the ledger's `gateway` column and in logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            GatewayKind::Sandbox => sandbox::NAME,
+            GatewayKind::Stripe => stripe::NAME,
+        }
+    }
+}
+
+/// The gateway this process takes payments with, held once: the routes use it through
+/// the [`Gateway`] trait; the sandbox's own checkout pages reach the sandbox itself.
+#[derive(Clone)]
+pub enum ActiveGateway {
+    Sandbox(Arc<sandbox::Sandbox>),
+    Stripe(Arc<stripe::Stripe>),
+}
+
+impl ActiveGateway {
+    pub fn get(&self) -> &dyn Gateway {
+        match self {
+            ActiveGateway::Sandbox(s) => s.as_ref(),
+            ActiveGateway::Stripe(s) => s.as_ref(),
+        }
+    }
+
+    /// The sandbox, when it is the gateway (its checkout pages exist only then).
+    pub fn sandbox(&self) -> Option<&sandbox::Sandbox> {
+        match self {
+            ActiveGateway::Sandbox(s) => Some(s),
+            ActiveGateway::Stripe(_) => None,
+        }
+    }
+}
 
 /// What a gateway needs to start a checkout.
 pub struct CheckoutRequest<'a> {
     pub id: &'a DonationId,
-    pub amount_minor: i64,
-    pub currency: Currency,
+    pub amount: Money,
     pub lang: Lang,
     pub campaign_name: &'a str,
     /// Where the API is reached from outside, for return links to it.

@@ -63,7 +63,7 @@ impl SecurityHeaders {
                 HeaderValue::from_static("same-origin"),
             ),
         ];
-        if settings.https() {
+        if settings.https {
             headers.push((
                 HeaderName::from_static("strict-transport-security"),
                 HeaderValue::from_static("max-age=63072000; includeSubDomains"),

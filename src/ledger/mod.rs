@@ -6,20 +6,22 @@
 //! HTTP workers never wait on a SQLite lock. Reads use their own connections.
 
 pub mod offline;
+mod open;
 mod read;
 mod schema;
 mod writer;
+pub use open::OpenError;
 pub use writer::BATCH_MAX;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
-use rusqlite::{Connection, OpenFlags};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::donation::{DonationId, PaymentResult, Status};
 use crate::lang::Lang;
+use crate::money::Money;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{Bucket, DAY_MS, DonationRow, ExportRow, HOUR_MS, LedgerStats, Tally};
 
@@ -27,15 +29,24 @@ pub use read::{Bucket, DAY_MS, DonationRow, ExportRow, HOUR_MS, LedgerStats, Tal
 #[derive(Debug, thiserror::Error)]
 pub enum LedgerError {
     /// The database cannot be written or read right now (disk full, I/O error, ...).
+    /// Shared: one failed commit fails every write of its batch.
     #[error("the ledger is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Arc<rusqlite::Error>),
+    /// The writer thread is gone; nothing more can be written.
+    #[error("the ledger is unavailable: the ledger writer has stopped")]
+    WriterStopped,
+    #[error("the ledger is unavailable: read task failed: {0}")]
+    ReadTask(#[source] tokio::task::JoinError),
+    /// A ledger file to read (not the server's own) does not exist.
+    #[error("the ledger is unavailable: no ledger at {}", .0.display())]
+    Missing(PathBuf),
     #[error("no such donation")]
     NotFound,
 }
 
 impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> Self {
-        LedgerError::Unavailable(e.to_string())
+        LedgerError::Unavailable(Arc::new(e))
     }
 }
 
@@ -43,9 +54,8 @@ impl From<rusqlite::Error> for LedgerError {
 #[derive(Debug, Clone)]
 pub struct NewDonation {
     pub id: DonationId,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub gateway: String,
+    pub amount: Money,
+    pub gateway: &'static str,
     /// Known up front when the gateway derives it from our id.
     pub gateway_ref: Option<String>,
     pub lang: Lang,
@@ -83,11 +93,6 @@ pub struct Ledger {
     _lock: Arc<std::fs::File>,
 }
 
-/// Opening the ledger failed; the message is for the operator.
-#[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct OpenError(pub String);
-
 impl Ledger {
     /// Opens (creating folders and file when needed) and migrates the ledger, loads the
     /// total and starts the writer thread.
@@ -97,33 +102,8 @@ impl Ledger {
 
     /// [`Ledger::open`] with at most `batch_max` writes per transaction.
     pub fn open_with(path: &Path, batch_max: usize) -> Result<Ledger, OpenError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                OpenError(format!(
-                    "cannot create the ledger folder {}: {e}",
-                    dir.display()
-                ))
-            })?;
-        }
-        let lock = lock_ledger(path)?;
-        let mut conn = open_connection(path, false)
-            .map_err(|e| OpenError(format!("cannot open the ledger {}: {e}", path.display())))?;
-        conn.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
-            .map_err(|e| OpenError(format!("the ledger {} is unreadable: {e}", path.display())))
-            .and_then(|ok| {
-                if ok == "ok" {
-                    Ok(())
-                } else {
-                    Err(OpenError(format!(
-                        "the ledger {} is corrupt: {ok}",
-                        path.display()
-                    )))
-                }
-            })?;
-        schema::migrate(&mut conn)
-            .map_err(|e| OpenError(format!("ledger {}: {e}", path.display())))?;
-        let (raised, count) = read::succeeded_total(&conn)
-            .map_err(|e| OpenError(format!("cannot read the ledger total: {e}")))?;
+        let (lock, conn) = open::for_writing(path)?;
+        let (raised, count) = read::succeeded_total(&conn).map_err(OpenError::Total)?;
         let total = Arc::new(LiveTotal::new(TotalSnapshot {
             raised_minor: raised,
             donations: count,
@@ -132,7 +112,7 @@ impl Ledger {
         }));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         writer::spawn(conn, rx, total.clone(), batch_max.clamp(1, BATCH_MAX))
-            .map_err(|e| OpenError(format!("cannot start the ledger writer: {e}")))?;
+            .map_err(OpenError::Writer)?;
         Ok(Ledger {
             tx,
             reads: Arc::new(read::ReadPool::new(path.to_path_buf())),
@@ -165,11 +145,10 @@ impl Ledger {
         self.tx
             .send(writer::Job { op, reply })
             .await
-            .map_err(|_| LedgerError::Unavailable("the ledger writer has stopped".into()))?;
-        let answer = rx
-            .await
-            .map_err(|_| LedgerError::Unavailable("the ledger writer has stopped".into()))??;
-        pick(answer).ok_or_else(|| LedgerError::Unavailable("unexpected writer reply".into()))
+            .map_err(|_| LedgerError::WriterStopped)?;
+        let answer = rx.await.map_err(|_| LedgerError::WriterStopped)??;
+        // Each operation has one kind of reply; another would be a writer bug.
+        pick(answer).ok_or(LedgerError::WriterStopped)
     }
 
     /// A write whose only answer is that it committed.
@@ -329,66 +308,15 @@ impl Ledger {
 /// the server's lock, so an operator can run it next to a running server.
 pub fn read_stats(path: &Path, now_ms: i64) -> Result<LedgerStats, LedgerError> {
     if !path.is_file() {
-        return Err(LedgerError::Unavailable(format!(
-            "no ledger at {}",
-            path.display()
-        )));
+        return Err(LedgerError::Missing(path.to_path_buf()));
     }
-    let conn = open_connection(path, true)?;
+    let conn = open::connection(path, true)?;
     Ok(read::stats(&conn, now_ms)?)
-}
-
-/// Takes an exclusive lock on `<ledger>.lock`, so a second `fundraiser` on the same
-/// ledger stops at start-up instead of racing the first one's writer.
-fn lock_ledger(path: &Path) -> Result<std::fs::File, OpenError> {
-    let mut lock_path = path.as_os_str().to_owned();
-    lock_path.push(".lock");
-    let lock_path = PathBuf::from(lock_path);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&lock_path)
-        .map_err(|e| {
-            OpenError(format!(
-                "cannot open the ledger lock {}: {e}",
-                lock_path.display()
-            ))
-        })?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(OpenError(format!(
-            "the ledger {} is in use by another fundraiser process",
-            path.display()
-        ))),
-        Err(std::fs::TryLockError::Error(e)) => Err(OpenError(format!(
-            "cannot lock the ledger {}: {e}",
-            path.display()
-        ))),
-    }
 }
 
 pub(crate) fn now_ms() -> i64 {
     let now = time::OffsetDateTime::now_utc();
     i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0)
-}
-
-fn open_connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
-    let flags = if read_only {
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    } else {
-        OpenFlags::SQLITE_OPEN_READ_WRITE
-            | OpenFlags::SQLITE_OPEN_CREATE
-            | OpenFlags::SQLITE_OPEN_NO_MUTEX
-    };
-    let conn = Connection::open_with_flags(path, flags)?;
-    conn.busy_timeout(Duration::from_secs(5))?;
-    if !read_only {
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-    }
-    conn.pragma_update(None, "synchronous", "FULL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    Ok(conn)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{open_connection, read, schema};
+use super::{open, read, schema};
 
 /// What a ledger file holds, in a few figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +140,7 @@ fn write_copy(source: &Path, partial: &Path) -> Result<(), OfflineError> {
 }
 
 fn open_read_only(path: &Path) -> Result<Connection, OfflineError> {
-    open_connection(path, true)
+    open::connection(path, true)
         .or_else(|_| {
             // A ledger whose folder is not writable (a copy on read-only media) has no
             // `-shm` to share; immutable mode reads it as a plain file.

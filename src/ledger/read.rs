@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::{LedgerError, open_connection};
+use super::{LedgerError, open};
 use crate::donation::Status;
 use crate::lang::Lang;
 
@@ -48,7 +48,7 @@ impl ReadPool {
         tokio::task::spawn_blocking(move || {
             let conn = match pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
                 Some(c) => c,
-                None => open_connection(&pool.path, true)?,
+                None => open::connection(&pool.path, true)?,
             };
             let result = f(&conn);
             let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
@@ -58,7 +58,7 @@ impl ReadPool {
             Ok(result?)
         })
         .await
-        .map_err(|e| LedgerError::Unavailable(format!("read task failed: {e}")))?
+        .map_err(LedgerError::ReadTask)?
     }
 }
 

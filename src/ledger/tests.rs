@@ -1,15 +1,16 @@
 //! The ledger against real SQLite files in temporary folders.
 use super::*;
 use crate::donation::{Channel, Outcome};
+use crate::money::{Currency, Money};
+use rusqlite::Connection;
 
 fn new_donation(amount: i64) -> NewDonation {
     let id = DonationId::random();
     NewDonation {
         gateway_ref: Some(id.to_string()),
         id,
-        amount_minor: amount,
-        currency: "AED".into(),
-        gateway: "sandbox".into(),
+        amount: Money::new(amount, Currency::from_code("AED").unwrap()).unwrap(),
+        gateway: "sandbox",
         lang: Lang::En,
         donor_name: None,
         donor_email: None,
@@ -25,7 +26,7 @@ fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
         outcome,
         channel: Channel::Webhook,
         digest: "00".into(),
-        amount_minor: Some(d.amount_minor),
+        amount_minor: Some(d.amount.minor()),
         currency: Some("AED".into()),
         event_id: None,
     }

@@ -124,19 +124,20 @@ struct Delta {
 /// Runs the batch in one immediate transaction. If the commit fails, every job fails and
 /// nothing is counted.
 fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, LedgerError>>, Delta) {
-    let fail_all = |e: &rusqlite::Error| {
+    let fail_all = |e: rusqlite::Error| {
         tracing::error!(error = %e, jobs = batch.len(), "ledger write failed");
+        let e = std::sync::Arc::new(e);
         (
             batch
                 .iter()
-                .map(|_| Err(LedgerError::Unavailable(e.to_string())))
+                .map(|_| Err(LedgerError::Unavailable(e.clone())))
                 .collect(),
             Delta::default(),
         )
     };
     let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
         Ok(tx) => tx,
-        Err(e) => return fail_all(&e),
+        Err(e) => return fail_all(e),
     };
     let mut delta = Delta::default();
     let mut results = Vec::with_capacity(batch.len());
@@ -157,13 +158,13 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, Ledg
             }
             Err(e) => {
                 tracing::warn!(error = %e, "ledger job refused");
-                results.push(Err(LedgerError::Unavailable(e.to_string())));
+                results.push(Err(LedgerError::from(e)));
             }
         }
     }
     match tx.commit() {
         Ok(()) => (results, delta),
-        Err(e) => fail_all(&e),
+        Err(e) => fail_all(e),
     }
 }
 
@@ -199,8 +200,8 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
             )?
             .execute(params![
                 d.id.as_str(),
-                d.amount_minor,
-                d.currency,
+                d.amount.minor(),
+                d.amount.currency().code(),
                 d.gateway,
                 d.lang.code(),
                 d.donor_name,
@@ -215,7 +216,7 @@ fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<R
                 Event {
                     donation_id: Some(d.id.as_str()),
                     kind: "created",
-                    gateway: Some(&d.gateway),
+                    gateway: Some(d.gateway),
                     to: Some(Status::Pending),
                     ..Event::default()
                 },

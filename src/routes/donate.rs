@@ -12,7 +12,7 @@ use crate::http::errors::PageError;
 use crate::http::{html, see_other};
 use crate::lang::Lang;
 use crate::ledger::NewDonation;
-use crate::money::{AmountError, check_bounds, format_money, parse_amount};
+use crate::money::{AmountError, Money, format_money, parse_amount, parse_donation};
 use crate::render::strings::Strings;
 use crate::site::islands::FormState;
 use crate::state::AppState;
@@ -36,7 +36,7 @@ pub struct DonateForm {
 /// A donation request that passed every check.
 #[derive(Debug)]
 pub struct ValidDonation {
-    pub amount_minor: i64,
+    pub amount: Money,
     pub name: Option<String>,
     pub email: Option<String>,
     pub anonymous: bool,
@@ -53,7 +53,7 @@ pub async fn post(
         .and_then(|v| v.to_str().ok())
         .and_then(|r| r.parse::<actix_web::http::Uri>().ok())
         .map_or(Lang::En, |u| Lang::of_path(u.path()));
-    let limit = state.settings.raw.limits.form_body_bytes;
+    let limit = state.settings.limits.form_body_bytes;
     let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
         Err(e) => return PageError::from(e).answer(referer_lang),
@@ -99,7 +99,7 @@ pub async fn post(
         }
     };
 
-    let open_limit = settings.raw.limits.open_donations_per_ip;
+    let open_limit = settings.limits.open_donations_per_ip;
     if let (Some(ip), true) = (client, open_limit > 0) {
         match state.ledger.pending_for_ip(&ip.to_string()).await {
             Ok(open) if open >= u64::from(open_limit) => {
@@ -114,14 +114,13 @@ pub async fn post(
         }
     }
     let id = DonationId::random();
-    let gateway = &state.gateway;
+    let gateway = state.gateway.get();
     let created = state
         .ledger
         .create(NewDonation {
             id: id.clone(),
-            amount_minor: valid.amount_minor,
-            currency: settings.currency.code().to_owned(),
-            gateway: gateway.name().to_owned(),
+            amount: valid.amount,
+            gateway: gateway.name(),
             gateway_ref: gateway.reference_for(&id),
             lang,
             donor_name: valid.name,
@@ -137,8 +136,7 @@ pub async fn post(
     let checkout = gateway
         .create_checkout(&CheckoutRequest {
             id: &id,
-            amount_minor: valid.amount_minor,
-            currency: settings.currency,
+            amount: valid.amount,
             lang,
             campaign_name: &Strings::of(lang).campaign,
             callback_base: settings.callback_base(),
@@ -164,7 +162,7 @@ pub async fn post(
         tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
         return PageError::Unavailable.answer(lang);
     }
-    tracing::info!(donation = %id, amount_minor = valid.amount_minor, lang = lang.code(), "donation started");
+    tracing::info!(donation = %id, amount_minor = valid.amount.minor(), lang = lang.code(), "donation started");
     see_other(&checkout.url)
 }
 
@@ -180,8 +178,7 @@ pub fn validate(
     let typed = form.amount.as_deref().unwrap_or("").trim();
     let preset = form.preset.as_deref().unwrap_or("").trim();
     let chosen = if typed.is_empty() { preset } else { typed };
-    let amount = parse_amount(chosen, currency)
-        .and_then(|m| check_bounds(m, settings.min_minor, settings.max_minor));
+    let amount = parse_donation(chosen, currency, settings.min_minor, settings.max_minor);
     let name = form.name.as_deref().unwrap_or("").trim().to_owned();
     let email = form.email.as_deref().unwrap_or("").trim().to_owned();
     let mut state_out = FormState {
@@ -225,8 +222,8 @@ pub fn validate(
         state_out.email_error = Some(t.errors.email.clone());
     }
     match amount {
-        Ok(amount_minor) if ok => Ok(ValidDonation {
-            amount_minor,
+        Ok(amount) if ok => Ok(ValidDonation {
+            amount,
             name: (!name.is_empty()).then_some(name),
             email: (!email.is_empty()).then_some(email),
             anonymous: form.anonymous.is_some(),

@@ -21,7 +21,7 @@ pub async fn return_(
     state: web::Data<AppState>,
 ) -> HttpResponse {
     let lang = Lang::En;
-    let gateway = &state.gateway;
+    let gateway = state.gateway.get();
     if path.as_str() != gateway.name() {
         return state
             .site
@@ -81,14 +81,14 @@ async fn receive_webhook(
     payload: web::Payload,
     state: &AppState,
 ) -> Result<HttpResponse, ApiError> {
-    let gateway = &state.gateway;
+    let gateway = state.gateway.get();
     if gateway_name != gateway.name() {
         return Err(ApiError::UnknownGateway);
     }
     state
         .check_callback_limit(req)
         .map_err(|retry_after| ApiError::TooMany { retry_after })?;
-    let limit = state.settings.raw.limits.webhook_body_bytes;
+    let limit = state.settings.limits.webhook_body_bytes;
     let body = state.read_body(req, payload, limit).await?;
     let notification = match gateway.verify_webhook(req.headers(), &body).await {
         Ok(n) => n,
@@ -129,7 +129,7 @@ async fn receive_webhook(
 /// success page, so they are not invited to pay a second time. In the donation's
 /// language.
 async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpResponse {
-    let gateway = state.gateway.name();
+    let gateway = state.gateway.get().name();
     match state
         .ledger
         .donation_by_gateway_ref(gateway, gateway_ref)

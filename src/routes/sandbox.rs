@@ -1,17 +1,17 @@
-//! The sandbox gateway's hosted checkout: a test-mode page that plays the payment
-//! provider, so the whole journey works out of the box without real money.
+//! The routes of the sandbox gateway's hosted checkout (the page itself is
+//! `gateway::sandbox::checkout`): they find the donation in the ledger, which the
+//! gateway never reads, show the page, and sign the donor's choice.
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use maud::html;
 use serde::Deserialize;
 
 use crate::donation::{DonationId, Outcome, Status};
+use crate::gateway::sandbox::checkout::{self, CheckoutView};
 use crate::http::errors::PageError;
 use crate::http::{html, see_other};
 use crate::lang::Lang;
 use crate::ledger::{DonationRow, LedgerError};
-use crate::money::{Currency, format_money};
 use crate::render::strings::Strings;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ struct Submit {
 
 async fn find(state: &AppState, id: &str) -> Result<DonationRow, HttpResponse> {
     let not_found = || PageError::CheckoutNotFound.answer(Lang::En);
-    if state.sandbox.is_none() {
+    if state.gateway.sandbox().is_none() {
         return Err(not_found());
     }
     let Some(id) = DonationId::parse(id) else {
@@ -58,36 +58,22 @@ pub async fn page(
         .as_deref()
         .and_then(Lang::from_code)
         .unwrap_or(row.lang);
-    let t = Strings::of(lang);
-    let c = &t.checkout;
-    let amount = Currency::from_code(&row.currency)
-        .map(|cur| format_money(row.amount_minor, cur, &t.numbers))
-        .unwrap_or_else(|| format!("{} {}", row.currency, row.amount_minor));
-    let action = format!("/sandbox/checkout/{}", row.id);
-    let main = html! {
-        section.checkout aria-labelledby="checkout-title" {
-            p.test { (c.test_mode) }
-            h1 #checkout-title { (c.title) }
-            p { (c.explain) }
-            dl {
-                dt { (c.amount) } dd #checkout-amount { (amount) }
-                dt { (c.reference) } dd { code dir="ltr" { (row.id) } }
-            }
-            @if row.status == Status::Pending {
-                form method="post" action=(action) {
-                    div.actions {
-                        button.button.cta type="submit" name="outcome" value="pay" { (c.pay) }
-                        button.button.secondary type="submit" name="outcome" value="decline" { (c.decline) }
-                    }
-                }
-            } @else {
-                p.notice.ended { (c.already_done) }
-                p { a.button href=(lang.page("")) { (t.form.back_home) } }
-            }
-        }
+    let view = CheckoutView {
+        id: &row.id,
+        amount_minor: row.amount_minor,
+        currency: &row.currency,
+        pending: row.status == Status::Pending,
     };
+    let main = checkout::content(&view, lang);
+    let action = checkout::action(&row.id);
     let twin = format!("{action}?lang={}", lang.other().code());
-    let body = crate::site::runtime_page(lang, &action, &twin, &c.title, main);
+    let body = crate::site::runtime_page(
+        lang,
+        &action,
+        &twin,
+        &Strings::of(lang).checkout.title,
+        main,
+    );
     html(StatusCode::OK, body)
 }
 
@@ -102,7 +88,7 @@ pub async fn submit(
         Err(resp) => return resp,
     };
     let lang = row.lang;
-    let limit = state.settings.raw.limits.form_body_bytes;
+    let limit = state.settings.limits.form_body_bytes;
     let body = match state.read_body(&req, payload, limit).await {
         Ok(b) => b,
         Err(e) => return PageError::from(e).answer(lang),
@@ -119,7 +105,7 @@ pub async fn submit(
     if row.status != Status::Pending {
         return PageError::CheckoutDone.answer(lang);
     }
-    let Some(sandbox) = state.sandbox.as_ref() else {
+    let Some(sandbox) = state.gateway.sandbox() else {
         return PageError::CheckoutNotFound.answer(lang);
     };
     let reference = row.gateway_ref.clone().unwrap_or_else(|| row.id.clone());

@@ -11,9 +11,9 @@ use rand::RngCore as _;
 use tracing_subscriber::EnvFilter;
 
 use crate::config::Settings;
-use crate::gateway::Gateway;
-use crate::gateway::sandbox::{self, Sandbox};
-use crate::gateway::stripe::{self, Stripe};
+use crate::gateway::sandbox::Sandbox;
+use crate::gateway::stripe::Stripe;
+use crate::gateway::{ActiveGateway, GatewayKind};
 use crate::http::security::SecurityHeaders;
 use crate::ledger::Ledger;
 use crate::limits::RateLimiter;
@@ -44,7 +44,7 @@ pub fn init_logging() {
 
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let settings = Arc::new(settings);
-    let ledger = Ledger::open_with(&settings.raw.ledger.path, settings.raw.ledger.batch_max)
+    let ledger = Ledger::open_with(&settings.ledger.path, settings.ledger.batch_max)
         .map_err(|e| ServeError::Start(e.to_string()))?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
@@ -52,37 +52,27 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .build()
         .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?;
 
-    let (gateway, sandbox): (Arc<dyn Gateway>, Option<Arc<Sandbox>>) =
-        match settings.raw.gateway.kind.as_str() {
-            sandbox::NAME => {
-                let secret = sandbox_secret(&settings, &ledger).await?;
-                // The sandbox posts its webhooks to this very process on a loopback
-                // address, which a public certificate does not name.
-                let own = if settings.tls.is_some() {
-                    reqwest::Client::builder()
-                        .connect_timeout(Duration::from_secs(5))
-                        .timeout(Duration::from_secs(15))
-                        .danger_accept_invalid_certs(true)
-                        .build()
-                        .map_err(|e| {
-                            ServeError::Start(format!("cannot start the HTTP client: {e}"))
-                        })?
-                } else {
-                    http.clone()
-                };
-                let s = Arc::new(Sandbox::new(secret.as_bytes(), own));
-                (s.clone(), Some(s))
-            }
-            stripe::NAME => {
-                let s = Stripe::new(&settings.stripe).map_err(ServeError::Start)?;
-                (Arc::new(s), None)
-            }
-            other => {
-                return Err(ServeError::Start(format!(
-                    "gateway.kind: {other:?} is not a known gateway"
-                )));
-            }
-        };
+    let gateway = match settings.gateway {
+        GatewayKind::Sandbox => {
+            let secret = sandbox_secret(&settings, &ledger).await?;
+            // The sandbox posts its webhooks to this very process on a loopback
+            // address, which a public certificate does not name.
+            let own = if settings.tls.is_some() {
+                reqwest::Client::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .timeout(Duration::from_secs(15))
+                    .danger_accept_invalid_certs(true)
+                    .build()
+                    .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?
+            } else {
+                http.clone()
+            };
+            ActiveGateway::Sandbox(Arc::new(Sandbox::new(secret.as_bytes(), own)))
+        }
+        GatewayKind::Stripe => ActiveGateway::Stripe(Arc::new(
+            Stripe::new(&settings.stripe).map_err(ServeError::Start)?,
+        )),
+    };
 
     let now = time::OffsetDateTime::now_utc();
     let site = Arc::new(
@@ -93,29 +83,22 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         settings: settings.clone(),
         site,
         ledger: ledger.clone(),
-        gateway,
-        sandbox: sandbox.clone(),
+        gateway: gateway.clone(),
         total_json: Arc::new(crate::site::tally::TotalCache::new(&settings)),
-        donate_limiter: Arc::new(RateLimiter::new(
-            settings.raw.limits.donate_per_ip_per_minute,
-        )),
+        donate_limiter: Arc::new(RateLimiter::new(settings.limits.donate_per_ip_per_minute)),
         callback_limiter: Arc::new(RateLimiter::new(
-            settings.raw.limits.callbacks_per_ip_per_minute,
+            settings.limits.callbacks_per_ip_per_minute,
         )),
     };
     let admin = web::Data::new(crate::admin::Admin::new(&settings));
 
-    let workers = match settings.raw.server.workers {
+    let workers = match settings.workers {
         0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
         n => n,
     };
     let app_state = web::Data::new(state);
-    // Chrome applies form-action to the redirect after a form POST: the donate form's
-    // 303 to a hosted checkout needs the checkout's origin listed.
-    let checkout_origin = (settings.raw.gateway.kind == stripe::NAME)
-        .then_some(settings.stripe.checkout_origin.as_str());
-    let security = Arc::new(SecurityHeaders::new(&settings, checkout_origin));
-    let header_limit = settings.raw.limits.header_bytes;
+    let security = Arc::new(SecurityHeaders::new(&settings, settings.checkout_origin()));
+    let header_limit = settings.limits.header_bytes;
     let server = HttpServer::new(move || {
         let headers = security.clone();
         App::new()
@@ -129,7 +112,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     .client_request_timeout(settings.timeouts.header)
     .client_disconnect_timeout(Duration::from_secs(2))
     .keep_alive(settings.timeouts.keep_alive)
-    .max_connections(settings.raw.limits.max_connections.max(1))
+    .max_connections(settings.limits.max_connections)
     .shutdown_timeout(settings.timeouts.shutdown.as_secs());
     let cannot_listen = |e| ServeError::Start(format!("cannot listen on {}: {e}", settings.bind));
     let (server, scheme) = match &settings.tls {
@@ -152,7 +135,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .first()
         .copied()
         .ok_or_else(|| ServeError::Start("the server is not listening".into()))?;
-    if let Some(s) = &sandbox {
+    if let Some(s) = gateway.sandbox() {
         s.set_webhook_url(format!(
             "{scheme}://{}/payment/webhook/sandbox",
             loopback_for(addr)
@@ -161,15 +144,15 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     spawn_expiry(ledger.clone(), settings.pending_ttl);
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
-        ledger = %settings.raw.ledger.path.display(),
-        gateway = %settings.raw.gateway.kind,
+        ledger = %settings.ledger.path.display(),
+        gateway = settings.gateway.name(),
         "fundraiser listening on {scheme}://{addr}"
     );
     let redirect = match settings.http_redirect_bind {
         Some(bind) => Some(redirect::server(&settings, bind)?),
         None => None,
     };
-    if settings.admin_token.is_none() {
+    if settings.admin.token.is_none() {
         tracing::warn!(
             "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"
         );
@@ -202,9 +185,8 @@ fn no_delay(conn: &dyn std::any::Any, _: &mut actix_web::dev::Extensions) {
 
 /// The sandbox's signing secret: from config, else one generated once and kept in the ledger.
 async fn sandbox_secret(settings: &Settings, ledger: &Ledger) -> Result<String, ServeError> {
-    let configured = settings.raw.sandbox.secret.trim();
-    if !configured.is_empty() {
-        return Ok(configured.to_owned());
+    if let Some(configured) = &settings.sandbox_secret {
+        return Ok(configured.expose().to_owned());
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);

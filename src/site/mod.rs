@@ -94,7 +94,7 @@ impl Site {
         total: &TotalSnapshot,
         now: time::OffsetDateTime,
     ) -> Result<Site, SiteError> {
-        let html_cache = resource::forever_value(&cache_control(settings.raw.server.html_max_age));
+        let html_cache = resource::forever_value(&cache_control(settings.html_max_age));
         let home_cache = resource::forever_value(&cache_control(settings.home_max_age()));
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
         let mut files = HashMap::new();

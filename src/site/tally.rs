@@ -72,11 +72,8 @@ impl TotalCache {
             body: ArcSwap::from_pointee((0, Bytes::new())),
             // Made static once so that cloning them per answer shares no counter.
             cache_control: forever_value(
-                &HeaderValue::from_str(&format!(
-                    "public, max-age={}",
-                    settings.raw.server.total_max_age
-                ))
-                .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
+                &HeaderValue::from_str(&format!("public, max-age={}", settings.total_max_age))
+                    .unwrap_or_else(|_| HeaderValue::from_static("no-cache")),
             ),
             allow_origin: settings
                 .api_origin

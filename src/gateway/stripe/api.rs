@@ -88,11 +88,11 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
         ("submit_type", "donate".to_owned()),
         (
             "line_items[0][price_data][currency]",
-            req.currency.code().to_ascii_lowercase(),
+            req.amount.currency().code().to_ascii_lowercase(),
         ),
         (
             "line_items[0][price_data][unit_amount]",
-            req.amount_minor.to_string(),
+            req.amount.minor().to_string(),
         ),
         (
             "line_items[0][price_data][product_data][name]",

@@ -24,8 +24,8 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
 use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
-use crate::config::StripeSettings;
 use crate::donation::{Channel, Outcome, PaymentResult};
+use crate::secret::Secret;
 use api::{Event, Session, api_error, network_error, session_id_of};
 pub use api::{checkout_form, idempotency_key, valid_session_id};
 pub use signature::{SignatureError, verify_signature};
@@ -35,9 +35,23 @@ pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
 /// The longest session id we accept in a return URL (Stripe's are about 66 characters).
 const SESSION_ID_MAX: usize = 200;
 
+/// The `[stripe]` settings, checked, in the types the gateway works with.
+#[derive(Debug, Clone)]
+pub struct StripeSettings {
+    pub secret_key: Secret,
+    pub webhook_secret: Secret,
+    /// Without a trailing slash.
+    pub api_base: String,
+    /// The origin the hosted checkout is served from, allowed in the CSP's `form-action`.
+    pub checkout_origin: String,
+    pub signature_tolerance: Duration,
+    pub connect_timeout: Duration,
+    pub request_timeout: Duration,
+}
+
 pub struct Stripe {
-    secret_key: String,
-    webhook_secret: String,
+    secret_key: Secret,
+    webhook_secret: Secret,
     api_base: String,
     tolerance: Duration,
     http: reqwest::Client,
@@ -72,7 +86,7 @@ impl Stripe {
     ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
         let mut attempt = 1;
         loop {
-            let result = match build().bearer_auth(&self.secret_key).send().await {
+            let result = match build().bearer_auth(self.secret_key.expose()).send().await {
                 Ok(response) => {
                     let status = response.status();
                     response.bytes().await.map(|body| (status, body))
@@ -280,7 +294,7 @@ impl Gateway for Stripe {
         verify_signature(
             header,
             body,
-            self.webhook_secret.as_bytes(),
+            self.webhook_secret.expose().as_bytes(),
             now,
             self.tolerance,
         )

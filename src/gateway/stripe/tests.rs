@@ -3,7 +3,7 @@
 use super::*;
 use crate::donation::DonationId;
 use crate::lang::Lang;
-use crate::money::Currency;
+use crate::money::{Currency, Money};
 
 // Vectors computed outside this code, with
 //   printf '%s' "<t>.<body>" | openssl dgst -sha256 -hmac <secret>
@@ -161,8 +161,7 @@ fn missing_or_garbled_headers_are_refused() {
 fn request<'a>(id: &'a DonationId, lang: Lang) -> CheckoutRequest<'a> {
     CheckoutRequest {
         id,
-        amount_minor: 12_550,
-        currency: Currency::from_code("AED").unwrap(),
+        amount: Money::new(12_550, Currency::from_code("AED").unwrap()).unwrap(),
         lang,
         campaign_name: "Clean Water & Wells",
         callback_base: "https://give.example.org/",

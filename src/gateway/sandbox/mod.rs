@@ -3,6 +3,8 @@
 //! HMAC-SHA256 and delivered twice, as real gateways do: in the donor's return redirect,
 //! and server to server as a webhook, so a donor who closes the tab is still counted.
 
+pub mod checkout;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 

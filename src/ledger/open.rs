@@ -1,0 +1,130 @@
+//! Opening a ledger file: its folder, the lock that keeps a second server off it, the
+//! connection settings every reader and the writer share, the integrity check and the
+//! schema migrations.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rusqlite::{Connection, OpenFlags};
+
+use super::schema;
+
+/// Opening the ledger failed; the message is for the operator, the source kept.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("cannot create the ledger folder {}: {source}", dir.display())]
+    Folder {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the ledger lock {}: {source}", path.display())]
+    LockFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the ledger {} is in use by another fundraiser process", path.display())]
+    InUse { path: PathBuf },
+    #[error("cannot lock the ledger {}: {source}", path.display())]
+    Lock {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the ledger {}: {source}", path.display())]
+    Open {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the ledger {} is unreadable: {source}", path.display())]
+    Unreadable {
+        path: PathBuf,
+        source: rusqlite::Error,
+    },
+    #[error("the ledger {} is corrupt: {report}", path.display())]
+    Corrupt { path: PathBuf, report: String },
+    #[error("ledger {}: {message}", path.display())]
+    Schema { path: PathBuf, message: String },
+    #[error("cannot read the ledger total: {0}")]
+    Total(#[source] rusqlite::Error),
+    #[error("cannot start the ledger writer: {0}")]
+    Writer(#[source] std::io::Error),
+}
+
+/// Creates the folder when needed, takes the lock, opens, checks and migrates: the
+/// connection the writer will own, and the lock to hold while it runs.
+pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    let lock = lock(path)?;
+    let mut conn = connection(path, false).map_err(|source| OpenError::Open {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let report = conn
+        .query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))
+        .map_err(|source| OpenError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?;
+    if report != "ok" {
+        return Err(OpenError::Corrupt {
+            path: path.to_path_buf(),
+            report,
+        });
+    }
+    schema::migrate(&mut conn).map_err(|message| OpenError::Schema {
+        path: path.to_path_buf(),
+        message,
+    })?;
+    Ok((lock, conn))
+}
+
+/// Takes an exclusive lock on `<ledger>.lock`, so a second `fundraiser` on the same
+/// ledger stops at start-up instead of racing the first one's writer.
+fn lock(path: &Path) -> Result<std::fs::File, OpenError> {
+    let mut lock_path = path.as_os_str().to_owned();
+    lock_path.push(".lock");
+    let lock_path = PathBuf::from(lock_path);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|source| OpenError::LockFile {
+            path: lock_path.clone(),
+            source,
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(OpenError::InUse {
+            path: path.to_path_buf(),
+        }),
+        Err(std::fs::TryLockError::Error(source)) => Err(OpenError::Lock {
+            path: path.to_path_buf(),
+            source,
+        }),
+    }
+}
+
+/// A connection with the settings every user of the ledger shares: WAL (for the
+/// writer), full sync, foreign keys, and a busy timeout.
+pub fn connection(path: &Path, read_only: bool) -> rusqlite::Result<Connection> {
+    let flags = if read_only {
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    } else {
+        OpenFlags::SQLITE_OPEN_READ_WRITE
+            | OpenFlags::SQLITE_OPEN_CREATE
+            | OpenFlags::SQLITE_OPEN_NO_MUTEX
+    };
+    let conn = Connection::open_with_flags(path, flags)?;
+    conn.busy_timeout(Duration::from_secs(5))?;
+    if !read_only {
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+    }
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
