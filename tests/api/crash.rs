@@ -80,25 +80,12 @@ fn no_answered_confirmation_is_lost_to_a_kill_9() {
     drop(server);
 
     let server = Server::start_with(opts);
-    let conn = rusqlite::Connection::open(dir.path().join("data/ledger.db")).unwrap();
-    let mut lost = 0;
-    for id in &answered {
-        let status: String = conn
-            .query_row("SELECT status FROM donations WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .unwrap();
-        if status != "succeeded" {
-            lost += 1;
-        }
-    }
-    let (sum, count): (i64, i64) = conn
-        .query_row(
-            "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM donations WHERE status = 'succeeded'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
+    let ledger = LedgerFile::open(&dir.path().join("data/ledger.db"));
+    let lost = answered
+        .iter()
+        .filter(|id| ledger.donation(id).status != "succeeded")
+        .count();
+    let (sum, count) = ledger.succeeded();
     println!(
         "crash test: {} confirmations answered before SIGKILL, {} succeeded in the ledger after restart, {lost} lost",
         answered.len(),
@@ -110,7 +97,7 @@ fn no_answered_confirmation_is_lost_to_a_kill_9() {
     );
     assert_eq!(lost, 0, "answered confirmations lost");
     assert!(count as usize >= answered.len());
-    let t = total(&server);
+    let t = server.total();
     assert_eq!(t["raised_minor"].as_i64().unwrap(), sum);
     assert_eq!(t["donations"].as_i64().unwrap(), count);
 }

@@ -17,26 +17,7 @@ fn follow(server: &Server, path: &str) -> Response {
 }
 
 fn raised(server: &Server) -> i64 {
-    total(server)["raised_minor"].as_i64().unwrap()
-}
-
-fn ledger(server: &Server) -> rusqlite::Connection {
-    rusqlite::Connection::open(server.workdir().join("data/ledger.db")).unwrap()
-}
-
-fn rows(server: &Server) -> i64 {
-    ledger(server)
-        .query_row("SELECT COUNT(*) FROM donations", [], |r| r.get(0))
-        .unwrap()
-}
-
-fn donation_id(checkout_or_return: &str) -> String {
-    if let Some(id) = checkout_or_return.strip_prefix("/sandbox/checkout/") {
-        return id.to_string();
-    }
-    let query = checkout_or_return.split_once('?').unwrap().1;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-    pairs.into_iter().find(|(k, _)| k == "ref").unwrap().1
+    server.total()["raised_minor"].as_i64().unwrap()
 }
 
 /// A webhook signed with the test secret, as the sandbox gateway sends it.
@@ -63,13 +44,13 @@ fn a_donation_through_the_sandbox_is_counted_and_shown() {
     assert!(form.contains(r#"action="/donate""#));
     assert_eq!(raised(&server), 0);
 
-    let ret = sandbox_checkout(&server, "50", "en", "pay");
+    let ret = server.sandbox_checkout("50", "en", "pay");
     let r = follow(&server, &ret);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "/success/");
     assert_eq!(follow(&server, "/success/").status(), StatusCode::OK);
 
-    let t = total(&server);
+    let t = server.total();
     assert_eq!(t["raised_minor"], 5000);
     assert_eq!(t["donations"], 1);
     assert_eq!(t["currency"], "AED");
@@ -84,10 +65,7 @@ fn a_donation_through_the_sandbox_is_counted_and_shown() {
     let home_ar = follow(&server, "/ar/").text().unwrap();
     assert!(home_ar.contains("٥٠ د.إ"), "{home_ar}");
 
-    let status: String = ledger(&server)
-        .query_row("SELECT status FROM donations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(status, "succeeded");
+    assert_eq!(server.ledger().only().status, "succeeded");
 }
 
 #[test]
@@ -125,21 +103,18 @@ fn the_checkout_page_is_marked_as_test_mode_and_shows_the_amount() {
 #[test]
 fn a_declined_payment_lands_on_the_error_page_and_counts_nothing() {
     let server = Server::start();
-    let ret = sandbox_checkout(&server, "100", "ar", "decline");
+    let ret = server.sandbox_checkout("100", "ar", "decline");
     let r = follow(&server, &ret);
     assert_eq!(location(&r), "/ar/error/");
     assert_eq!(raised(&server), 0);
-    let status: String = ledger(&server)
-        .query_row("SELECT status FROM donations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(status, "failed");
+    assert_eq!(server.ledger().only().status, "failed");
 }
 
 #[test]
 fn replayed_returns_and_webhooks_in_any_order_count_once() {
     let server = Server::start();
     // Webhook before the return.
-    let ret = sandbox_checkout(&server, "20", "en", "pay");
+    let ret = server.sandbox_checkout("20", "en", "pay");
     let id = donation_id(&ret);
     for _ in 0..2 {
         let w = webhook(&server, &id, "paid", 2000);
@@ -157,21 +132,14 @@ fn replayed_returns_and_webhooks_in_any_order_count_once() {
     assert!(eventually(|| raised(&server) == 2000));
     std::thread::sleep(std::time::Duration::from_millis(300));
     assert_eq!(raised(&server), 2000);
-    assert_eq!(total(&server)["donations"], 1);
-    let events: i64 = ledger(&server)
-        .query_row(
-            "SELECT COUNT(*) FROM events WHERE donation_id = ?1 AND to_status = 'succeeded' AND from_status = 'pending'",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(events, 1);
+    assert_eq!(server.total()["donations"], 1);
+    assert_eq!(server.ledger().transitions(&id, "pending", "succeeded"), 1);
 }
 
 #[test]
 fn a_donor_who_never_comes_back_is_counted_by_the_webhook() {
     let server = Server::start();
-    let _ret = sandbox_checkout(&server, "30", "en", "pay");
+    let _ret = server.sandbox_checkout("30", "en", "pay");
     // The return URL is never followed; the sandbox delivers its webhook by itself.
     assert!(
         eventually(|| raised(&server) == 3000),
@@ -182,7 +150,7 @@ fn a_donor_who_never_comes_back_is_counted_by_the_webhook() {
 #[test]
 fn forged_or_tampered_results_are_refused_and_change_nothing() {
     let server = Server::start();
-    let ret = sandbox_checkout(&server, "40", "en", "decline");
+    let ret = server.sandbox_checkout("40", "en", "decline");
     let tampered = ret.replace("outcome=declined", "outcome=paid");
     let r = follow(&server, &tampered);
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
@@ -241,14 +209,7 @@ fn an_amount_the_gateway_reports_differently_is_not_counted() {
     let w = webhook(&server, &id, "paid", 999_999);
     assert_eq!(w.status(), StatusCode::OK);
     assert_eq!(raised(&server), 0);
-    let mismatches: i64 = ledger(&server)
-        .query_row(
-            "SELECT COUNT(*) FROM events WHERE donation_id = ?1 AND kind = 'mismatch'",
-            [&id],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(mismatches, 1);
+    assert_eq!(server.ledger().events_of_kind(&id, "mismatch"), 1);
 }
 
 #[test]
@@ -308,7 +269,7 @@ fn invalid_amounts_are_refused_with_the_form_and_no_row() {
             .unwrap()
             .contains("Please enter a valid email address")
     );
-    assert_eq!(rows(&server), 0);
+    assert_eq!(server.ledger().count(), 0);
 }
 
 #[test]
@@ -318,13 +279,7 @@ fn presets_and_typed_amounts_are_understood() {
         let r = donate(&server, form);
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{form:?}");
         let id = donation_id(&location(&r));
-        ledger(&server)
-            .query_row(
-                "SELECT amount_minor FROM donations WHERE id = ?1",
-                [&id],
-                |r| r.get(0),
-            )
-            .unwrap()
+        server.ledger().donation(&id).amount_minor
     };
     assert_eq!(amount_of(&[("preset", "250")]), 25_000);
     assert_eq!(amount_of(&[("preset", "250"), ("amount", "")]), 25_000);
@@ -353,12 +308,11 @@ fn amounts_follow_the_currency_exponent() {
         );
         let r = donate(&server, &[("amount", typed)]);
         assert_eq!(r.status(), StatusCode::SEE_OTHER, "{currency} {typed}");
-        let (amount, cur): (i64, String) = ledger(&server)
-            .query_row("SELECT amount_minor, currency FROM donations", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .unwrap();
-        assert_eq!((amount, cur.as_str()), (minor, currency));
+        let stored = server.ledger().only();
+        assert_eq!(
+            (stored.amount_minor, stored.currency.as_str()),
+            (minor, currency)
+        );
         if currency == "JPY" {
             let r = donate(&server, &[("amount", "1000.5")]);
             assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -380,7 +334,7 @@ fn concurrent_donors_add_up_exactly() {
                     let mut sum = 0;
                     for i in 0..per_client {
                         let major = 5 + c * 7 + i;
-                        let ret = sandbox_checkout(server, &major.to_string(), "en", "pay");
+                        let ret = server.sandbox_checkout(&major.to_string(), "en", "pay");
                         let r = follow(server, &ret);
                         assert_eq!(location(&r), "/success/");
                         sum += major as i64 * 100;
@@ -393,15 +347,8 @@ fn concurrent_donors_add_up_exactly() {
     });
     let n = clients * per_client;
     assert!(eventually(|| raised(&server) == expected));
-    assert_eq!(total(&server)["donations"], n as i64);
-    let (sum, count): (i64, i64) = ledger(&server)
-        .query_row(
-            "SELECT SUM(amount_minor), COUNT(*) FROM donations WHERE status = 'succeeded'",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .unwrap();
-    assert_eq!((sum, count), (expected, n as i64));
+    assert_eq!(server.total()["donations"], n as i64);
+    assert_eq!(server.ledger().succeeded(), (expected, n as i64));
 }
 
 #[test]
@@ -414,13 +361,12 @@ fn a_restart_on_the_same_ledger_keeps_the_total() {
     .env("FUNDRAISER_SANDBOX__SECRET", SECRET);
     let server = Server::start_with(opts.clone());
     for amount in ["10", "20.25"] {
-        let ret = sandbox_checkout(&server, amount, "en", "pay");
-        follow(&server, &ret);
+        server.pay(amount);
     }
     assert_eq!(raised(&server), 3025);
     assert_eq!(server.terminate().code(), Some(0));
     let server = Server::start_with(opts);
-    let t = total(&server);
+    let t = server.total();
     assert_eq!(t["raised_minor"], 3025);
     assert_eq!(t["donations"], 2);
     assert!(follow(&server, "/").text().unwrap().contains("AED 30.25"));
@@ -429,8 +375,7 @@ fn a_restart_on_the_same_ledger_keeps_the_total() {
 #[test]
 fn the_total_api_is_cacheable_briefly_and_matches_the_home_page() {
     let server = Server::start();
-    let ret = sandbox_checkout(&server, "1234.5", "en", "pay");
-    follow(&server, &ret);
+    server.pay("1234.5");
     let r = follow(&server, "/api/total");
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(r.headers()["cache-control"], "public, max-age=5");
@@ -455,7 +400,7 @@ fn an_oversized_form_is_refused_with_413() {
     let big = "x".repeat(5000);
     let r = donate(&server, &[("amount", "50"), ("name", &big)]);
     assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    assert_eq!(rows(&server), 0);
+    assert_eq!(server.ledger().count(), 0);
 }
 
 #[test]
@@ -466,7 +411,7 @@ fn the_honeypot_refuses_bots() {
         &[("amount", "50"), ("website", "http://spam.example")],
     );
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-    assert_eq!(rows(&server), 0);
+    assert_eq!(server.ledger().count(), 0);
 }
 
 #[test]
@@ -482,7 +427,7 @@ fn an_ended_campaign_refuses_politely() {
     let r = donate(&server, &[("amount", "50"), ("lang", "ar")]);
     assert_eq!(r.status(), StatusCode::FORBIDDEN);
     assert!(r.text().unwrap().contains("انتهت هذه الحملة"));
-    assert_eq!(rows(&server), 0);
+    assert_eq!(server.ledger().count(), 0);
 }
 
 #[test]
@@ -493,17 +438,12 @@ fn without_a_configured_secret_one_is_generated_once_and_kept_in_the_ledger() {
         ..Opts::default()
     };
     let server = Server::start_with(opts.clone());
-    let ret = sandbox_checkout(&server, "15", "en", "pay");
+    let ret = server.sandbox_checkout("15", "en", "pay");
     assert_eq!(location(&follow(&server, &ret)), "/success/");
     let secret = || -> String {
-        rusqlite::Connection::open(dir.path().join("data/ledger.db"))
-            .unwrap()
-            .query_row(
-                "SELECT value FROM settings WHERE key = 'sandbox.secret'",
-                [],
-                |r| r.get(0),
-            )
-            .unwrap()
+        LedgerFile::open(&dir.path().join("data/ledger.db"))
+            .setting("sandbox.secret")
+            .expect("a sandbox secret kept in the ledger")
     };
     let first = secret();
     assert_eq!(first.len(), 64);
@@ -520,7 +460,7 @@ fn without_a_configured_secret_one_is_generated_once_and_kept_in_the_ledger() {
 fn counts_of_donations_take_each_languages_plural_forms() {
     let server = Server::start();
     let shown = |lang: &str| -> String {
-        total(&server)["display"][lang]["donations"]
+        server.total()["display"][lang]["donations"]
             .as_str()
             .unwrap()
             .to_owned()
@@ -533,8 +473,7 @@ fn counts_of_donations_take_each_languages_plural_forms() {
     ];
     for (paid, (en, ar)) in expected.iter().enumerate() {
         if paid > 0 {
-            let ret = sandbox_checkout(&server, "20", "en", "pay");
-            assert_eq!(follow(&server, &ret).status(), StatusCode::SEE_OTHER);
+            server.pay("20");
         }
         assert_eq!((shown("en"), shown("ar")), (en.to_string(), ar.to_string()));
         let home = follow(&server, "/").text().unwrap();

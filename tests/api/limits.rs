@@ -42,11 +42,7 @@ fn donation_attempts_per_minute_are_limited_with_retry_after() {
     let page = r.text().unwrap();
     assert!(page.contains("محاولات كثيرة"), "{page}");
     // Nothing was written for the refused attempt.
-    let n: i64 = rusqlite::Connection::open(server.workdir().join("data/ledger.db"))
-        .unwrap()
-        .query_row("SELECT COUNT(*) FROM donations", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(n, 3);
+    assert_eq!(server.ledger().count(), 3);
 }
 
 #[test]
@@ -83,15 +79,8 @@ fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
         donate(&server, &a, "en").status(),
         StatusCode::TOO_MANY_REQUESTS
     );
-    let ip: String = rusqlite::Connection::open(server.workdir().join("data/ledger.db"))
-        .unwrap()
-        .query_row(
-            "SELECT client_ip FROM donations ORDER BY created_at LIMIT 1",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(ip, "203.0.113.1");
+    let first = server.ledger().donations().remove(0);
+    assert_eq!(first.client_ip.as_deref(), Some("203.0.113.1"));
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! release profile pays one LTO link for all of them.
 
 mod common;
+mod fake_stripe;
 
 mod admin;
 mod architecture;

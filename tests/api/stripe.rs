@@ -3,299 +3,17 @@
 //! Nothing here touches the network.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use crate::common::*;
+use crate::fake_stripe::*;
 use reqwest::StatusCode;
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
-const SECRET_KEY: &str = "sk_test_51FakeSecretKeyForTheFundraiserSuite";
 const WEBHOOK_SECRET: &str = "whsec_FakeWebhookSecretForTheFundraiserSuite";
 const PUBLIC_URL: &str = "https://give.example.org";
-const CHECKOUT: &str = "https://checkout.stripe.com/c/pay/";
-
-// ---------------------------------------------------------------------------------
-// The fake Stripe API.
-
-/// One request as the fake received it.
-#[derive(Debug, Clone)]
-struct Recorded {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: String,
-}
-
-impl Recorded {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn form(&self) -> Vec<(String, String)> {
-        serde_urlencoded::from_str(&self.body).expect("a form body")
-    }
-}
-
-/// What a session is, as the fake serves it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    /// Created, not paid: `open` / `unpaid`.
-    Open,
-    Paid,
-    /// Completed with a method that settles later: `complete` / `unpaid`.
-    Processing,
-    Expired,
-    /// Paid, but reported for another amount than was asked.
-    WrongAmount,
-}
-
-#[derive(Debug, Clone)]
-struct FakeSession {
-    id: String,
-    amount: i64,
-    currency: String,
-    donation_id: String,
-    state: State,
-}
-
-/// How every request is answered, whatever it asks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Failure {
-    /// 500 with a Stripe error body that quotes the key, as a real error might.
-    Status500,
-    /// No answer for longer than the client's timeout.
-    Hang,
-}
-
-#[derive(Default)]
-struct Fake {
-    requests: Vec<Recorded>,
-    /// By idempotency key: a repeated create gives back the same session, as Stripe does.
-    by_key: HashMap<String, String>,
-    sessions: HashMap<String, FakeSession>,
-    failure: Option<Failure>,
-}
-
-#[derive(Clone)]
-struct FakeStripe {
-    port: u16,
-    inner: Arc<Mutex<Fake>>,
-    /// This many of the next requests hang (then the fake answers normally).
-    hang_next: Arc<AtomicUsize>,
-}
-
-impl FakeStripe {
-    fn start() -> FakeStripe {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let fake = FakeStripe {
-            port: listener.local_addr().unwrap().port(),
-            inner: Arc::new(Mutex::new(Fake::default())),
-            hang_next: Arc::new(AtomicUsize::new(0)),
-        };
-        let serving = fake.clone();
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let fake = serving.clone();
-                std::thread::spawn(move || fake.serve(stream));
-            }
-        });
-        fake
-    }
-
-    fn api_base(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
-    fn requests(&self) -> Vec<Recorded> {
-        self.inner.lock().unwrap().requests.clone()
-    }
-
-    fn fail(&self, failure: Option<Failure>) {
-        self.inner.lock().unwrap().failure = failure;
-    }
-
-    fn set(&self, session_id: &str, state: State) {
-        self.inner
-            .lock()
-            .unwrap()
-            .sessions
-            .get_mut(session_id)
-            .expect("a session the fake created")
-            .state = state;
-    }
-
-    fn session(&self, id: &str) -> FakeSession {
-        self.inner.lock().unwrap().sessions[id].clone()
-    }
-
-    /// The session as Stripe's API and events show it.
-    fn session_json(&self, id: &str) -> Value {
-        let s = self.session(id);
-        let (payment_status, status, amount) = match s.state {
-            State::Open => ("unpaid", "open", s.amount),
-            State::Paid => ("paid", "complete", s.amount),
-            State::Processing => ("unpaid", "complete", s.amount),
-            State::Expired => ("unpaid", "expired", s.amount),
-            State::WrongAmount => ("paid", "complete", s.amount + 100),
-        };
-        json!({
-            "id": s.id,
-            "object": "checkout.session",
-            "url": if status == "open" { Value::String(format!("{CHECKOUT}{}", s.id)) } else { Value::Null },
-            "mode": "payment",
-            "payment_status": payment_status,
-            "status": status,
-            "amount_total": amount,
-            "currency": s.currency,
-            "client_reference_id": s.donation_id,
-            "metadata": {"donation_id": s.donation_id},
-            "livemode": false,
-        })
-    }
-
-    fn serve(&self, stream: TcpStream) {
-        let Some(request) = read_request(&stream) else {
-            return;
-        };
-        self.inner.lock().unwrap().requests.push(request.clone());
-        let hang = self
-            .hang_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        let failure = self.inner.lock().unwrap().failure;
-        if hang || failure == Some(Failure::Hang) {
-            // Far past the client's timeout; the client gives up first.
-            std::thread::sleep(Duration::from_secs(6));
-            return;
-        }
-        let (status, body) = if failure == Some(Failure::Status500) {
-            (
-                500,
-                json!({"error": {
-                    "type": "api_error",
-                    "message": format!("Something went wrong with key {SECRET_KEY}"),
-                }}),
-            )
-        } else {
-            self.answer(&request)
-        };
-        respond(stream, status, &body.to_string());
-    }
-
-    fn answer(&self, r: &Recorded) -> (u16, Value) {
-        let unauthorized = (
-            401,
-            json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
-        );
-        if r.header("authorization") != Some(&format!("Bearer {SECRET_KEY}")) {
-            return unauthorized;
-        }
-        if r.method == "POST" && r.path == "/v1/checkout/sessions" {
-            let form: HashMap<String, String> = r.form().into_iter().collect();
-            let key = r.header("idempotency-key").unwrap_or_default().to_owned();
-            let mut fake = self.inner.lock().unwrap();
-            let id = match fake.by_key.get(&key) {
-                Some(id) => id.clone(),
-                None => {
-                    let id = format!("cs_test_fake{}", fake.sessions.len() + 1);
-                    let session = FakeSession {
-                        id: id.clone(),
-                        amount: form["line_items[0][price_data][unit_amount]"]
-                            .parse()
-                            .unwrap(),
-                        currency: form["line_items[0][price_data][currency]"].clone(),
-                        donation_id: form["client_reference_id"].clone(),
-                        state: State::Open,
-                    };
-                    fake.sessions.insert(id.clone(), session);
-                    fake.by_key.insert(key, id.clone());
-                    id
-                }
-            };
-            drop(fake);
-            return (200, self.session_json(&id));
-        }
-        if r.method == "GET"
-            && let Some(id) = r.path.strip_prefix("/v1/checkout/sessions/")
-        {
-            if self.inner.lock().unwrap().sessions.contains_key(id) {
-                return (200, self.session_json(id));
-            }
-            return (
-                404,
-                json!({"error": {
-                    "type": "invalid_request_error",
-                    "code": "resource_missing",
-                    "message": format!("No such checkout.session: '{id}'"),
-                }}),
-            );
-        }
-        (
-            404,
-            json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
-        )
-    }
-}
-
-/// A minimal HTTP/1.1 request reader: request line, headers, Content-Length body.
-fn read_request(stream: &TcpStream) -> Option<Recorded> {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    let mut reader = BufReader::new(stream);
-    let mut line = String::new();
-    reader.read_line(&mut line).ok()?;
-    let mut parts = line.split_whitespace();
-    let method = parts.next()?.to_owned();
-    let path = parts.next()?.to_owned();
-    let mut headers = Vec::new();
-    loop {
-        let mut h = String::new();
-        reader.read_line(&mut h).ok()?;
-        let h = h.trim_end();
-        if h.is_empty() {
-            break;
-        }
-        let (k, v) = h.split_once(':')?;
-        headers.push((k.trim().to_owned(), v.trim().to_owned()));
-    }
-    let length: usize = headers
-        .iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
-        .map_or(0, |(_, v)| v.parse().unwrap_or(0));
-    let mut body = vec![0; length];
-    reader.read_exact(&mut body).ok()?;
-    Some(Recorded {
-        method,
-        path,
-        headers,
-        body: String::from_utf8(body).ok()?,
-    })
-}
-
-fn respond(mut stream: TcpStream, status: u16, body: &str) {
-    let reason = match status {
-        200 => "OK",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        _ => "Internal Server Error",
-    };
-    let _ = write!(
-        stream,
-        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = stream.flush();
-}
 
 // ---------------------------------------------------------------------------------
 // Our server, configured for Stripe.
@@ -313,17 +31,9 @@ fn start(fake: &FakeStripe) -> Server {
     Server::start_with(stripe_opts(&fake.api_base()))
 }
 
-fn donate(server: &Server, amount: &str, lang: &str) -> Response {
-    client()
-        .post(server.url("/donate"))
-        .form(&[("amount", amount), ("lang", lang)])
-        .send()
-        .expect("POST /donate")
-}
-
 /// Donates and returns the session id Stripe (the fake) created for it.
 fn start_checkout(server: &Server, amount: &str, lang: &str) -> String {
-    let r = donate(server, amount, lang);
+    let r = server.donate(amount, lang);
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "donate {amount}");
     assert_eq!(r.headers()["cache-control"], "no-store");
     location(&r)
@@ -396,38 +106,20 @@ fn send_event(
 }
 
 fn raised(server: &Server) -> (i64, i64) {
-    let t = total(server);
+    let t = server.total();
     (
         t["raised_minor"].as_i64().unwrap(),
         t["donations"].as_i64().unwrap(),
     )
 }
 
-fn ledger(server: &Server) -> rusqlite::Connection {
-    rusqlite::Connection::open(server.workdir().join("data/ledger.db")).unwrap()
-}
-
 fn status_of(server: &Server, session_id: &str) -> String {
-    ledger(server)
-        .query_row(
-            "SELECT status FROM donations WHERE gateway = 'stripe' AND gateway_ref = ?1",
-            [session_id],
-            |r| r.get(0),
-        )
-        .unwrap()
-}
-
-fn count(server: &Server, sql: &str, arg: &str) -> i64 {
-    ledger(server).query_row(sql, [arg], |r| r.get(0)).unwrap()
+    server.ledger().by_ref(session_id).status
 }
 
 fn events_of(server: &Server, session_id: &str) -> i64 {
-    count(
-        server,
-        "SELECT COUNT(*) FROM events WHERE donation_id =
-            (SELECT id FROM donations WHERE gateway_ref = ?1)",
-        session_id,
-    )
+    let ledger = server.ledger();
+    ledger.events(&ledger.by_ref(session_id).id)
 }
 
 /// Every log line the server has written so far (after a moment for stragglers).
@@ -458,7 +150,7 @@ fn assert_no_secrets(lines: &[String]) {
 fn a_checkout_session_is_created_with_every_field() {
     let fake = FakeStripe::start();
     let server = start(&fake);
-    let r = donate(&server, "125.5", "ar");
+    let r = server.donate("125.5", "ar");
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), format!("{CHECKOUT}cs_test_fake1"));
 
@@ -475,14 +167,12 @@ fn a_checkout_session_is_created_with_every_field() {
         req.header("content-type"),
         Some("application/x-www-form-urlencoded")
     );
-    let (id, amount, currency): (String, i64, String) = ledger(&server)
-        .query_row(
-            "SELECT id, amount_minor, currency FROM donations",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .unwrap();
-    assert_eq!((amount, currency.as_str()), (12_550, "AED"));
+    let stored = server.ledger().only();
+    let id = stored.id;
+    assert_eq!(
+        (stored.amount_minor, stored.currency.as_str()),
+        (12_550, "AED")
+    );
     assert_eq!(
         req.header("idempotency-key"),
         Some(format!("donation-{id}").as_str())
@@ -581,21 +271,13 @@ fn webhook_then_return_counts_once_and_logs_no_secret() {
     assert_eq!(other["changed"], false);
     assert_eq!(raised(&server), (5000, 1));
     assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM events WHERE to_status = 'succeeded' AND from_status = 'pending' AND donation_id = (SELECT id FROM donations WHERE gateway_ref = ?1)",
-            &session
-        ),
+        {
+            let ledger = server.ledger();
+            ledger.transitions(&ledger.by_ref(&session).id, "pending", "succeeded")
+        },
         1
     );
-    assert_eq!(
-        count(
-            &server,
-            "SELECT COUNT(*) FROM webhook_events WHERE gateway = ?1",
-            "stripe"
-        ),
-        2
-    );
+    assert_eq!(server.ledger().webhook_events("stripe"), 2);
     assert_eq!(
         follow_return(&server, &session).status(),
         StatusCode::SEE_OTHER
@@ -759,11 +441,8 @@ fn a_session_for_another_amount_is_not_counted() {
     assert_eq!(answer["reason"], "amount mismatch");
     assert_eq!(raised(&server), (0, 0));
     assert_eq!(status_of(&server, &session), "pending");
-    let mismatches = count(
-        &server,
-        "SELECT COUNT(*) FROM events WHERE kind = 'mismatch' AND donation_id = (SELECT id FROM donations WHERE gateway_ref = ?1)",
-        &session,
-    );
+    let ledger = server.ledger();
+    let mismatches = ledger.events_of_kind(&ledger.by_ref(&session).id, "mismatch");
     assert_eq!(mismatches, 2);
     let lines = log_lines(&server);
     assert!(
@@ -967,21 +646,13 @@ fn assert_refused_cleanly(server: &Server, r: Response) {
     assert!(page.contains(r#"<html lang="ar""#), "{page}");
     assert!(page.contains("خدمة الدفع مشغولة"), "{page}");
     assert!(!page.contains(SECRET_KEY));
-    let (status, gateway_ref): (String, Option<String>) = ledger(server)
-        .query_row("SELECT status, gateway_ref FROM donations", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
-        .unwrap();
-    assert_eq!(status, "failed");
-    assert_eq!(gateway_ref, None);
+    let stored = server.ledger().only();
+    assert_eq!(stored.status, "failed");
+    assert_eq!(stored.gateway_ref, None);
     assert_eq!(raised(server), (0, 0));
-    let detail: String = ledger(server)
-        .query_row(
-            "SELECT detail FROM events WHERE kind = 'checkout_failed'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
+    let details = server.ledger().details_of_kind("checkout_failed");
+    assert_eq!(details.len(), 1);
+    let detail = details[0].clone().unwrap_or_default();
     assert!(!detail.contains(SECRET_KEY), "{detail}");
 }
 
@@ -990,7 +661,7 @@ fn a_stripe_error_gives_the_donor_a_clear_page_and_counts_nothing() {
     let fake = FakeStripe::start();
     let server = start(&fake);
     fake.fail(Some(Failure::Status500));
-    let r = donate(&server, "50", "ar");
+    let r = server.donate("50", "ar");
     assert_refused_cleanly(&server, r);
     // An answer is not a network error: not retried.
     assert_eq!(fake.requests().len(), 1);
@@ -1026,7 +697,7 @@ fn a_hanging_stripe_times_out_after_one_retry_with_the_same_key() {
     );
     fake.fail(Some(Failure::Hang));
     let started = Instant::now();
-    let r = donate(&server, "50", "ar");
+    let r = server.donate("50", "ar");
     let took = started.elapsed();
     assert!(took >= Duration::from_secs(2), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");
@@ -1048,7 +719,7 @@ fn one_network_error_is_retried_and_the_donation_goes_ahead() {
     let server = Server::start_with(
         stripe_opts(&fake.api_base()).env("FUNDRAISER_STRIPE__REQUEST_TIMEOUT", "1s"),
     );
-    fake.hang_next.store(1, Ordering::SeqCst);
+    fake.hang_next(1);
     let session = start_checkout(&server, "50", "en");
     let requests = fake.requests();
     assert_eq!(requests.len(), 2);
@@ -1059,7 +730,7 @@ fn one_network_error_is_retried_and_the_donation_goes_ahead() {
     assert_eq!(status_of(&server, &session), "pending");
     // The return's retrieval is retried too.
     fake.set(&session, State::Paid);
-    fake.hang_next.store(1, Ordering::SeqCst);
+    fake.hang_next(1);
     assert_eq!(location(&follow_return(&server, &session)), "/success/");
     assert_eq!(raised(&server), (5000, 1));
 }
@@ -1071,7 +742,7 @@ fn an_unreachable_stripe_gives_the_donor_a_clear_page() {
     let port = closed.local_addr().unwrap().port();
     drop(closed);
     let server = Server::start_with(stripe_opts(&format!("http://127.0.0.1:{port}")));
-    let r = donate(&server, "50", "ar");
+    let r = server.donate("50", "ar");
     assert_refused_cleanly(&server, r);
     // The donate page itself keeps working.
     assert_eq!(

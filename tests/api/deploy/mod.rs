@@ -80,16 +80,6 @@ fn unbrotli(bytes: &[u8]) -> Vec<u8> {
     out
 }
 
-fn confirm(server: &Server, amount: &str) -> String {
-    let ret = sandbox_checkout(server, amount, "en", "pay");
-    let r = client().get(server.url(&ret)).send().unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert!(location(&r).ends_with("/success/"), "{}", location(&r));
-    let query = ret.split_once('?').unwrap().1;
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
-    pairs.into_iter().find(|(k, _)| k == "ref").unwrap().1
-}
-
 fn ledger_path(server: &Server) -> PathBuf {
     server.workdir().join("data/ledger.db")
 }
@@ -112,8 +102,8 @@ fn the_binary_alone_in_an_empty_folder_serves_the_site_and_takes_a_sandbox_donat
     assert_eq!(ar.status(), StatusCode::OK);
     assert!(ar.text().unwrap().contains("<html lang=\"ar\""));
 
-    confirm(&server, "75");
-    let t = total(&server);
+    server.pay("75");
+    let t = server.total();
     assert_eq!(t["raised_minor"], 7500);
     assert_eq!(t["donations"], 1);
     drop(server);
@@ -132,7 +122,7 @@ fn the_binary_alone_in_an_empty_folder_serves_the_site_and_takes_a_sandbox_donat
 #[test]
 fn export_writes_every_page_and_asset_exactly_as_the_server_serves_them() {
     let server = Server::start();
-    confirm(&server, "50");
+    server.pay("50");
     let out = tempfile::tempdir().unwrap();
     let target = out.path().join("site");
     let db = ledger_path(&server);
@@ -263,7 +253,7 @@ fn a_split_deployment_points_the_pages_at_the_api_origin_and_allows_them_by_cors
     assert_eq!(r.headers()["access-control-allow-methods"], "GET, HEAD");
 
     // After paying, the donor goes back to the pages' host, not the API's.
-    let ret = sandbox_checkout(&server, "20", "en", "pay");
+    let ret = server.sandbox_checkout("20", "en", "pay");
     let r = client().get(server.url(&ret)).send().unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&r), "https://give.example.org/success/");
@@ -280,7 +270,7 @@ fn a_backup_taken_during_donations_holds_every_confirmed_one() {
             let (server, confirmed, stop) = (server.clone(), confirmed.clone(), stop.clone());
             std::thread::spawn(move || {
                 while !stop.load(Ordering::Relaxed) {
-                    let id = confirm(&server, "10");
+                    let id = server.pay("10");
                     confirmed.lock().unwrap().push(id);
                 }
             })
@@ -388,7 +378,7 @@ fn backup_refuses_a_missing_ledger_and_the_ledger_itself() {
     );
     assert_eq!(code, 2);
     assert!(stderr.contains("must not overwrite the ledger"), "{stderr}");
-    assert_eq!(total(&server)["raised_minor"], 0, "the server still serves");
+    assert_eq!(server.total()["raised_minor"], 0, "the server still serves");
 }
 
 /// Arguments, environment and what the message must say, for one `check` that fails.
@@ -429,7 +419,7 @@ fn check_exits_0_for_a_usable_setup_and_2_naming_what_is_wrong() {
     assert!(stdout.contains("config: ok"), "{stdout}");
 
     let server = Server::start();
-    confirm(&server, "30");
+    server.pay("30");
     let db = ledger_path(&server);
     let (code, stdout, stderr) = run_cli(dir.path(), &["check", "--db", db.to_str().unwrap()], &[]);
     assert_eq!(code, 0, "{stderr}");

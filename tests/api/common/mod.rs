@@ -7,6 +7,9 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod ledger_file;
+pub use ledger_file::{LedgerFile, Seed};
+
 pub const SECRET: &str = "integration-test-secret";
 
 pub struct Server {
@@ -145,6 +148,67 @@ impl Server {
         &self.workdir
     }
 
+    /// The server's ledger file, to see what was stored.
+    pub fn ledger(&self) -> LedgerFile {
+        LedgerFile::open(&self.workdir.join("data/ledger.db"))
+    }
+
+    /// `GET /api/total`.
+    pub fn total(&self) -> serde_json::Value {
+        client()
+            .get(self.url("/api/total"))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap()
+    }
+
+    /// `POST /donate` with an amount in a language, as the form sends it.
+    pub fn donate(&self, amount: &str, lang: &str) -> reqwest::blocking::Response {
+        client()
+            .post(self.url("/donate"))
+            .form(&[("amount", amount), ("lang", lang)])
+            .send()
+            .expect("POST /donate")
+    }
+
+    /// Donates `amount` through the sandbox's hosted checkout, pays (`outcome` "pay") or
+    /// declines it there, and returns the gateway's return URL, not yet followed.
+    pub fn sandbox_checkout(&self, amount: &str, lang: &str, outcome: &str) -> String {
+        let r = self.donate(amount, lang);
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "donate {amount}"
+        );
+        let checkout = location(&r);
+        assert!(checkout.starts_with("/sandbox/checkout/"), "{checkout}");
+        let page = client().get(self.url(&checkout)).send().unwrap();
+        assert_eq!(page.status(), reqwest::StatusCode::OK);
+        let r = client()
+            .post(self.url(&checkout))
+            .form(&[("outcome", outcome)])
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
+        let ret = location(&r);
+        assert!(ret.starts_with("/payment/return/sandbox?"), "{ret}");
+        ret
+    }
+
+    /// Donates `amount` in English and pays it in the sandbox, following the return to
+    /// the thank-you page; returns the donation's id.
+    pub fn pay(&self, amount: &str) -> String {
+        let ret = self.sandbox_checkout(amount, "en", "pay");
+        let r = client().get(self.url(&ret)).send().unwrap();
+        assert_eq!(
+            r.status(),
+            reqwest::StatusCode::SEE_OTHER,
+            "return of {amount}"
+        );
+        donation_id(&ret)
+    }
+
     pub fn stop(mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
@@ -229,41 +293,14 @@ pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
-pub fn total(server: &Server) -> serde_json::Value {
-    client()
-        .get(server.url("/api/total"))
-        .send()
-        .unwrap()
-        .json()
-        .unwrap()
-}
-
-/// Donates `amount` through the sandbox's hosted checkout, pays (`outcome` "pay") or
-/// declines it there, and returns the gateway's return URL, not yet followed.
-pub fn sandbox_checkout(server: &Server, amount: &str, lang: &str, outcome: &str) -> String {
-    let r = client()
-        .post(server.url("/donate"))
-        .form(&[("amount", amount), ("lang", lang)])
-        .send()
-        .expect("POST /donate");
-    assert_eq!(
-        r.status(),
-        reqwest::StatusCode::SEE_OTHER,
-        "donate {amount}"
-    );
-    let checkout = location(&r);
-    assert!(checkout.starts_with("/sandbox/checkout/"), "{checkout}");
-    let page = client().get(server.url(&checkout)).send().unwrap();
-    assert_eq!(page.status(), reqwest::StatusCode::OK);
-    let r = client()
-        .post(server.url(&checkout))
-        .form(&[("outcome", outcome)])
-        .send()
-        .unwrap();
-    assert_eq!(r.status(), reqwest::StatusCode::SEE_OTHER);
-    let ret = location(&r);
-    assert!(ret.starts_with("/payment/return/sandbox?"), "{ret}");
-    ret
+/// The donation a sandbox checkout URL or a sandbox return URL is about.
+pub fn donation_id(checkout_or_return: &str) -> String {
+    if let Some(id) = checkout_or_return.strip_prefix("/sandbox/checkout/") {
+        return id.to_string();
+    }
+    let query = checkout_or_return.split_once('?').unwrap().1;
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+    pairs.into_iter().find(|(k, _)| k == "ref").unwrap().1
 }
 
 /// Waits until `f` holds, polling, for at most 10 s.

@@ -1,0 +1,295 @@
+//! A fake Stripe API on a loopback port: it records every request, checks the secret
+//! key we send, creates Checkout Sessions once per idempotency key, and serves them back
+//! in the states a test sets. The only thing the suite replaces: an external service.
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub const SECRET_KEY: &str = "sk_test_51FakeSecretKeyForTheFundraiserSuite";
+pub const CHECKOUT: &str = "https://checkout.stripe.com/c/pay/";
+
+/// One request as the fake received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Recorded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn form(&self) -> Vec<(String, String)> {
+        serde_urlencoded::from_str(&self.body).expect("a form body")
+    }
+}
+
+/// What a session is, as the fake serves it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum State {
+    /// Created, not paid: `open` / `unpaid`.
+    Open,
+    Paid,
+    /// Completed with a method that settles later: `complete` / `unpaid`.
+    Processing,
+    Expired,
+    /// Paid, but reported for another amount than was asked.
+    WrongAmount,
+}
+
+#[derive(Debug, Clone)]
+pub struct FakeSession {
+    pub id: String,
+    pub amount: i64,
+    pub currency: String,
+    pub donation_id: String,
+    pub state: State,
+}
+
+/// How every request is answered, whatever it asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 500 with a Stripe error body that quotes the key, as a real error might.
+    Status500,
+    /// No answer for longer than the client's timeout.
+    Hang,
+}
+
+#[derive(Default)]
+pub struct Fake {
+    pub requests: Vec<Recorded>,
+    /// By idempotency key: a repeated create gives back the same session, as Stripe does.
+    pub by_key: HashMap<String, String>,
+    pub sessions: HashMap<String, FakeSession>,
+    pub failure: Option<Failure>,
+}
+
+#[derive(Clone)]
+pub struct FakeStripe {
+    pub port: u16,
+    pub inner: Arc<Mutex<Fake>>,
+    /// This many of the next requests hang (then the fake answers normally).
+    hang_next: Arc<AtomicUsize>,
+}
+
+impl FakeStripe {
+    pub fn start() -> FakeStripe {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let fake = FakeStripe {
+            port: listener.local_addr().unwrap().port(),
+            inner: Arc::new(Mutex::new(Fake::default())),
+            hang_next: Arc::new(AtomicUsize::new(0)),
+        };
+        let serving = fake.clone();
+        std::thread::spawn(move || {
+            for stream in listener.incoming() {
+                let Ok(stream) = stream else { continue };
+                let fake = serving.clone();
+                std::thread::spawn(move || fake.serve(stream));
+            }
+        });
+        fake
+    }
+
+    pub fn api_base(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    /// The next `n` requests get no answer (past the client's timeout).
+    pub fn hang_next(&self, n: usize) {
+        self.hang_next.store(n, Ordering::SeqCst);
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.inner.lock().unwrap().requests.clone()
+    }
+
+    pub fn fail(&self, failure: Option<Failure>) {
+        self.inner.lock().unwrap().failure = failure;
+    }
+
+    pub fn set(&self, session_id: &str, state: State) {
+        self.inner
+            .lock()
+            .unwrap()
+            .sessions
+            .get_mut(session_id)
+            .expect("a session the fake created")
+            .state = state;
+    }
+
+    pub fn session(&self, id: &str) -> FakeSession {
+        self.inner.lock().unwrap().sessions[id].clone()
+    }
+
+    /// The session as Stripe's API and events show it.
+    pub fn session_json(&self, id: &str) -> Value {
+        let s = self.session(id);
+        let (payment_status, status, amount) = match s.state {
+            State::Open => ("unpaid", "open", s.amount),
+            State::Paid => ("paid", "complete", s.amount),
+            State::Processing => ("unpaid", "complete", s.amount),
+            State::Expired => ("unpaid", "expired", s.amount),
+            State::WrongAmount => ("paid", "complete", s.amount + 100),
+        };
+        json!({
+            "id": s.id,
+            "object": "checkout.session",
+            "url": if status == "open" { Value::String(format!("{CHECKOUT}{}", s.id)) } else { Value::Null },
+            "mode": "payment",
+            "payment_status": payment_status,
+            "status": status,
+            "amount_total": amount,
+            "currency": s.currency,
+            "client_reference_id": s.donation_id,
+            "metadata": {"donation_id": s.donation_id},
+            "livemode": false,
+        })
+    }
+
+    pub fn serve(&self, stream: TcpStream) {
+        let Some(request) = read_request(&stream) else {
+            return;
+        };
+        self.inner.lock().unwrap().requests.push(request.clone());
+        let hang = self
+            .hang_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        let failure = self.inner.lock().unwrap().failure;
+        if hang || failure == Some(Failure::Hang) {
+            // Far past the client's timeout; the client gives up first.
+            std::thread::sleep(Duration::from_secs(6));
+            return;
+        }
+        let (status, body) = if failure == Some(Failure::Status500) {
+            (
+                500,
+                json!({"error": {
+                    "type": "api_error",
+                    "message": format!("Something went wrong with key {SECRET_KEY}"),
+                }}),
+            )
+        } else {
+            self.answer(&request)
+        };
+        respond(stream, status, &body.to_string());
+    }
+
+    pub fn answer(&self, r: &Recorded) -> (u16, Value) {
+        let unauthorized = (
+            401,
+            json!({"error": {"type": "invalid_request_error", "message": "Invalid API Key provided"}}),
+        );
+        if r.header("authorization") != Some(&format!("Bearer {SECRET_KEY}")) {
+            return unauthorized;
+        }
+        if r.method == "POST" && r.path == "/v1/checkout/sessions" {
+            let form: HashMap<String, String> = r.form().into_iter().collect();
+            let key = r.header("idempotency-key").unwrap_or_default().to_owned();
+            let mut fake = self.inner.lock().unwrap();
+            let id = match fake.by_key.get(&key) {
+                Some(id) => id.clone(),
+                None => {
+                    let id = format!("cs_test_fake{}", fake.sessions.len() + 1);
+                    let session = FakeSession {
+                        id: id.clone(),
+                        amount: form["line_items[0][price_data][unit_amount]"]
+                            .parse()
+                            .unwrap(),
+                        currency: form["line_items[0][price_data][currency]"].clone(),
+                        donation_id: form["client_reference_id"].clone(),
+                        state: State::Open,
+                    };
+                    fake.sessions.insert(id.clone(), session);
+                    fake.by_key.insert(key, id.clone());
+                    id
+                }
+            };
+            drop(fake);
+            return (200, self.session_json(&id));
+        }
+        if r.method == "GET"
+            && let Some(id) = r.path.strip_prefix("/v1/checkout/sessions/")
+        {
+            if self.inner.lock().unwrap().sessions.contains_key(id) {
+                return (200, self.session_json(id));
+            }
+            return (
+                404,
+                json!({"error": {
+                    "type": "invalid_request_error",
+                    "code": "resource_missing",
+                    "message": format!("No such checkout.session: '{id}'"),
+                }}),
+            );
+        }
+        (
+            404,
+            json!({"error": {"type": "invalid_request_error", "message": "Unrecognized request URL"}}),
+        )
+    }
+}
+
+/// A minimal HTTP/1.1 request reader: request line, headers, Content-Length body.
+pub fn read_request(stream: &TcpStream) -> Option<Recorded> {
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    reader.read_line(&mut line).ok()?;
+    let mut parts = line.split_whitespace();
+    let method = parts.next()?.to_owned();
+    let path = parts.next()?.to_owned();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        reader.read_line(&mut h).ok()?;
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        let (k, v) = h.split_once(':')?;
+        headers.push((k.trim().to_owned(), v.trim().to_owned()));
+    }
+    let length: usize = headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("content-length"))
+        .map_or(0, |(_, v)| v.parse().unwrap_or(0));
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).ok()?;
+    Some(Recorded {
+        method,
+        path,
+        headers,
+        body: String::from_utf8(body).ok()?,
+    })
+}
+
+pub fn respond(mut stream: TcpStream, status: u16, body: &str) {
+    let reason = match status {
+        200 => "OK",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        _ => "Internal Server Error",
+    };
+    let _ = write!(
+        stream,
+        "HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let _ = stream.flush();
+}
