@@ -4,7 +4,9 @@
 //! The sections as written (`sections`) are checked once and become the typed `Settings`
 //! the server works with (`settings`).
 
+mod checks;
 mod load;
+mod network;
 mod sections;
 mod settings;
 #[cfg(test)]

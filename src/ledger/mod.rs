@@ -5,6 +5,7 @@
 //! one transaction and answers each caller only after that transaction has committed;
 //! HTTP workers never wait on a SQLite lock. Reads use their own connections.
 
+mod apply;
 pub mod offline;
 mod open;
 mod read;

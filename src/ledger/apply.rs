@@ -1,0 +1,266 @@
+//! What each write does inside the writer's transaction: the SQL of creating a
+//! donation, applying a payment result through the state machine, expiring, and the
+//! audit events each leaves. Called only by the writer, one savepoint per job.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::writer::{Op, Reply};
+use super::{Applied, now_ms, read};
+use crate::donation::{PaymentResult, Status, Transition, transition};
+
+/// What the committed jobs change in the live total.
+#[derive(Default)]
+pub struct Delta {
+    pub raised: i64,
+    pub count: u64,
+    pub changed: bool,
+}
+
+/// One line of the append-only audit trail.
+#[derive(Default)]
+struct Event<'a> {
+    donation_id: Option<&'a str>,
+    kind: &'a str,
+    gateway: Option<&'a str>,
+    from: Option<Status>,
+    to: Option<Status>,
+    digest: Option<&'a str>,
+    detail: Option<&'a str>,
+}
+
+fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO events (donation_id, at, kind, gateway, from_status, to_status, digest, detail)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+    )?
+    .execute(params![e.donation_id, now_ms(), e.kind, e.gateway, e.from.map(Status::as_str), e.to.map(Status::as_str), e.digest, e.detail])?;
+    Ok(())
+}
+
+pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<Reply> {
+    match op {
+        Op::Create(d) => {
+            let now = now_ms();
+            conn.prepare_cached(
+                "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+            )?
+            .execute(params![
+                d.id.as_str(),
+                d.amount.minor(),
+                d.amount.currency().code(),
+                d.gateway,
+                d.lang.code(),
+                d.donor_name,
+                d.donor_email,
+                d.anonymous,
+                d.client_ip,
+                now,
+                d.gateway_ref
+            ])?;
+            event(
+                conn,
+                Event {
+                    donation_id: Some(d.id.as_str()),
+                    kind: "created",
+                    gateway: Some(d.gateway),
+                    to: Some(Status::Pending),
+                    ..Event::default()
+                },
+            )?;
+            Ok(Reply::Done)
+        }
+        Op::SetGatewayRef { id, gateway_ref } => {
+            conn.prepare_cached(
+                "UPDATE donations SET gateway_ref = ?2, updated_at = ?3 WHERE id = ?1",
+            )?
+            .execute(params![id, gateway_ref, now_ms()])?;
+            event(
+                conn,
+                Event {
+                    donation_id: Some(id),
+                    kind: "checkout",
+                    detail: Some(gateway_ref),
+                    ..Event::default()
+                },
+            )?;
+            Ok(Reply::Done)
+        }
+        Op::FailCheckout { id, reason } => {
+            let changed = conn
+                .prepare_cached(
+                    "UPDATE donations SET status = 'failed', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                )?
+                .execute(params![id, now_ms()])?;
+            if changed > 0 {
+                event(
+                    conn,
+                    Event {
+                        donation_id: Some(id),
+                        kind: "checkout_failed",
+                        from: Some(Status::Pending),
+                        to: Some(Status::Failed),
+                        detail: Some(reason),
+                        ..Event::default()
+                    },
+                )?;
+            }
+            Ok(Reply::Done)
+        }
+        Op::Apply(cb) => apply_callback(conn, cb, delta).map(Reply::Applied),
+        Op::ExpireBefore { cutoff_ms } => {
+            let ids: Vec<String> = conn
+                .prepare_cached(
+                    "SELECT id FROM donations WHERE status = 'pending' AND created_at < ?1",
+                )?
+                .query_map([cutoff_ms], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            let now = now_ms();
+            for id in &ids {
+                conn.prepare_cached(
+                    "UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1",
+                )?
+                .execute(params![id, now])?;
+                event(
+                    conn,
+                    Event {
+                        donation_id: Some(id),
+                        kind: "expired",
+                        from: Some(Status::Pending),
+                        to: Some(Status::Expired),
+                        ..Event::default()
+                    },
+                )?;
+            }
+            Ok(Reply::Count(ids.len() as u64))
+        }
+        Op::Probe => {
+            conn.prepare_cached(
+                "INSERT INTO settings (key, value) VALUES ('probe', ?1)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )?
+            .execute([now_ms().to_string()])?;
+            Ok(Reply::Done)
+        }
+        Op::SettingOrInsert { key, value } => {
+            conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
+                .execute(params![key, value])?;
+            let stored: String = conn
+                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
+                .query_row([key], |r| r.get(0))?;
+            Ok(Reply::Value(stored))
+        }
+    }
+}
+
+fn apply_callback(
+    conn: &Connection,
+    cb: &PaymentResult,
+    delta: &mut Delta,
+) -> rusqlite::Result<Applied> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+             FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
+        )?
+        .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
+        .optional()?;
+    if let Some(event_id) = &cb.event_id {
+        let first_time = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![cb.gateway, event_id, now_ms()])?
+            > 0;
+        if !first_time {
+            // Delivered again: already recorded once, so nothing else is recorded.
+            return Ok(match row {
+                Some(row) => Applied::Done {
+                    id: row.id,
+                    lang: row.lang,
+                    status: row.status,
+                    changed: false,
+                },
+                None => Applied::UnknownDonation,
+            });
+        }
+    }
+    let Some(row) = row else {
+        event(
+            conn,
+            Event {
+                kind: "callback_unknown",
+                gateway: Some(cb.gateway),
+                digest: Some(&cb.digest),
+                detail: Some(&cb.gateway_ref),
+                ..Event::default()
+            },
+        )?;
+        return Ok(Applied::UnknownDonation);
+    };
+    let kind = format!("{}:{}", cb.channel, cb.outcome.as_str());
+    let amount_ok = cb.amount_minor.is_none_or(|a| a == row.amount_minor);
+    let currency_ok = cb
+        .currency
+        .as_deref()
+        .is_none_or(|c| c.eq_ignore_ascii_case(&row.currency));
+    if !(amount_ok && currency_ok) {
+        let detail = format!(
+            "gateway reported {} {}, ledger has {} {}",
+            cb.amount_minor.map_or("?".into(), |a| a.to_string()),
+            cb.currency.as_deref().unwrap_or("?"),
+            row.amount_minor,
+            row.currency
+        );
+        tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
+        event(
+            conn,
+            Event {
+                donation_id: Some(&row.id),
+                kind: "mismatch",
+                gateway: Some(cb.gateway),
+                from: Some(row.status),
+                digest: Some(&cb.digest),
+                detail: Some(&detail),
+                ..Event::default()
+            },
+        )?;
+        return Ok(Applied::Mismatch {
+            id: row.id,
+            lang: row.lang,
+        });
+    }
+    let (status, changed) = match transition(row.status, cb.outcome) {
+        Transition::To { status, counts } => {
+            conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
+                .execute(params![row.id, status.as_str(), now_ms()])?;
+            if counts {
+                delta.raised += row.amount_minor;
+                delta.count += 1;
+                delta.changed = true;
+            }
+            (status, true)
+        }
+        Transition::Unchanged => (row.status, false),
+    };
+    event(
+        conn,
+        Event {
+            donation_id: Some(&row.id),
+            kind: &kind,
+            gateway: Some(cb.gateway),
+            from: Some(row.status),
+            to: Some(status),
+            digest: Some(&cb.digest),
+            detail: (!changed).then_some("unchanged"),
+        },
+    )?;
+    Ok(Applied::Done {
+        id: row.id,
+        lang: row.lang,
+        status,
+        changed,
+    })
+}
