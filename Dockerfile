@@ -4,7 +4,13 @@
 #
 #   docker build -t fundraiser .
 #   docker run -d -p 8080:8080 -v fundraiser-data:/data \
-#     -e FUNDRAISER_SERVER__PUBLIC_URL=https://give.example.org fundraiser
+#     -e FUNDRAISER_SERVER__PUBLIC_URL=https://give.example.org \
+#     -e FUNDRAISER_GATEWAY__KIND=stripe \
+#     -e FUNDRAISER_STRIPE__SECRET_KEY -e FUNDRAISER_STRIPE__WEBHOOK_SECRET fundraiser
+#
+# The image listens on all addresses, so the sandbox gateway (the default) refuses to
+# start in it: choose Stripe as above to go live, or add -e FUNDRAISER_SANDBOX__PUBLIC=true
+# for a public demonstration (every page then says no real money is taken).
 #
 # Configuration: FUNDRAISER_* environment variables, or a config.toml in the /data volume.
 

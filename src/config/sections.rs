@@ -189,6 +189,8 @@ impl Default for Gateway {
 #[serde(deny_unknown_fields, default)]
 pub struct Sandbox {
     pub secret: Secret,
+    /// Allows the sandbox on a public address: a demonstration site, marked on every page.
+    pub public: bool,
 }
 
 /// Stripe Checkout, used when `gateway.kind = "stripe"`.

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::checks::{check_admin, check_campaign, check_donation, check_ledger, check_limits};
-use super::network::{check_server, check_stripe};
+use super::network::{check_sandbox_private, check_server, check_stripe};
 use super::{Config, ConfigError};
 use crate::gateway::GatewayKind;
 use crate::gateway::stripe::StripeSettings;
@@ -48,6 +48,9 @@ pub struct Settings {
     pub gateway: GatewayKind,
     /// The sandbox's signing secret when configured; else one is kept in the ledger.
     pub sandbox_secret: Option<Secret>,
+    /// A public demonstration: the sandbox on a public address (`sandbox.public`), every
+    /// page marked as such.
+    pub demo: bool,
     /// Checked whatever the gateway; the secrets are required only when it is Stripe.
     pub stripe: StripeSettings,
     pub limits: LimitSettings,
@@ -113,6 +116,10 @@ impl Config {
             ))
         })?;
         let stripe = check_stripe(&self.stripe, gateway)?;
+        let demo = gateway == GatewayKind::Sandbox && self.sandbox.public;
+        if gateway == GatewayKind::Sandbox && !self.sandbox.public {
+            check_sandbox_private(&self.server, &server)?;
+        }
         let admin = check_admin(&self.admin)?;
         let ledger = check_ledger(&self.ledger)?;
         let secret = self.sandbox.secret.expose().trim();
@@ -139,6 +146,7 @@ impl Config {
             ledger,
             gateway,
             sandbox_secret,
+            demo,
             stripe,
             limits,
             timeouts,
@@ -175,6 +183,17 @@ impl Settings {
     /// the CSP's form-action to the redirect after the donate form's POST.
     pub fn checkout_origin(&self) -> Option<&str> {
         (self.gateway == GatewayKind::Stripe).then_some(self.stripe.checkout_origin.as_str())
+    }
+
+    /// Whether the money taken is test money: the sandbox, or Stripe with a test key.
+    pub fn test_mode(&self) -> bool {
+        match self.gateway {
+            GatewayKind::Sandbox => true,
+            GatewayKind::Stripe => {
+                !self.stripe.secret_key.expose().starts_with("sk_live_")
+                    && !self.stripe.secret_key.expose().starts_with("rk_live_")
+            }
+        }
     }
 
     pub fn campaign_ended(&self, now: time::OffsetDateTime) -> bool {

@@ -85,6 +85,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
             }
             body {
                 a.skip href="#main" { (t.skip_link) }
+                (PreEscaped(super::NOTICE_MARKER))
                 header.site-header {
                     div.wrap.bar {
                         a.brand href=(home_href(&t.lang)) {
@@ -118,6 +119,15 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                     }
                 }
             }
+        }
+    }
+}
+
+/// The banner of a public demonstration site, first on every page.
+pub fn demo_notice(t: &Strings) -> Markup {
+    html! {
+        div.demo-notice role="note" {
+            strong { (t.demo_notice) }
         }
     }
 }

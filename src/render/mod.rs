@@ -9,6 +9,10 @@ pub mod content;
 pub mod layout;
 pub mod strings;
 
+/// Where every page may carry a site-wide notice (the demonstration banner), filled by
+/// the server at start-up when one applies; otherwise it stays an empty comment.
+pub const NOTICE_MARKER: &str = "<!--notice-->";
+
 /// Marker that a pre-rendered page carries where the server splices a live island.
 pub fn slot(name: &str) -> String {
     format!("<!--slot:{name}-->")

@@ -40,6 +40,8 @@ pub struct Strings {
     pub switch_language_label: String,
     pub footer: String,
     pub footer_secure: String,
+    /// The banner of a public demonstration site (`sandbox.public`).
+    pub demo_notice: String,
     pub donate_cta: String,
     pub raised_of_goal: String,
     pub donations_count: Plural,

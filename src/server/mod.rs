@@ -152,6 +152,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         Some(bind) => Some(redirect::server(&settings, bind)?),
         None => None,
     };
+    if settings.demo {
+        tracing::warn!(
+            "public demonstration (sandbox.public = true): payments are tests, anyone can fake one, no real money is taken; every page says so. Set gateway.kind = \"stripe\" to take real donations"
+        );
+    }
     if settings.admin.token.is_none() {
         tracing::warn!(
             "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"

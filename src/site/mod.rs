@@ -8,6 +8,7 @@ pub mod tally;
 pub mod texts;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::header::HeaderValue;
@@ -18,8 +19,8 @@ use rust_embed::RustEmbed;
 use crate::config::Settings;
 use crate::lang::Lang;
 use crate::render::layout::{Assets, MenuItem};
-use crate::render::slot;
 use crate::render::strings::Strings;
+use crate::render::{NOTICE_MARKER, layout, slot};
 use crate::total::TotalSnapshot;
 use home::{HomePages, render_home};
 use islands::FormState;
@@ -94,6 +95,7 @@ impl Site {
         total: &TotalSnapshot,
         now: time::OffsetDateTime,
     ) -> Result<Site, SiteError> {
+        DEMO.store(settings.demo, Ordering::Relaxed);
         let html_cache = resource::forever_value(&cache_control(settings.html_max_age));
         let home_cache = resource::forever_value(&cache_control(settings.home_max_age()));
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -109,7 +111,15 @@ impl Site {
             };
             let body = embedded_bytes(file.data);
             if body.windows(9).any(|w| w == b"<!--slot:") {
-                html_sources.insert(path.to_owned(), String::from_utf8_lossy(&body).into_owned());
+                let html = String::from_utf8_lossy(&body);
+                html_sources.insert(path.to_owned(), with_notice(&html, path, settings.demo));
+                continue;
+            }
+            if settings.demo && path.ends_with(".html") {
+                let html = String::from_utf8_lossy(&body);
+                let body = with_notice(&html, path, true).into_bytes();
+                let resource = Resource::compressing(content_type(path), html_cache.clone(), body);
+                files.insert(path.to_owned(), resource.pinned());
                 continue;
             }
             let hash = hex::encode(&file.metadata.sha256_hash()[..10]);
@@ -230,6 +240,22 @@ impl Site {
     }
 }
 
+/// Whether this process runs a public demonstration: pages rendered at run time (the
+/// sandbox checkout, error pages) carry the banner too. One process runs one mode; set
+/// when the site is loaded.
+static DEMO: AtomicBool = AtomicBool::new(false);
+
+/// The page with its notice slot filled: the demonstration banner in the page's
+/// language, or left as the empty comment it is.
+fn with_notice(html: &str, path: &str, demo: bool) -> String {
+    if !demo {
+        return html.to_owned();
+    }
+    let lang = Lang::of_path(&format!("/{path}"));
+    let banner = layout::demo_notice(Strings::of(lang)).into_string();
+    html.replacen(NOTICE_MARKER, &banner, 1)
+}
+
 fn lang_dir(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "",
@@ -314,5 +340,11 @@ pub fn runtime_page(
         script: false,
         noindex: true,
     };
-    crate::render::layout::shell(&shell, main).into_string()
+    let page = crate::render::layout::shell(&shell, main).into_string();
+    if DEMO.load(Ordering::Relaxed) {
+        let banner = layout::demo_notice(Strings::of(lang)).into_string();
+        page.replacen(NOTICE_MARKER, &banner, 1)
+    } else {
+        page
+    }
 }

@@ -56,6 +56,8 @@ struct Total<'a> {
     updated_at: String,
     /// The figures as each language's home page writes them.
     display: BTreeMap<&'static str, TotalDisplay>,
+    /// Test money (the sandbox, or Stripe with a test key), not the charity's.
+    test: bool,
 }
 
 /// The JSON body of the current total, rendered once per change of the total.
@@ -121,6 +123,7 @@ fn render(s: &Settings, snapshot: &TotalSnapshot) -> Bytes {
         donations: snapshot.donations,
         updated_at: snapshot.updated_at.format(&Rfc3339).unwrap_or_default(),
         display,
+        test: s.test_mode(),
     };
     serde_json::to_vec(&body)
         .map(Bytes::from)

@@ -15,5 +15,6 @@ mod faults;
 mod limits;
 mod openapi;
 mod properties;
+mod security;
 mod site;
 mod stripe;

@@ -51,6 +51,8 @@ fn start_tls(cert: &TestCert, extra: &[(&str, &str)]) -> (Server, tempfile::Temp
         ..Opts::default()
     }
     .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+    // HTTPS is for a public site: the sandbox runs there only as a demonstration.
+    .env("FUNDRAISER_SANDBOX__PUBLIC", "true")
     .env("FUNDRAISER_SERVER__TLS_CERT", "cert.pem")
     .env("FUNDRAISER_SERVER__TLS_KEY", "key.pem");
     for (k, v) in extra {

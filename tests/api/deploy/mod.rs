@@ -211,6 +211,7 @@ fn a_split_deployment_points_the_pages_at_the_api_origin_and_allows_them_by_cors
     let split = [
         ("FUNDRAISER_SERVER__PUBLIC_URL", "https://give.example.org"),
         ("FUNDRAISER_SERVER__API_ORIGIN", "https://api.example.org"),
+        ("FUNDRAISER_SANDBOX__PUBLIC", "true"),
     ];
     let mut opts = Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET);
     for (k, v) in split {
