@@ -111,6 +111,8 @@ fn ledger(c: &mut Criterion) {
                         donor_email: None,
                         anonymous: false,
                         client_ip: None,
+                        client_net: None,
+                        open_limit: 0,
                     })
                     .await
                     .expect("create");

@@ -6,7 +6,8 @@ use std::net::IpAddr;
 use actix_web::HttpRequest;
 use ipnet::IpNet;
 
-/// The client's address for rate limits and the ledger.
+/// The client's address for rate limits and the ledger, canonical: an IPv4 client of an
+/// IPv6 socket (`::ffff:203.0.113.7`) is `203.0.113.7`.
 pub fn of(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
     let peer = req.peer_addr()?.ip();
     let forwarded: Vec<&str> = req
@@ -21,13 +22,14 @@ pub fn of(req: &HttpRequest, trusted: &[IpNet]) -> Option<IpAddr> {
 /// proxies; the first untrusted address is the client. Headers from an untrusted peer
 /// are ignored, since anyone can write them.
 pub fn resolve(peer: IpAddr, forwarded: &[&str], trusted: &[IpNet]) -> IpAddr {
+    let peer = peer.to_canonical();
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
     if !is_trusted(&peer) {
         return peer;
     }
     let mut client = peer;
     for entry in forwarded.iter().rev().flat_map(|h| h.rsplit(',')) {
-        let Some(ip) = parse_entry(entry) else {
+        let Some(ip) = parse_entry(entry).map(|ip| ip.to_canonical()) else {
             // Garbage in the chain: stop at the last address we could trust.
             return client;
         };
@@ -37,6 +39,19 @@ pub fn resolve(peer: IpAddr, forwarded: &[&str], trusted: &[IpNet]) -> IpAddr {
         }
     }
     client
+}
+
+/// What per-address limits count by: an IPv4 address itself, an IPv6 address's /64 (one
+/// host usually holds a whole /64, so counting single addresses would let it past every
+/// limit).
+pub fn limit_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(std::net::Ipv6Addr::from(network))
+        }
+        v4 => v4,
+    }
 }
 
 /// One `X-Forwarded-For` entry: `203.0.113.7`, `2001:db8::1`, `[2001:db8::1]:443`, `203.0.113.7:80`.
@@ -109,5 +124,50 @@ mod tests {
             ip("10.0.0.3")
         );
         assert_eq!(resolve(ip("10.0.0.2"), &[], &trusted), ip("10.0.0.2"));
+    }
+
+    #[test]
+    fn ipv4_mapped_addresses_are_matched_and_reported_as_ipv4() {
+        let trusted: Vec<IpNet> = vec!["127.0.0.1/32".parse().unwrap()];
+        // A server bound to [::] sees IPv4 peers as ::ffff:a.b.c.d.
+        assert_eq!(
+            resolve(ip("::ffff:127.0.0.1"), &["203.0.113.1"], &trusted),
+            ip("203.0.113.1")
+        );
+        assert_eq!(
+            resolve(ip("::ffff:127.0.0.1"), &["::ffff:203.0.113.2"], &trusted),
+            ip("203.0.113.2")
+        );
+        assert_eq!(
+            resolve(ip("::ffff:198.51.100.9"), &["1.2.3.4"], &trusted),
+            ip("198.51.100.9")
+        );
+        // A mapped proxy in the chain is trusted as its IPv4 self.
+        assert_eq!(
+            resolve(
+                ip("127.0.0.1"),
+                &["203.0.113.3, ::ffff:127.0.0.1"],
+                &trusted
+            ),
+            ip("203.0.113.3")
+        );
+    }
+
+    #[test]
+    fn limits_count_ipv6_clients_by_their_64() {
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2:aaaa:bbbb:cccc:dddd")),
+            ip("2001:db8:1:2::")
+        );
+        assert_eq!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:2::ffff"))
+        );
+        assert_ne!(
+            limit_key(ip("2001:db8:1:2::1")),
+            limit_key(ip("2001:db8:1:3::1"))
+        );
+        assert_eq!(limit_key(ip("203.0.113.7")), ip("203.0.113.7"));
+        assert_eq!(limit_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
     }
 }

@@ -1,5 +1,6 @@
 //! Per-address rate limits: fixed one-minute windows counted in a moka cache whose
-//! entries expire by themselves, so an address that goes quiet costs nothing.
+//! entries expire by themselves, so an address that goes quiet costs nothing. IPv6
+//! clients count by their /64 (`client_ip::limit_key`).
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -7,6 +8,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use moka::sync::Cache;
+
+use crate::client_ip::limit_key;
 
 pub struct RateLimiter {
     per_minute: u32,
@@ -38,7 +41,7 @@ impl RateLimiter {
         }
         let n = self
             .windows
-            .get(&(ip, now / 60))
+            .get(&(limit_key(ip), now / 60))
             .map_or(0, |c| c.load(Ordering::Relaxed));
         (n >= self.per_minute).then_some(60 - now % 60)
     }
@@ -50,7 +53,7 @@ impl RateLimiter {
         let window = now / 60;
         let counter = self
             .windows
-            .get_with((ip, window), || Arc::new(AtomicU32::new(0)));
+            .get_with((limit_key(ip), window), || Arc::new(AtomicU32::new(0)));
         let n = counter.fetch_add(1, Ordering::Relaxed).saturating_add(1);
         if n > self.per_minute {
             Err(60 - now % 60)
@@ -83,6 +86,22 @@ mod tests {
         assert_eq!(limiter.check_at(b, t), Ok(()));
         // The next minute starts afresh.
         assert_eq!(limiter.check_at(a, t + 40), Ok(()));
+    }
+
+    #[test]
+    fn one_ipv6_64_shares_one_limit() {
+        let limiter = RateLimiter::new(2);
+        let t = 60 * 16_667 + 20;
+        let host = |last: &str| -> IpAddr { format!("2001:db8:1:2::{last}").parse().unwrap() };
+        assert_eq!(limiter.check_at(host("1"), t), Ok(()));
+        assert_eq!(limiter.check_at(host("2"), t), Ok(()));
+        assert_eq!(limiter.check_at(host("3"), t), Err(40));
+        assert_eq!(
+            limiter.exceeded(host("4")).is_some(),
+            limiter.exceeded(host("1")).is_some()
+        );
+        let elsewhere: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(limiter.check_at(elsewhere, t), Ok(()));
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub(super) fn check_stripe(
 /// The sandbox takes anyone's word that they paid, so it runs only where nobody else can
 /// reach it, unless the operator asks for a public demonstration (`sandbox.public`).
 pub(super) fn check_sandbox_private(s: &Server, server: &ServerChecked) -> Result<(), ConfigError> {
-    let why = if !server.bind.ip().is_loopback() {
+    let why = if !server.bind.ip().to_canonical().is_loopback() {
         format!("server.bind {} is not a loopback address", server.bind)
     } else if !is_loopback_http(&server.public_url) {
         format!(

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::{Op, Reply};
-use super::{Applied, now_ms, read};
+use super::{Applied, Created, now_ms, read};
 use crate::donation::{PaymentResult, Status, Transition, transition};
 
 /// What the committed jobs change in the live total.
@@ -40,11 +40,21 @@ fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
 pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<Reply> {
     match op {
         Op::Create(d) => {
+            if let (Some(net), true) = (&d.client_net, d.open_limit > 0) {
+                let open: i64 = conn
+                    .prepare_cached(
+                        "SELECT COUNT(*) FROM donations WHERE client_net = ?1 AND status = 'pending'",
+                    )?
+                    .query_row([net], |r| r.get(0))?;
+                if open >= i64::from(d.open_limit) {
+                    return Ok(Reply::Created(Created::TooManyOpen));
+                }
+            }
             let now = now_ms();
             conn.prepare_cached(
                 "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
-                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12)",
             )?
             .execute(params![
                 d.id.as_str(),
@@ -57,7 +67,8 @@ pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Resu
                 d.anonymous,
                 d.client_ip,
                 now,
-                d.gateway_ref
+                d.gateway_ref,
+                d.client_net
             ])?;
             event(
                 conn,
@@ -69,7 +80,7 @@ pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Resu
                     ..Event::default()
                 },
             )?;
-            Ok(Reply::Done)
+            Ok(Reply::Created(Created::Recorded))
         }
         Op::SetGatewayRef { id, gateway_ref } => {
             conn.prepare_cached(

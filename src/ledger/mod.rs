@@ -64,6 +64,19 @@ pub struct NewDonation {
     pub donor_email: Option<String>,
     pub anonymous: bool,
     pub client_ip: Option<String>,
+    /// What the open-donations cap counts by (`client_ip::limit_key`).
+    pub client_net: Option<String>,
+    /// At most this many pending donations per `client_net`, counted in the same
+    /// transaction as the insert; 0: no cap.
+    pub open_limit: u32,
+}
+
+/// What creating a donation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Recorded,
+    /// Not recorded: the client already has `open_limit` donations pending.
+    TooManyOpen,
 }
 
 /// What applying a callback did.
@@ -162,10 +175,17 @@ impl Ledger {
     }
 
     /// Records a new pending donation; returns once it is committed.
-    pub async fn create(&self, donation: NewDonation) -> Result<(), LedgerError> {
-        self.write_done(writer::Op::Create(donation)).await?;
-        crate::metrics::inc(&crate::metrics::get().donations_created);
-        Ok(())
+    pub async fn create(&self, donation: NewDonation) -> Result<Created, LedgerError> {
+        let created = self
+            .write(writer::Op::Create(donation), |r| match r {
+                writer::Reply::Created(c) => Some(c),
+                _ => None,
+            })
+            .await?;
+        if created == Created::Recorded {
+            crate::metrics::inc(&crate::metrics::get().donations_created);
+        }
+        Ok(created)
     }
 
     /// Stores the gateway's reference for a donation (the checkout session id).
@@ -273,14 +293,6 @@ impl Ledger {
     /// Sum and count of succeeded donations, straight from the database.
     pub async fn ledger_total(&self) -> Result<(i64, u64), LedgerError> {
         self.reads.run(read::succeeded_total).await
-    }
-
-    /// Pending donations started from one client address.
-    pub async fn pending_for_ip(&self, ip: &str) -> Result<u64, LedgerError> {
-        let ip = ip.to_owned();
-        self.reads
-            .run(move |conn| read::pending_for_ip(conn, &ip))
-            .await
     }
 
     /// The figures the admin pages are computed from, as of `now_ms`.

@@ -83,14 +83,6 @@ pub fn summary(conn: &Connection) -> rusqlite::Result<super::offline::Summary> {
     })
 }
 
-pub fn pending_for_ip(conn: &Connection, ip: &str) -> rusqlite::Result<u64> {
-    conn.prepare_cached(
-        "SELECT COUNT(*) FROM donations WHERE client_ip = ?1 AND status = 'pending'",
-    )?
-    .query_row([ip], |r| r.get::<_, i64>(0))
-    .map(|n| n as u64)
-}
-
 pub fn count_by_status(conn: &Connection) -> rusqlite::Result<Vec<(Status, u64)>> {
     let mut stmt = conn.prepare_cached("SELECT status, COUNT(*) FROM donations GROUP BY status")?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;

@@ -59,6 +59,14 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (gateway, event_id)
     ) STRICT;
     "#,
+    // 4: the network a client counts by for the open-donations cap (an IPv6 client's /64),
+    // counted in the same transaction as the insert it guards.
+    r#"
+    ALTER TABLE donations ADD COLUMN client_net TEXT;
+    UPDATE donations SET client_net = client_ip;
+    DROP INDEX donations_client_status;
+    CREATE INDEX donations_open_by_net ON donations (client_net) WHERE status = 'pending';
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -16,6 +16,8 @@ fn new_donation(amount: i64) -> NewDonation {
         donor_email: None,
         anonymous: false,
         client_ip: None,
+        client_net: None,
+        open_limit: 0,
     }
 }
 

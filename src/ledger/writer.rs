@@ -7,7 +7,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::apply::{Delta, apply_op};
-use super::{Applied, LedgerError, NewDonation};
+use super::{Applied, Created, LedgerError, NewDonation};
 use crate::donation::PaymentResult;
 use crate::total::{LiveTotal, TotalSnapshot};
 
@@ -40,6 +40,7 @@ pub enum Op {
 
 pub enum Reply {
     Done,
+    Created(Created),
     Applied(Applied),
     Count(u64),
     Value(String),

@@ -6,12 +6,13 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::client_ip::limit_key;
 use crate::donation::DonationId;
 use crate::gateway::CheckoutRequest;
 use crate::http::errors::PageError;
 use crate::http::{html, see_other};
 use crate::lang::Lang;
-use crate::ledger::NewDonation;
+use crate::ledger::{Created, NewDonation};
 use crate::money::{AmountError, Money, format_money, parse_amount, parse_donation};
 use crate::render::strings::Strings;
 use crate::site::islands::FormState;
@@ -99,20 +100,6 @@ pub async fn post(
         }
     };
 
-    let open_limit = settings.limits.open_donations_per_ip;
-    if let (Some(ip), true) = (client, open_limit > 0) {
-        match state.ledger.pending_for_ip(&ip.to_string()).await {
-            Ok(open) if open >= u64::from(open_limit) => {
-                tracing::info!(%ip, open, "donation refused: too many unpaid donations");
-                return PageError::TooMany { retry_after: 60 }.answer(lang);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                tracing::error!(error = %e, "cannot count open donations");
-                return PageError::Unavailable.answer(lang);
-            }
-        }
-    }
     let id = DonationId::random();
     let gateway = state.gateway.get();
     let created = state
@@ -127,11 +114,22 @@ pub async fn post(
             donor_email: valid.email,
             anonymous: valid.anonymous,
             client_ip: client.map(|ip| ip.to_string()),
+            client_net: client.map(|ip| limit_key(ip).to_string()),
+            // The cap is checked with the insert, in one transaction: concurrent requests
+            // cannot all pass a count made before any of them is written.
+            open_limit: settings.limits.open_donations_per_ip,
         })
         .await;
-    if let Err(e) = created {
-        tracing::error!(error = %e, "donation not recorded");
-        return PageError::Unavailable.answer(lang);
+    match created {
+        Ok(Created::Recorded) => {}
+        Ok(Created::TooManyOpen) => {
+            tracing::info!(ip = ?client, "donation refused: too many unpaid donations");
+            return PageError::TooMany { retry_after: 60 }.answer(lang);
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "donation not recorded");
+            return PageError::Unavailable.answer(lang);
+        }
     }
     let checkout = gateway
         .create_checkout(&CheckoutRequest {

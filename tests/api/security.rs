@@ -137,3 +137,124 @@ fn a_private_run_carries_no_banner_but_its_total_is_still_test_money() {
     }
     assert_eq!(server.total()["test"], true);
 }
+
+fn donate_from(server: &Server, forwarded: &str) -> StatusCode {
+    client()
+        .post(server.url("/donate"))
+        .header("X-Forwarded-For", forwarded)
+        .form(&[("amount", "50"), ("lang", "en")])
+        .send()
+        .unwrap()
+        .status()
+}
+
+#[test]
+fn trusted_proxies_match_ipv4_peers_of_an_ipv6_socket() {
+    // An IPv6 socket bound to the IPv4-mapped loopback address sees its IPv4 peers as
+    // ::ffff:127.0.0.1, exactly as a server bound to [::] does.
+    let server = Server::start_with(Opts {
+        bind: Some("[::ffff:127.0.0.1]:0".into()),
+        ..Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1")
+    });
+    assert!(
+        server.base.contains("[::ffff:127.0.0.1]"),
+        "{}",
+        server.base
+    );
+    for client in ["203.0.113.1", "203.0.113.2", "203.0.113.3"] {
+        assert_eq!(
+            donate_from(&server, client),
+            StatusCode::SEE_OTHER,
+            "{client}"
+        );
+    }
+    assert_eq!(
+        donate_from(&server, "203.0.113.1"),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let first = server.ledger().donations().remove(0);
+    assert_eq!(first.client_ip.as_deref(), Some("203.0.113.1"));
+}
+
+#[test]
+fn ipv6_clients_are_limited_by_their_64() {
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "2"),
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:1:2::1"),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:1:2::2"),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:1:2:ffff::3"),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:1:3::1"),
+        StatusCode::SEE_OTHER
+    );
+
+    // The open-donations cap too.
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP", "1"),
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:9:9::1"),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        donate_from(&server, "2001:db8:9:9::2"),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let stored = server.ledger().only();
+    assert_eq!(stored.client_ip.as_deref(), Some("2001:db8:9:9::1"));
+}
+
+#[test]
+fn concurrent_donations_cannot_pass_the_open_donations_cap() {
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP", "2")
+            .env("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "50"),
+    );
+    let url = server.url("/donate");
+    let answers: Vec<StatusCode> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..12)
+            .map(|_| {
+                s.spawn(|| {
+                    client()
+                        .post(&url)
+                        .form(&[("amount", "50"), ("lang", "en")])
+                        .send()
+                        .unwrap()
+                        .status()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let created = answers
+        .iter()
+        .filter(|s| **s == StatusCode::SEE_OTHER)
+        .count();
+    let refused = answers
+        .iter()
+        .filter(|s| **s == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    assert_eq!((created, refused), (2, 10), "{answers:?}");
+    assert_eq!(server.ledger().count(), 2);
+}

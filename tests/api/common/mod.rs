@@ -33,6 +33,8 @@ pub struct Opts {
     pub dir: Option<PathBuf>,
     /// Run this binary instead of the one cargo built (e.g. a copy of it).
     pub bin: Option<PathBuf>,
+    /// Listen here instead of `127.0.0.1:0` (always a loopback address).
+    pub bind: Option<String>,
 }
 
 impl Opts {
@@ -61,7 +63,7 @@ impl Server {
         cmd.current_dir(&workdir)
             .arg("serve")
             .arg("--bind")
-            .arg("127.0.0.1:0")
+            .arg(opts.bind.as_deref().unwrap_or("127.0.0.1:0"))
             .args(&opts.args)
             .env("RUST_LOG", "info")
             .stdout(Stdio::null())
