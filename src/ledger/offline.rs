@@ -2,6 +2,7 @@
 //! a health check, and a summary. Everything opens the file read-only and leaves the
 //! server's lock alone, so each can run next to a serving `fundraiser`.
 
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -74,13 +75,28 @@ pub fn backup(source: &Path, dest: &Path) -> Result<Summary, OfflineError> {
     if !source.is_file() {
         return Err(OfflineError(format!("no ledger at {}", source.display())));
     }
-    if same_file(source, dest) {
-        return Err(OfflineError(
-            "the backup must not overwrite the ledger itself".into(),
-        ));
+    if is_ledger_file(source, dest) {
+        return Err(OfflineError(format!(
+            "the backup must not overwrite the ledger or the files beside it ({}): choose another path",
+            dest.display()
+        )));
     }
     let partial = sibling(dest, ".partial");
     remove_if_present(&partial)?;
+    // Created here, exclusively (O_EXCL: never through a link someone left at that name)
+    // and readable by its owner alone; SQLite then fills the empty file.
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(open::FILE_MODE)
+        .open(&partial)
+        .and_then(|f| f.set_permissions(std::fs::Permissions::from_mode(open::FILE_MODE)))
+        .map_err(|e| {
+            OfflineError(format!(
+                "cannot create the backup {}: {e}",
+                partial.display()
+            ))
+        })?;
     let result = write_copy(source, &partial).and_then(|()| {
         let conn = open_read_only(&partial)?;
         verify(&conn, &partial)?;
@@ -194,11 +210,26 @@ fn summarise(conn: &Connection, path: &Path) -> Result<Summary, OfflineError> {
     })
 }
 
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (a.canonicalize(), b.canonicalize()) {
-        (Ok(a), Ok(b)) => a == b,
-        _ => false,
-    }
+/// Whether `dest` names the ledger or one of its companions (`-wal`, `-shm`, `-journal`,
+/// `.lock`), whether or not that file exists now: compared by folder (resolved) and name.
+fn is_ledger_file(ledger: &Path, dest: &Path) -> bool {
+    let resolved = |p: &Path| -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let dir = match p.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => Path::new("."),
+        };
+        Some(dir.canonicalize().ok()?.join(p.file_name()?))
+    };
+    let Some(dest) = resolved(dest) else {
+        return false;
+    };
+    std::iter::once(ledger.to_path_buf())
+        .chain(open::companions(ledger))
+        .filter_map(|p| resolved(&p))
+        .any(|p| p == dest)
 }
 
 fn sibling(path: &Path, suffix: &str) -> PathBuf {

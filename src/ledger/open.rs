@@ -2,6 +2,8 @@
 //! connection settings every reader and the writer share, the integrity check and the
 //! schema migrations.
 
+use std::fs::{DirBuilder, OpenOptions, Permissions};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -29,6 +31,11 @@ pub enum OpenError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot make {} readable by its owner alone: {source}", path.display())]
+    Private {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("cannot open the ledger {}: {source}", path.display())]
     Open {
         path: PathBuf,
@@ -49,16 +56,51 @@ pub enum OpenError {
     Writer(#[source] std::io::Error),
 }
 
+/// Donor names and emails live in the ledger: only its owner may read it, whatever the
+/// umask. Folders this process creates are 0700; the ledger, its `-wal`, `-shm` and
+/// `-journal` (SQLite gives them the database file's mode), the lock and every backup
+/// are 0600.
+pub const FILE_MODE: u32 = 0o600;
+pub const DIR_MODE: u32 = 0o700;
+
+/// The files SQLite keeps beside a ledger, and the lock: none may ever be overwritten
+/// by anything but SQLite itself.
+pub fn companions(path: &Path) -> [PathBuf; 4] {
+    ["-wal", "-shm", "-journal", ".lock"].map(|suffix| {
+        let mut s = path.as_os_str().to_owned();
+        s.push(suffix);
+        PathBuf::from(s)
+    })
+}
+
 /// Creates the folder when needed, takes the lock, opens, checks and migrates: the
 /// connection the writer will own, and the lock to hold while it runs.
 pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| OpenError::Folder {
-            dir: dir.to_path_buf(),
-            source,
-        })?;
+        DirBuilder::new()
+            .recursive(true)
+            .mode(DIR_MODE)
+            .create(dir)
+            .map_err(|source| OpenError::Folder {
+                dir: dir.to_path_buf(),
+                source,
+            })?;
     }
     let lock = lock(path)?;
+    // Created (or narrowed) to 0600 before SQLite opens it: the WAL and shared-memory
+    // files SQLite creates next take the database file's mode.
+    owner_only(path, true).map_err(|source| OpenError::Private {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    for companion in &companions(path)[..3] {
+        if companion.exists() {
+            owner_only(companion, false).map_err(|source| OpenError::Private {
+                path: companion.clone(),
+                source,
+            })?;
+        }
+    }
     let mut conn = connection(path, false).map_err(|source| OpenError::Open {
         path: path.to_path_buf(),
         source,
@@ -88,11 +130,16 @@ fn lock(path: &Path) -> Result<std::fs::File, OpenError> {
     let mut lock_path = path.as_os_str().to_owned();
     lock_path.push(".lock");
     let lock_path = PathBuf::from(lock_path);
-    let file = std::fs::OpenOptions::new()
+    let file = OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(FILE_MODE)
         .open(&lock_path)
+        .and_then(|f| {
+            f.set_permissions(Permissions::from_mode(FILE_MODE))?;
+            Ok(f)
+        })
         .map_err(|source| OpenError::LockFile {
             path: lock_path.clone(),
             source,
@@ -107,6 +154,19 @@ fn lock(path: &Path) -> Result<std::fs::File, OpenError> {
             source,
         }),
     }
+}
+
+/// Makes `path` readable and writable by its owner alone, creating it (empty) when
+/// `create` and it does not exist.
+pub fn owner_only(path: &Path, create: bool) -> std::io::Result<()> {
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(create)
+        .truncate(false)
+        .mode(FILE_MODE)
+        .open(path)?;
+    file.set_permissions(Permissions::from_mode(FILE_MODE))
 }
 
 /// A connection with the settings every user of the ledger shares: WAL (for the

@@ -258,3 +258,126 @@ fn concurrent_donations_cannot_pass_the_open_donations_cap() {
     assert_eq!((created, refused), (2, 10), "{answers:?}");
     assert_eq!(server.ledger().count(), 2);
 }
+
+/// A script that runs the binary with a permissive umask (000), as an unlucky operator's
+/// shell might.
+fn permissive(dir: &Path) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let script = dir.join("fundraiser-umask-000");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\numask 000\nexec '{}' \"$@\"\n", binary()),
+    )
+    .unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    script
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[test]
+fn the_ledger_and_its_backups_are_readable_by_their_owner_alone_whatever_the_umask() {
+    let tools = tempfile::tempdir().unwrap();
+    let wrapper = permissive(tools.path());
+    let server = Server::start_with(Opts {
+        bin: Some(wrapper.clone()),
+        ..Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+    });
+    server.pay("50");
+    let data = server.workdir().join("data");
+    assert_eq!(mode(&data), 0o700, "the ledger folder");
+    for file in [
+        "ledger.db",
+        "ledger.db-wal",
+        "ledger.db-shm",
+        "ledger.db.lock",
+    ] {
+        assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+    }
+    let out = run_briefly(command(
+        &wrapper,
+        server.workdir(),
+        &["backup", "backups/copy.db"],
+        &[],
+    ));
+    assert_eq!(out.status.code(), Some(2), "no folder, no backup");
+    std::fs::create_dir(server.workdir().join("backups")).unwrap();
+    let out = run_briefly(command(
+        &wrapper,
+        server.workdir(),
+        &["backup", "backups/copy.db"],
+        &[],
+    ));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&server.workdir().join("backups/copy.db")), 0o600);
+}
+
+#[test]
+fn an_existing_world_readable_ledger_is_narrowed_at_start_up() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let first = Server::start_with(Opts {
+        dir: Some(dir.path().to_path_buf()),
+        ..Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+    });
+    first.pay("20");
+    drop(first);
+    let db = dir.path().join("data/ledger.db");
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let server = Server::start_with(Opts {
+        dir: Some(dir.path().to_path_buf()),
+        ..Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+    });
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(server.total()["raised_minor"], 2000);
+}
+
+#[test]
+fn a_backup_never_replaces_the_ledger_or_a_file_beside_it() {
+    let server = Server::start();
+    server.pay("10");
+    let data = server.workdir().join("data");
+    for target in [
+        "data/ledger.db",
+        "data/ledger.db-wal",
+        "data/ledger.db-shm",
+        "data/ledger.db-journal",
+        "data/ledger.db.lock",
+        "./data/../data/ledger.db-wal",
+    ] {
+        // A replaced file would be a new inode; a created companion would exist.
+        let inodes = || -> Vec<Option<u64>> {
+            use std::os::unix::fs::MetadataExt;
+            [
+                "ledger.db",
+                "ledger.db-wal",
+                "ledger.db-shm",
+                "ledger.db.lock",
+            ]
+            .iter()
+            .map(|f| std::fs::metadata(data.join(f)).ok().map(|m| m.ino()))
+            .collect()
+        };
+        let before = inodes();
+        let (code, text) = run(server.workdir(), &["backup", target], &[]);
+        assert_eq!(code, Some(2), "{target}: {text}");
+        assert!(
+            text.contains("must not overwrite the ledger or the files beside it"),
+            "{text}"
+        );
+        assert_eq!(before, inodes(), "{target} replaced a ledger file");
+        assert!(!data.join("ledger.db-journal").exists(), "{target}");
+    }
+    assert_eq!(server.total()["raised_minor"], 1000);
+}
