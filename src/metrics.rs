@@ -76,6 +76,8 @@ pub struct Metrics {
     pub donations_created: AtomicU64,
     pub donations_succeeded: AtomicU64,
     pub donations_failed: AtomicU64,
+    /// Payment results received again that changed nothing: answered, not recorded again.
+    pub callbacks_repeated: AtomicU64,
     pub ledger_write: Histogram,
     pub home_cache_hits: AtomicU64,
     pub home_cache_misses: AtomicU64,
@@ -92,6 +94,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     donations_created: AtomicU64::new(0),
     donations_succeeded: AtomicU64::new(0),
     donations_failed: AtomicU64::new(0),
+    callbacks_repeated: AtomicU64::new(0),
     ledger_write: Histogram::new(),
     home_cache_hits: AtomicU64::new(0),
     home_cache_misses: AtomicU64::new(0),
@@ -196,6 +199,12 @@ impl Metrics {
             "fundraiser_donations_failed_total",
             "Donations that became failed since start.",
             load(&self.donations_failed),
+        );
+        counter(
+            &mut out,
+            "fundraiser_callbacks_repeated_total",
+            "Payment returns and webhooks received again with a result already recorded (answered, no new event).",
+            load(&self.callbacks_repeated),
         );
         let _ = writeln!(
             out,

@@ -128,6 +128,12 @@ pub trait Gateway: Send + Sync {
 
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError>;
 
+    /// The payment a return URL names, when the gateway would have to be asked about it
+    /// (a network call): a donation already succeeded is then answered from the ledger.
+    fn return_reference(&self, _query: &str) -> Option<String> {
+        None
+    }
+
     /// Verifies the query string of `GET /payment/return/{gateway}`. A gateway that can
     /// tell answers [`ReturnOutcome::Pending`] for a payment that has no result yet.
     async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError>;

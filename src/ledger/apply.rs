@@ -198,7 +198,16 @@ fn apply_callback(
             });
         }
     }
+    // The same payload again (a replayed return URL, a redelivery without an event id)
+    // changes nothing and is answered, but is not written again: counted instead.
+    let seen = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
+        .query_row([&cb.digest], |r| r.get::<_, bool>(0))?;
     let Some(row) = row else {
+        if seen {
+            repeated();
+            return Ok(Applied::UnknownDonation);
+        }
         event(
             conn,
             Event {
@@ -225,6 +234,13 @@ fn apply_callback(
             row.amount_minor,
             row.currency
         );
+        if seen {
+            repeated();
+            return Ok(Applied::Mismatch {
+                id: row.id,
+                lang: row.lang,
+            });
+        }
         tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
         event(
             conn,
@@ -256,6 +272,15 @@ fn apply_callback(
         }
         Transition::Unchanged => (row.status, false),
     };
+    if !changed && seen {
+        repeated();
+        return Ok(Applied::Done {
+            id: row.id,
+            lang: row.lang,
+            status,
+            changed,
+        });
+    }
     event(
         conn,
         Event {
@@ -274,4 +299,8 @@ fn apply_callback(
         status,
         changed,
     })
+}
+
+fn repeated() {
+    crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
 }

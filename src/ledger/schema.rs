@@ -67,6 +67,11 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX donations_client_status;
     CREATE INDEX donations_open_by_net ON donations (client_net) WHERE status = 'pending';
     "#,
+    // 5: a payment result already recorded is found by its payload's digest, so a replay
+    // adds nothing to the audit trail.
+    r#"
+    CREATE INDEX events_digest ON events (digest) WHERE digest IS NOT NULL;
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

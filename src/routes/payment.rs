@@ -31,6 +31,19 @@ pub async fn return_(
     if let Err(retry_after) = state.check_callback_limit(&req) {
         return PageError::TooMany { retry_after }.answer(lang);
     }
+    // A donor reloading the thank-you redirect, or a replayed return URL: a donation that
+    // has already succeeded is final, so its answer comes from the ledger, not another
+    // call to the gateway (which has limits of its own on launch night).
+    if let Some(reference) = gateway.return_reference(req.query_string())
+        && let Ok(row) = state
+            .ledger
+            .donation_by_gateway_ref(gateway.name(), &reference)
+            .await
+        && row.status == Status::Succeeded
+    {
+        crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
+        return see_other(&state.settings.page_url(&row.lang.page("success")));
+    }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(ReturnOutcome::Settled(cb)) => cb,
         Ok(ReturnOutcome::Pending {

@@ -381,3 +381,39 @@ fn a_backup_never_replaces_the_ledger_or_a_file_beside_it() {
     }
     assert_eq!(server.total()["raised_minor"], 1000);
 }
+
+#[test]
+fn a_replayed_return_adds_nothing_to_the_audit_trail() {
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_ADMIN__TOKEN", "a-token-for-the-security-tests"),
+    );
+    let ret = server.sandbox_checkout("25", "en", "pay");
+    let id = donation_id(&ret);
+    let follow = || client().get(server.url(&ret)).send().unwrap();
+    assert_eq!(location(&follow()), "/success/");
+    // Created, paid by the return, and the sandbox's own webhook (another payload): 3.
+    assert!(eventually(|| server.ledger().events(&id) == 3));
+    for _ in 0..100 {
+        let r = follow();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&r), "/success/");
+    }
+    assert_eq!(server.ledger().events(&id), 3);
+    assert_eq!(server.total()["raised_minor"], 2500);
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .bearer_auth("a-token-for-the-security-tests")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let repeated: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("fundraiser_callbacks_repeated_total "))
+        .expect("the counter is exported")
+        .parse()
+        .unwrap();
+    assert!(repeated >= 100, "{repeated}");
+}

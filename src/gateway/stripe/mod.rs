@@ -187,6 +187,10 @@ impl Gateway for Stripe {
         NAME
     }
 
+    fn return_reference(&self, query: &str) -> Option<String> {
+        session_id_of(query).ok()
+    }
+
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError> {
         let body = serde_urlencoded::to_string(checkout_form(req))
             .map_err(|_| GatewayError::Unavailable("cannot encode the checkout".into()))?;
