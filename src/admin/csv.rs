@@ -4,6 +4,9 @@
 
 use bytes::Bytes;
 use futures_util::stream::{self, Stream};
+use icu_normalizer::ComposingNormalizerBorrowed;
+use icu_properties::props::{DefaultIgnorableCodePoint, GeneralCategory};
+use icu_properties::{CodePointMapData, CodePointSetData};
 
 use super::figures::{fixed_major, rfc3339_ms};
 use crate::ledger::{ExportRow, Ledger, LedgerError};
@@ -28,25 +31,32 @@ pub const HEADER: [&str; 13] = [
     "anonymous",
 ];
 
-/// A cell a spreadsheet would take for a formula (`=`, `+`, `-`, `@`, tab, CR first) gets
-/// a leading `'`, which spreadsheets show as text.
+/// A cell a spreadsheet would take for a formula gets a leading `'`, which spreadsheets
+/// show as text. A formula is what starts with `=`, `+`, `-`, `@`, tab or CR once the
+/// text is NFKC-normalised (a full-width `＝` is `=`) and invisible characters (zero-width
+/// spaces, joiners, a byte-order mark: Unicode's format and default-ignorable ones) are
+/// skipped, as a spreadsheet may.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
+    let normalized = ComposingNormalizerBorrowed::new_nfkc().normalize(cell);
+    let first = normalized.chars().find(|&c| !invisible(c));
+    match first {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
         _ => cell.into(),
     }
 }
 
-/// Appends one cell, neutralised and quoted when it holds a comma, quote or line break.
+fn invisible(c: char) -> bool {
+    CodePointMapData::<GeneralCategory>::new().get(c) == GeneralCategory::Format
+        || CodePointSetData::new::<DefaultIgnorableCodePoint>().contains(c)
+}
+
+/// Appends one cell, neutralised and always quoted: a quoted cell stays one text cell in
+/// every spreadsheet, whatever separator its locale expects (`;` in much of Europe).
 pub fn push_cell(out: &mut String, cell: &str) {
     let cell = neutralise(cell);
-    if cell.contains([',', '"', '\r', '\n']) || cell.starts_with(' ') || cell.ends_with(' ') {
-        out.push('"');
-        out.push_str(&cell.replace('"', "\"\""));
-        out.push('"');
-    } else {
-        out.push_str(&cell);
-    }
+    out.push('"');
+    out.push_str(&cell.replace('"', "\"\""));
+    out.push('"');
 }
 
 /// Appends one record and its CRLF.
@@ -125,8 +135,20 @@ mod tests {
         for bad in ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"] {
             assert_eq!(neutralise(bad), format!("'{bad}"));
         }
-        for fine in ["Ann", "", "1-2", "a=b", " =x"] {
+        for fine in ["Ann", "", "1-2", "a=b", " =x", "x;=1+1", "متبرع", "Zoë"] {
             assert_eq!(neutralise(fine), fine);
+        }
+        // Full-width signs, and invisible characters before the sign.
+        for bad in [
+            "\u{FF1D}1+1",
+            "\u{FF0B}1",
+            "\u{FF20}SUM(A1)",
+            "\u{200B}=1+1",
+            "\u{FEFF}=1+1",
+            "\u{200D}\u{2060}-1",
+            "\u{00AD}+1",
+        ] {
+            assert_eq!(neutralise(bad), format!("'{bad}"), "{bad:?}");
         }
     }
 
@@ -139,10 +161,10 @@ mod tests {
         );
         assert_eq!(
             out,
-            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",plain,'=cmd\r\n"
+            "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\"plain\",\"'=cmd\"\r\n"
         );
         let mut out = String::new();
-        push_record(&mut out, ["\r=x"]);
-        assert_eq!(out, "\"'\r=x\"\r\n");
+        push_record(&mut out, ["\r=x", "x;=1+1", ""]);
+        assert_eq!(out, "\"'\r=x\",\"x;=1+1\",\"\"\r\n");
     }
 }

@@ -79,6 +79,8 @@ pub struct ErrorStrings {
     pub too_small: String,
     pub too_large: String,
     pub email: String,
+    /// An email with spaces, tabs or line breaks in it.
+    pub email_spaces: String,
     pub too_long: String,
     pub ended: String,
     pub unavailable_title: String,

@@ -177,7 +177,7 @@ pub fn validate(
     let preset = form.preset.as_deref().unwrap_or("").trim();
     let chosen = if typed.is_empty() { preset } else { typed };
     let amount = parse_donation(chosen, currency, settings.min_minor, settings.max_minor);
-    let name = form.name.as_deref().unwrap_or("").trim().to_owned();
+    let name = fold_name(form.name.as_deref().unwrap_or(""));
     let email = form.email.as_deref().unwrap_or("").trim().to_owned();
     let mut state_out = FormState {
         amount: form.amount.clone().unwrap_or_default(),
@@ -211,11 +211,14 @@ pub fn validate(
             }
         });
     }
-    if name.chars().count() > NAME_MAX || name.chars().any(char::is_control) {
+    if name.chars().count() > NAME_MAX {
         ok = false;
         state_out.name_error = Some(t.errors.too_long.clone());
     }
-    if !email.is_empty() && !plausible_email(&email) {
+    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        ok = false;
+        state_out.email_error = Some(t.errors.email_spaces.clone());
+    } else if !email.is_empty() && !plausible_email(&email) {
         ok = false;
         state_out.email_error = Some(t.errors.email.clone());
     }
@@ -228,6 +231,15 @@ pub fn validate(
         }),
         _ => Err(Box::new(state_out)),
     }
+}
+
+/// A name as people read it: control characters (line breaks, tabs) and runs of white
+/// space become one space, and the ends are trimmed.
+pub fn fold_name(raw: &str) -> String {
+    raw.split(|c: char| c.is_whitespace() || c.is_control())
+        .filter(|part| !part.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A light check that catches typos, not a full RFC 5322 parser.
@@ -249,7 +261,16 @@ fn plausible_email(email: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::plausible_email;
+    use super::{fold_name, plausible_email};
+
+    #[test]
+    fn names_are_folded_to_one_line() {
+        assert_eq!(fold_name("  Amina\n Saleh\t "), "Amina Saleh");
+        assert_eq!(fold_name("a\r\n\r\nb\u{0}c"), "a b c");
+        assert_eq!(fold_name("\u{00A0}Zoë\u{2028}Ng"), "Zoë Ng");
+        assert_eq!(fold_name("\n\t"), "");
+        assert_eq!(fold_name("متبرع  كريم"), "متبرع كريم");
+    }
 
     #[test]
     fn emails() {

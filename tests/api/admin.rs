@@ -454,6 +454,9 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
         ("n-tab", "\tTabbed"),
         ("n-cr", "\rCarriage"),
         ("n-arabic", "متبرع كريم"),
+        ("n-semicolon", "x;=1+1"),
+        ("n-fullwidth", "\u{FF1D}1+1"),
+        ("n-zero-width", "\u{200B}=1+1"),
     ];
     for (id, name) in awkward {
         insert(
@@ -550,7 +553,10 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
     assert_eq!(&h[col("anonymous")], "true");
 
     for (id, name) in awkward {
-        let expected = if name.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        let formula = name
+            .trim_start_matches('\u{200B}')
+            .starts_with(['=', '+', '-', '@', '\t', '\r', '\u{FF1D}']);
+        let expected = if formula {
             format!("'{name}")
         } else {
             name.to_owned()
@@ -567,9 +573,15 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
         }
     }
     assert_eq!(&rows["bulk-02344"][col("amount")], "28.44");
-    // RFC 4180 line ends.
-    assert!(body.starts_with(b"id,created_at,"));
+    // RFC 4180 line ends; every cell quoted, so a `;` in a cell never splits it in a
+    // spreadsheet whose locale separates with `;`.
+    assert!(body.starts_with(b"\"id\",\"created_at\","));
     assert!(body.ends_with(b"\r\n"));
+    let text = String::from_utf8_lossy(&body);
+    assert!(
+        text.contains(",\"x;=1+1\","),
+        "the semicolon name is one quoted cell"
+    );
 }
 
 /// Parses Prometheus text: every line a comment or `name{labels} value`.

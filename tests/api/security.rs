@@ -417,3 +417,43 @@ fn a_replayed_return_adds_nothing_to_the_audit_trail() {
         .unwrap();
     assert!(repeated >= 100, "{repeated}");
 }
+
+#[test]
+fn names_with_line_breaks_are_folded_and_spaced_emails_get_their_own_message() {
+    let server = Server::start();
+    let post = |form: &[(&str, &str)]| {
+        client()
+            .post(server.url("/donate"))
+            .form(form)
+            .send()
+            .unwrap()
+    };
+    let r = post(&[
+        ("amount", "20"),
+        ("lang", "en"),
+        ("name", "Amina\r\n\tSaleh "),
+    ]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        server.ledger().only().donor_name.as_deref(),
+        Some("Amina Saleh")
+    );
+    for (lang, message) in [
+        ("en", "An email address has no spaces or line breaks"),
+        ("ar", "لا يحتوي البريد الإلكتروني على مسافات أو فواصل أسطر"),
+    ] {
+        let r = post(&[
+            ("amount", "20"),
+            ("lang", lang),
+            ("email", "amina@exa\nmple.org"),
+        ]);
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let page = r.text().unwrap();
+        assert!(page.contains(message), "{lang}");
+        assert!(
+            !page.contains("too long") && !page.contains("طويل"),
+            "{lang}"
+        );
+    }
+    assert_eq!(server.ledger().count(), 1);
+}

@@ -19,6 +19,7 @@ pub struct Stored {
     pub status: String,
     pub gateway_ref: Option<String>,
     pub client_ip: Option<String>,
+    pub donor_name: Option<String>,
 }
 
 /// A donation written straight into the ledger, as if made at `created_at` (unix ms).
@@ -33,7 +34,7 @@ pub struct Seed<'a> {
 }
 
 const DONATION: &str =
-    "SELECT id, amount_minor, currency, status, gateway_ref, client_ip FROM donations";
+    "SELECT id, amount_minor, currency, status, gateway_ref, client_ip, donor_name FROM donations";
 
 fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     Ok(Stored {
@@ -43,6 +44,7 @@ fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
         status: r.get(3)?,
         gateway_ref: r.get(4)?,
         client_ip: r.get(5)?,
+        donor_name: r.get(6)?,
     })
 }
 
