@@ -13,7 +13,7 @@ use fundraiser::donation::{Channel, DonationId, Outcome, PaymentResult};
 use fundraiser::gateway::Gateway;
 use fundraiser::gateway::sandbox::Sandbox;
 use fundraiser::lang::Lang;
-use fundraiser::ledger::{Ledger, NewDonation};
+use fundraiser::ledger::{Ledger, NewDonation, Scope};
 use fundraiser::money::{Currency, Money, parse_amount};
 use fundraiser::site::tally::TotalDisplay;
 use fundraiser::site::{Lookup, Site};
@@ -21,7 +21,7 @@ use fundraiser::site::{Lookup, Site};
 fn site(c: &mut Criterion) {
     let settings = Arc::new(Config::default().settings().expect("defaults"));
     let dir = tempfile::tempdir().expect("tempdir");
-    let ledger = Ledger::open(&dir.path().join("b.db")).expect("ledger");
+    let ledger = Ledger::open(&dir.path().join("b.db"), Scope::new("AED", false)).expect("ledger");
     let total = ledger.total().load();
     let site = Site::load(settings.clone(), &total, time::OffsetDateTime::now_utc()).expect("site");
     c.bench_function("lookup /about/ + negotiate br", |b| {
@@ -91,7 +91,7 @@ fn ledger(c: &mut Criterion) {
         .expect("runtime");
     let dir = tempfile::tempdir().expect("tempdir");
     let ledger = rt
-        .block_on(async { Ledger::open(&dir.path().join("c.db")) })
+        .block_on(async { Ledger::open(&dir.path().join("c.db"), Scope::new("AED", false)) })
         .expect("ledger");
     let mut group = c.benchmark_group("ledger");
     group.sample_size(20);
@@ -106,6 +106,7 @@ fn ledger(c: &mut Criterion) {
                         amount: Money::new(5000, Currency::from_code("AED").expect("AED"))
                             .expect("positive"),
                         gateway: "sandbox",
+                        live: false,
                         lang: Lang::En,
                         donor_name: None,
                         donor_email: None,

@@ -101,7 +101,7 @@ fn stats(args: ServeArgs) -> ExitCode {
         Err(code) => return code,
     };
     let now = crate::ledger::now_ms();
-    match crate::ledger::read_stats(&settings.ledger.path, now) {
+    match crate::ledger::read_stats(&settings.ledger.path, now, &settings.ledger_scope()) {
         Ok(stats) => {
             let figures = crate::admin::figures::Figures::compute(
                 &stats,
@@ -157,7 +157,7 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let ledger = &settings.ledger.path;
-    let summary = match crate::ledger::offline::summary(ledger) {
+    let summary = match crate::ledger::offline::summary(ledger, &settings.ledger_scope()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -205,7 +205,7 @@ fn backup(args: ServeArgs, path: &Path) -> ExitCode {
         Err(code) => return code,
     };
     let source = &settings.ledger.path;
-    match crate::ledger::offline::backup(source, path) {
+    match crate::ledger::offline::backup(source, path, &settings.ledger_scope()) {
         Ok(s) => {
             println!(
                 "backed up {} to {}: verified, schema {}, {} ({} succeeded, {} raised), {}",
@@ -250,7 +250,7 @@ fn check(args: ServeArgs) -> ExitCode {
         );
     }
     let path = &settings.ledger.path;
-    match crate::ledger::offline::check(path) {
+    match crate::ledger::offline::check(path, &settings.ledger_scope()) {
         Ok(None) => println!(
             "ledger: {} does not exist yet; serve will create it",
             path.display()

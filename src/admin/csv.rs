@@ -15,7 +15,7 @@ use crate::money::Currency;
 /// Rows read from the ledger per query (and per chunk sent).
 const PAGE: i64 = 1000;
 
-pub const HEADER: [&str; 13] = [
+pub const HEADER: [&str; 14] = [
     "id",
     "created_at",
     "updated_at",
@@ -29,6 +29,9 @@ pub const HEADER: [&str; 13] = [
     "donor_name",
     "donor_email",
     "anonymous",
+    // `live` money, or `test` money (the sandbox, Stripe's test mode): only the running
+    // mode's donations count in the figures; all are listed here.
+    "mode",
 ];
 
 /// A cell a spreadsheet would take for a formula gets a leading `'`, which spreadsheets
@@ -93,6 +96,7 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
             row.donor_name.as_deref().unwrap_or(""),
             row.donor_email.as_deref().unwrap_or(""),
             if row.anonymous { "true" } else { "false" },
+            if row.live { "live" } else { "test" },
         ],
     );
 }

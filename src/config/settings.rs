@@ -185,6 +185,12 @@ impl Settings {
         (self.gateway == GatewayKind::Stripe).then_some(self.stripe.checkout_origin.as_str())
     }
 
+    /// What the total and the figures count: the campaign's currency, in the running
+    /// mode (test or live money).
+    pub fn ledger_scope(&self) -> crate::ledger::Scope {
+        crate::ledger::Scope::new(self.currency.code(), !self.test_mode())
+    }
+
     /// Whether the money taken is test money: the sandbox, or Stripe with a test key.
     pub fn test_mode(&self) -> bool {
         match self.gateway {

@@ -5,7 +5,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::writer::{Op, Reply};
-use super::{Applied, Created, now_ms, read};
+use super::{Applied, Created, Scope, now_ms, read};
 use crate::donation::{PaymentResult, Status, Transition, transition};
 
 /// What the committed jobs change in the live total.
@@ -37,7 +37,12 @@ fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
     Ok(())
 }
 
-pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Result<Reply> {
+pub fn apply_op(
+    conn: &Connection,
+    op: &Op,
+    delta: &mut Delta,
+    scope: &Scope,
+) -> rusqlite::Result<Reply> {
     match op {
         Op::Create(d) => {
             if let (Some(net), true) = (&d.client_net, d.open_limit > 0) {
@@ -53,8 +58,8 @@ pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Resu
             let now = now_ms();
             conn.prepare_cached(
                 "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
-                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12)",
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net, live)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12, ?13)",
             )?
             .execute(params![
                 d.id.as_str(),
@@ -68,7 +73,8 @@ pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Resu
                 d.client_ip,
                 now,
                 d.gateway_ref,
-                d.client_net
+                d.client_net,
+                d.live
             ])?;
             event(
                 conn,
@@ -119,7 +125,7 @@ pub fn apply_op(conn: &Connection, op: &Op, delta: &mut Delta) -> rusqlite::Resu
             }
             Ok(Reply::Done)
         }
-        Op::Apply(cb) => apply_callback(conn, cb, delta).map(Reply::Applied),
+        Op::Apply(cb) => apply_callback(conn, cb, delta, scope).map(Reply::Applied),
         Op::ExpireBefore { cutoff_ms } => {
             let ids: Vec<String> = conn
                 .prepare_cached(
@@ -169,10 +175,11 @@ fn apply_callback(
     conn: &Connection,
     cb: &PaymentResult,
     delta: &mut Delta,
+    scope: &Scope,
 ) -> rusqlite::Result<Applied> {
     let row = conn
         .prepare_cached(
-            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
              FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
         )?
         .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
@@ -263,7 +270,8 @@ fn apply_callback(
         Transition::To { status, counts } => {
             conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
                 .execute(params![row.id, status.as_str(), now_ms()])?;
-            if counts {
+            // Money of another mode or currency is recorded, never counted.
+            if counts && row.live == scope.live && row.currency == scope.currency {
                 delta.raised += row.amount_minor;
                 delta.count += 1;
                 delta.changed = true;

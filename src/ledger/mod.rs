@@ -51,12 +51,37 @@ impl From<rusqlite::Error> for LedgerError {
     }
 }
 
+/// Which donations the total and the figures count: those in the campaign's currency
+/// taken in the mode the server runs (live money, or test money). Test money never
+/// enters a live total, and a change of currency never relabels money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// ISO 4217 code, as stored with each donation.
+    pub currency: String,
+    pub live: bool,
+}
+
+impl Scope {
+    pub fn new(currency: &str, live: bool) -> Scope {
+        Scope {
+            currency: currency.to_owned(),
+            live,
+        }
+    }
+
+    pub fn mode(&self) -> &'static str {
+        if self.live { "live" } else { "test" }
+    }
+}
+
 /// A donation about to be created, already validated.
 #[derive(Debug, Clone)]
 pub struct NewDonation {
     pub id: DonationId,
     pub amount: Money,
     pub gateway: &'static str,
+    /// Taken with live money (the running mode; see [`Scope`]).
+    pub live: bool,
     /// Known up front when the gateway derives it from our id.
     pub gateway_ref: Option<String>,
     pub lang: Lang,
@@ -103,6 +128,8 @@ pub struct Ledger {
     reads: Arc<read::ReadPool>,
     total: Arc<LiveTotal>,
     path: PathBuf,
+    /// What the total and the figures count.
+    scope: Scope,
     /// Held for the life of the process: one server per ledger.
     _lock: Arc<std::fs::File>,
 }
@@ -110,14 +137,26 @@ pub struct Ledger {
 impl Ledger {
     /// Opens (creating folders and file when needed) and migrates the ledger, loads the
     /// total and starts the writer thread.
-    pub fn open(path: &Path) -> Result<Ledger, OpenError> {
-        Ledger::open_with(path, BATCH_MAX)
+    pub fn open(path: &Path, scope: Scope) -> Result<Ledger, OpenError> {
+        Ledger::open_with(path, BATCH_MAX, scope)
     }
 
-    /// [`Ledger::open`] with at most `batch_max` writes per transaction.
-    pub fn open_with(path: &Path, batch_max: usize) -> Result<Ledger, OpenError> {
+    /// [`Ledger::open`] with at most `batch_max` writes per transaction. Refuses a ledger
+    /// whose counted money is in another currency than `scope`'s, and says how many
+    /// succeeded donations the total leaves out (test money in a live run, or the reverse).
+    pub fn open_with(path: &Path, batch_max: usize, scope: Scope) -> Result<Ledger, OpenError> {
         let (lock, conn) = open::for_writing(path)?;
-        let (raised, count) = read::succeeded_total(&conn).map_err(OpenError::Total)?;
+        open::refuse_other_currency(&conn, path, &scope)?;
+        let (raised, count) = read::succeeded_total(&conn, &scope).map_err(OpenError::Total)?;
+        let outside = read::succeeded_outside(&conn, &scope).map_err(OpenError::Total)?;
+        if outside > 0 {
+            tracing::warn!(
+                left_out = outside,
+                mode = scope.mode(),
+                "{outside} succeeded donation(s) of another mode are in the ledger and left out of the total: the public total counts only {} money",
+                scope.mode()
+            );
+        }
         let total = Arc::new(LiveTotal::new(TotalSnapshot {
             raised_minor: raised,
             donations: count,
@@ -125,13 +164,20 @@ impl Ledger {
             version: 1,
         }));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
-        writer::spawn(conn, rx, total.clone(), batch_max.clamp(1, BATCH_MAX))
-            .map_err(OpenError::Writer)?;
+        writer::spawn(
+            conn,
+            rx,
+            total.clone(),
+            batch_max.clamp(1, BATCH_MAX),
+            scope.clone(),
+        )
+        .map_err(OpenError::Writer)?;
         Ok(Ledger {
             tx,
             reads: Arc::new(read::ReadPool::new(path.to_path_buf())),
             total,
             path: path.to_path_buf(),
+            scope,
             _lock: Arc::new(lock),
         })
     }
@@ -292,12 +338,18 @@ impl Ledger {
 
     /// Sum and count of succeeded donations, straight from the database.
     pub async fn ledger_total(&self) -> Result<(i64, u64), LedgerError> {
-        self.reads.run(read::succeeded_total).await
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| read::succeeded_total(conn, &scope))
+            .await
     }
 
     /// The figures the admin pages are computed from, as of `now_ms`.
     pub async fn stats(&self, now_ms: i64) -> Result<LedgerStats, LedgerError> {
-        self.reads.run(move |conn| read::stats(conn, now_ms)).await
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| read::stats(conn, now_ms, &scope))
+            .await
     }
 
     /// Up to `limit` donations after `after_rowid` (0 to start), for the admin export.
@@ -319,12 +371,12 @@ impl Ledger {
 
 /// Reads the admin figures straight from a ledger file, read-only and without taking
 /// the server's lock, so an operator can run it next to a running server.
-pub fn read_stats(path: &Path, now_ms: i64) -> Result<LedgerStats, LedgerError> {
+pub fn read_stats(path: &Path, now_ms: i64, scope: &Scope) -> Result<LedgerStats, LedgerError> {
     if !path.is_file() {
         return Err(LedgerError::Missing(path.to_path_buf()));
     }
     let conn = open::connection(path, true)?;
-    Ok(read::stats(&conn, now_ms)?)
+    Ok(read::stats(&conn, now_ms, scope)?)
 }
 
 pub(crate) fn now_ms() -> i64 {

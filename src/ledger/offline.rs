@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{open, read, schema};
+use super::{Scope, open, read, schema};
 
 /// What a ledger file holds, in a few figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,18 +28,18 @@ pub struct Summary {
 pub struct OfflineError(pub String);
 
 /// Reads the summary of an existing ledger; `None` when there is no file yet.
-pub fn summary(path: &Path) -> Result<Option<Summary>, OfflineError> {
+pub fn summary(path: &Path, scope: &Scope) -> Result<Option<Summary>, OfflineError> {
     if !path.exists() {
         return Ok(None);
     }
     let conn = open_read_only(path)?;
-    summarise(&conn, path).map(Some)
+    summarise(&conn, path, scope).map(Some)
 }
 
 /// Checks a ledger as `serve` would use it: a missing file is fine (serve creates it,
 /// provided its folder can be), a corrupt file, a file from a newer version of the
 /// program, or a folder in the way is not.
-pub fn check(path: &Path) -> Result<Option<Summary>, OfflineError> {
+pub fn check(path: &Path, scope: &Scope) -> Result<Option<Summary>, OfflineError> {
     if !path.exists() {
         let mut ancestor = path.parent();
         while let Some(dir) = ancestor.filter(|d| !d.as_os_str().is_empty()) {
@@ -64,14 +64,17 @@ pub fn check(path: &Path) -> Result<Option<Summary>, OfflineError> {
     }
     let conn = open_read_only(path)?;
     verify(&conn, path)?;
-    summarise(&conn, path).map(Some)
+    if schema_version(&conn) >= 6 {
+        open::refuse_other_currency(&conn, path, scope).map_err(|e| OfflineError(e.to_string()))?;
+    }
+    summarise(&conn, path, scope).map(Some)
 }
 
 /// Copies the ledger at `source` to `dest` with SQLite's online backup: one consistent
 /// snapshot even while the server commits donations. The copy is written next to `dest`,
 /// made durable, checked (integrity, schema, figures readable) and only then renamed
 /// over `dest`, so a failed backup never replaces a good one.
-pub fn backup(source: &Path, dest: &Path) -> Result<Summary, OfflineError> {
+pub fn backup(source: &Path, dest: &Path, scope: &Scope) -> Result<Summary, OfflineError> {
     if !source.is_file() {
         return Err(OfflineError(format!("no ledger at {}", source.display())));
     }
@@ -100,7 +103,7 @@ pub fn backup(source: &Path, dest: &Path) -> Result<Summary, OfflineError> {
     let result = write_copy(source, &partial).and_then(|()| {
         let conn = open_read_only(&partial)?;
         verify(&conn, &partial)?;
-        let summary = summarise(&conn, &partial)?;
+        let summary = summarise(&conn, &partial, scope)?;
         drop(conn);
         std::fs::rename(&partial, dest).map_err(|e| {
             OfflineError(format!("cannot move the backup to {}: {e}", dest.display()))
@@ -201,8 +204,24 @@ fn verify(conn: &Connection, path: &Path) -> Result<(), OfflineError> {
     Ok(())
 }
 
-fn summarise(conn: &Connection, path: &Path) -> Result<Summary, OfflineError> {
-    read::summary(conn).map_err(|e| {
+/// The schema version a ledger file is at (0 when unreadable).
+fn schema_version(conn: &Connection) -> i64 {
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap_or(0)
+}
+
+fn summarise(conn: &Connection, path: &Path, scope: &Scope) -> Result<Summary, OfflineError> {
+    if schema_version(conn) < 6 {
+        // A ledger from before modes were recorded: serve migrates it; until then its
+        // figures are the plain ones.
+        return read::summary_unscoped(conn).map_err(|e| {
+            OfflineError(format!(
+                "cannot read the figures of {}: {e}",
+                path.display()
+            ))
+        });
+    }
+    read::summary(conn, scope).map_err(|e| {
         OfflineError(format!(
             "cannot read the figures of {}: {e}",
             path.display()

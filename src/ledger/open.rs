@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::schema;
+use super::{Scope, schema};
 
 /// Opening the ledger failed; the message is for the operator, the source kept.
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,17 @@ pub enum OpenError {
     Corrupt { path: PathBuf, report: String },
     #[error("ledger {}: {message}", path.display())]
     Schema { path: PathBuf, message: String },
+    /// Counted money in another currency: relabelling it would misstate the total.
+    #[error(
+        "the ledger {} holds {count} succeeded donation(s) in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path)",
+        path.display()
+    )]
+    OtherCurrency {
+        path: PathBuf,
+        other: String,
+        count: u64,
+        configured: String,
+    },
     #[error("cannot read the ledger total: {0}")]
     Total(#[source] rusqlite::Error),
     #[error("cannot start the ledger writer: {0}")]
@@ -122,6 +133,25 @@ pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError
         message,
     })?;
     Ok((lock, conn))
+}
+
+/// Refuses a ledger whose succeeded donations of the running mode are in another
+/// currency than the campaign's.
+pub fn refuse_other_currency(
+    conn: &Connection,
+    path: &Path,
+    scope: &Scope,
+) -> Result<(), OpenError> {
+    let others = super::read::other_currencies(conn, scope).map_err(OpenError::Total)?;
+    match others.into_iter().next() {
+        Some((other, count)) => Err(OpenError::OtherCurrency {
+            path: path.to_path_buf(),
+            other,
+            count,
+            configured: scope.currency.clone(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// Takes an exclusive lock on `<ledger>.lock`, so a second `fundraiser` on the same

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::{LedgerError, open};
+use super::{LedgerError, Scope, open};
 use crate::donation::Status;
 use crate::lang::Lang;
 
@@ -20,6 +20,8 @@ pub struct DonationRow {
     pub gateway_ref: Option<String>,
     pub lang: Lang,
     pub created_at_ms: i64,
+    /// Taken with live money.
+    pub live: bool,
 }
 
 /// A few read-only connections, opened on demand and reused.
@@ -62,17 +64,68 @@ impl ReadPool {
     }
 }
 
-pub fn succeeded_total(conn: &Connection) -> rusqlite::Result<(i64, u64)> {
-    conn.query_row(
-        "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM donations WHERE status = 'succeeded'",
-        [],
-        |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
-    )
+/// The donations of a scope, as a common table expression `d` to read from.
+const SCOPED: &str =
+    "WITH d AS (SELECT * FROM donations WHERE currency = :currency AND live = :live) ";
+
+fn scope_params(scope: &Scope) -> [(&'static str, &dyn rusqlite::ToSql); 2] {
+    [(":currency", &scope.currency), (":live", &scope.live)]
+}
+
+/// Sum and count of the succeeded donations the scope counts: the public total.
+pub fn succeeded_total(conn: &Connection, scope: &Scope) -> rusqlite::Result<(i64, u64)> {
+    conn.prepare_cached(&format!(
+        "{SCOPED}SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM d WHERE status = 'succeeded'"
+    ))?
+    .query_row(&scope_params(scope)[..], |r| {
+        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
+    })
+}
+
+/// How many succeeded donations the scope leaves out (another mode or currency).
+pub fn succeeded_outside(conn: &Connection, scope: &Scope) -> rusqlite::Result<u64> {
+    conn.prepare_cached(
+        "SELECT COUNT(*) FROM donations WHERE status = 'succeeded'
+           AND NOT (currency = :currency AND live = :live)",
+    )?
+    .query_row(&scope_params(scope)[..], |r| r.get::<_, i64>(0))
+    .map(|n| n as u64)
+}
+
+/// Succeeded donations of the scope's mode in other currencies: (currency, count).
+pub fn other_currencies(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<(String, u64)>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT currency, COUNT(*) FROM donations
+         WHERE status = 'succeeded' AND live = :live AND currency != :currency
+         GROUP BY currency ORDER BY currency",
+    )?;
+    let rows = stmt.query_map(&scope_params(scope)[..], |r| {
+        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
+    })?;
+    rows.collect()
 }
 
 /// The figures `fundraiser backup` and `check` report.
-pub fn summary(conn: &Connection) -> rusqlite::Result<super::offline::Summary> {
-    let (raised_minor, succeeded) = succeeded_total(conn)?;
+pub fn summary(conn: &Connection, scope: &Scope) -> rusqlite::Result<super::offline::Summary> {
+    let totals = succeeded_total(conn, scope)?;
+    summary_with(conn, totals)
+}
+
+/// [`summary`] of a ledger from before modes were recorded (schema 5 or older, which
+/// `serve` migrates): every succeeded donation.
+pub fn summary_unscoped(conn: &Connection) -> rusqlite::Result<super::offline::Summary> {
+    let totals = conn.query_row(
+        "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM donations WHERE status = 'succeeded'",
+        [],
+        |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+    )?;
+    summary_with(conn, totals)
+}
+
+fn summary_with(
+    conn: &Connection,
+    (raised_minor, succeeded): (i64, u64),
+) -> rusqlite::Result<super::offline::Summary> {
     let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0).map(|n| n as u64));
     Ok(super::offline::Summary {
         schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
@@ -98,7 +151,7 @@ pub fn count_by_status(conn: &Connection) -> rusqlite::Result<Vec<(Status, u64)>
 
 pub fn donation(conn: &Connection, id: &str) -> rusqlite::Result<Option<DonationRow>> {
     conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
          FROM donations WHERE id = ?1",
     )?
     .query_row([id], row_to_donation)
@@ -111,7 +164,7 @@ pub fn donation_by_gateway_ref(
     gateway_ref: &str,
 ) -> rusqlite::Result<Option<DonationRow>> {
     conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at
+        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
          FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
     )?
     .query_row([gateway, gateway_ref], row_to_donation)
@@ -130,6 +183,7 @@ pub(super) fn row_to_donation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Donatio
         gateway_ref: r.get(5)?,
         lang: Lang::from_code(&lang).unwrap_or(Lang::En),
         created_at_ms: r.get(7)?,
+        live: r.get(8)?,
     })
 }
 
@@ -172,17 +226,19 @@ pub const DAY_MS: i64 = 86_400_000;
 /// The most days `per_day` lists (about three years).
 const MAX_DAYS: i64 = 1100;
 
-pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
+/// The admin figures, over the donations the scope counts.
+pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<LedgerStats> {
+    let p = scope_params(scope);
     let mut out = LedgerStats {
         by_status: Status::ALL.iter().map(|&s| (s, Tally::default())).collect(),
         ..LedgerStats::default()
     };
     let tx = conn.unchecked_transaction()?;
     {
-        let mut stmt = tx.prepare_cached(
-            "SELECT status, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM donations GROUP BY status",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        let mut stmt = tx.prepare_cached(&format!(
+            "{SCOPED}SELECT status, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM d GROUP BY status"
+        ))?;
+        let rows = stmt.query_map(&p[..], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
@@ -200,13 +256,13 @@ pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
         }
     }
     {
-        let mut stmt = tx.prepare_cached(
-            "SELECT lang, COUNT(*),
+        let mut stmt = tx.prepare_cached(&format!(
+            "{SCOPED}SELECT lang, COUNT(*),
                     COALESCE(SUM(status = 'succeeded'), 0),
                     COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
-             FROM donations GROUP BY lang ORDER BY lang",
-        )?;
-        let rows = stmt.query_map([], |r| {
+             FROM d GROUP BY lang ORDER BY lang"
+        ))?;
+        let rows = stmt.query_map(&p[..], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)? as u64,
@@ -221,20 +277,20 @@ pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
         }
     }
     {
-        let mut stmt = tx.prepare_cached(
-            "SELECT created_at, amount_minor FROM donations WHERE status = 'succeeded'
-             ORDER BY created_at",
-        )?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
+        let mut stmt = tx.prepare_cached(&format!(
+            "{SCOPED}SELECT created_at, amount_minor FROM d WHERE status = 'succeeded'
+             ORDER BY created_at"
+        ))?;
+        let rows = stmt.query_map(&p[..], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
         for row in rows {
             out.succeeded.push(row?);
         }
     }
-    let (first, last): (Option<i64>, Option<i64>) = tx.query_row(
-        "SELECT MIN(created_at), MAX(created_at) FROM donations",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
+    let (first, last): (Option<i64>, Option<i64>) = tx
+        .prepare_cached(&format!(
+            "{SCOPED}SELECT MIN(created_at), MAX(created_at) FROM d"
+        ))?
+        .query_row(&p[..], |r| Ok((r.get(0)?, r.get(1)?)))?;
     out.first_created_ms = first;
     out.last_created_ms = last;
     out.last_succeeded_ms = out.succeeded.iter().map(|&(at, _)| at).max();
@@ -247,7 +303,7 @@ pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
             ..Bucket::default()
         })
         .collect();
-    fill_buckets(&tx, from, HOUR_MS, &mut out.per_hour)?;
+    fill_buckets(&tx, scope, from, HOUR_MS, &mut out.per_hour)?;
 
     if let Some(first) = first {
         let today = now_ms.div_euclid(DAY_MS) * DAY_MS;
@@ -259,7 +315,7 @@ pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
                 ..Bucket::default()
             })
             .collect();
-        fill_buckets(&tx, first_day, DAY_MS, &mut out.per_day)?;
+        fill_buckets(&tx, scope, first_day, DAY_MS, &mut out.per_day)?;
     }
     tx.finish()?;
     Ok(out)
@@ -268,17 +324,21 @@ pub fn stats(conn: &Connection, now_ms: i64) -> rusqlite::Result<LedgerStats> {
 /// Counts donations created from `from` on into buckets of `width` ms.
 fn fill_buckets(
     conn: &Connection,
+    scope: &Scope,
     from: i64,
     width: i64,
     buckets: &mut [Bucket],
 ) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT (created_at - ?1) / ?2 AS slot, COUNT(*),
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SCOPED}SELECT (created_at - :from) / :width AS slot, COUNT(*),
                 COALESCE(SUM(status = 'succeeded'), 0),
                 COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
-         FROM donations WHERE created_at >= ?1 GROUP BY slot",
-    )?;
-    let rows = stmt.query_map([from, width], |r| {
+         FROM d WHERE created_at >= :from GROUP BY slot"
+    ))?;
+    let [currency, live] = scope_params(scope);
+    let params: [(&str, &dyn rusqlite::ToSql); 4] =
+        [currency, live, (":from", &from), (":width", &width)];
+    let rows = stmt.query_map(&params[..], |r| {
         Ok((
             r.get::<_, i64>(0)?,
             r.get::<_, i64>(1)?,
@@ -315,6 +375,8 @@ pub struct ExportRow {
     pub donor_name: Option<String>,
     pub donor_email: Option<String>,
     pub anonymous: bool,
+    /// Taken with live money; test money otherwise.
+    pub live: bool,
 }
 
 /// Up to `limit` donations after `after_rowid`, in insertion order.
@@ -325,7 +387,7 @@ pub fn export_page(
 ) -> rusqlite::Result<Vec<ExportRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
-                gateway_ref, donor_name, donor_email, anonymous
+                gateway_ref, donor_name, donor_email, anonymous, live
          FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     )?;
     let rows = stmt.query_map([after_rowid, limit], |r| {
@@ -343,6 +405,7 @@ pub fn export_page(
             donor_name: r.get(10)?,
             donor_email: r.get(11)?,
             anonymous: r.get::<_, i64>(12)? != 0,
+            live: r.get(13)?,
         })
     })?;
     rows.collect()

@@ -72,6 +72,14 @@ const MIGRATIONS: &[&str] = &[
     r#"
     CREATE INDEX events_digest ON events (digest) WHERE digest IS NOT NULL;
     "#,
+    // 6: whether a donation was taken with live money (Stripe with a live key) or test
+    // money (the sandbox, Stripe test mode): only the running mode's donations count.
+    // Stripe's session ids say which mode made them.
+    r#"
+    ALTER TABLE donations ADD COLUMN live INTEGER NOT NULL DEFAULT 0 CHECK (live IN (0, 1));
+    UPDATE donations SET live = 1
+        WHERE gateway = 'stripe' AND substr(gateway_ref, 1, 8) = 'cs_live_';
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

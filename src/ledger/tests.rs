@@ -4,6 +4,11 @@ use crate::donation::{Channel, Outcome};
 use crate::money::{Currency, Money};
 use rusqlite::Connection;
 
+/// AED test money, as the sandbox takes it.
+fn test_scope() -> Scope {
+    Scope::new("AED", false)
+}
+
 fn new_donation(amount: i64) -> NewDonation {
     let id = DonationId::random();
     NewDonation {
@@ -11,6 +16,7 @@ fn new_donation(amount: i64) -> NewDonation {
         id,
         amount: Money::new(amount, Currency::from_code("AED").unwrap()).unwrap(),
         gateway: "sandbox",
+        live: false,
         lang: Lang::En,
         donor_name: None,
         donor_email: None,
@@ -37,7 +43,7 @@ fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
 #[tokio::test]
 async fn pending_donations_expire_and_a_late_payment_still_counts() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
     let d = new_donation(700);
     ledger.create(d.clone()).await.unwrap();
     let fresh = new_donation(300);
@@ -90,7 +96,7 @@ async fn one_transaction_per_write_answers_every_writer_too() {
 
 async fn concurrent_writers_each_count_once(batch_max: usize) {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open_with(&dir.path().join("l.db"), batch_max).unwrap();
+    let ledger = Ledger::open_with(&dir.path().join("l.db"), batch_max, test_scope()).unwrap();
     let mut tasks = Vec::new();
     for i in 0..200 {
         let ledger = ledger.clone();
@@ -112,7 +118,7 @@ async fn concurrent_writers_each_count_once(batch_max: usize) {
     assert_eq!(ledger.ledger_total().await.unwrap(), (expected, 200));
     // Reopening loads the same total.
     drop(ledger);
-    let again = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let again = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
     assert_eq!(again.total().load().raised_minor, expected);
 }
 
@@ -120,7 +126,7 @@ async fn concurrent_writers_each_count_once(batch_max: usize) {
 async fn events_are_append_only() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("l.db");
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path, test_scope()).unwrap();
     ledger.create(new_donation(500)).await.unwrap();
     let conn = Connection::open(&path).unwrap();
     assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
@@ -131,7 +137,7 @@ async fn events_are_append_only() {
 async fn an_event_id_seen_before_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("l.db");
-    let ledger = Ledger::open(&path).unwrap();
+    let ledger = Ledger::open(&path, test_scope()).unwrap();
     let d = new_donation(900);
     ledger.create(d.clone()).await.unwrap();
     let with_event = |outcome, event: &str| PaymentResult {
@@ -236,7 +242,7 @@ async fn an_event_id_seen_before_changes_nothing() {
 #[tokio::test]
 async fn an_unknown_reference_changes_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db")).unwrap();
+    let ledger = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
     let ghost = new_donation(500);
     assert_eq!(
         ledger.apply(paid(&ghost, Outcome::Paid)).await.unwrap(),

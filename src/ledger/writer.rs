@@ -7,7 +7,7 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::apply::{Delta, apply_op};
-use super::{Applied, Created, LedgerError, NewDonation};
+use super::{Applied, Created, LedgerError, NewDonation, Scope};
 use crate::donation::PaymentResult;
 use crate::total::{LiveTotal, TotalSnapshot};
 
@@ -63,6 +63,7 @@ pub fn spawn(
     rx: mpsc::Receiver<Job>,
     live: std::sync::Arc<LiveTotal>,
     batch_max: usize,
+    scope: Scope,
 ) -> std::io::Result<()> {
     let snapshot = live.load();
     let totals = Totals {
@@ -72,7 +73,7 @@ pub fn spawn(
     };
     std::thread::Builder::new()
         .name("ledger-writer".into())
-        .spawn(move || run(conn, rx, live, totals, batch_max))
+        .spawn(move || run(conn, rx, live, totals, batch_max, scope))
         .map(|_| ())
 }
 
@@ -82,6 +83,7 @@ fn run(
     live: std::sync::Arc<LiveTotal>,
     mut totals: Totals,
     batch_max: usize,
+    scope: Scope,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
@@ -93,7 +95,7 @@ fn run(
             }
         }
         let started = std::time::Instant::now();
-        let (results, delta) = commit_batch(&mut conn, &batch);
+        let (results, delta) = commit_batch(&mut conn, &batch, &scope);
         crate::metrics::get()
             .ledger_write
             .observe(started.elapsed());
@@ -118,7 +120,11 @@ fn run(
 
 /// Runs the batch in one immediate transaction. If the commit fails, every job fails and
 /// nothing is counted.
-fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, LedgerError>>, Delta) {
+fn commit_batch(
+    conn: &mut Connection,
+    batch: &[Job],
+    scope: &Scope,
+) -> (Vec<Result<Reply, LedgerError>>, Delta) {
     let fail_all = |e: rusqlite::Error| {
         tracing::error!(error = %e, jobs = batch.len(), "ledger write failed");
         let e = std::sync::Arc::new(e);
@@ -140,7 +146,7 @@ fn commit_batch(conn: &mut Connection, batch: &[Job]) -> (Vec<Result<Reply, Ledg
         let mut job_delta = Delta::default();
         let result = (|| {
             let sp = tx.savepoint()?;
-            let reply = apply_op(&sp, &job.op, &mut job_delta)?;
+            let reply = apply_op(&sp, &job.op, &mut job_delta, scope)?;
             sp.commit()?;
             Ok::<_, rusqlite::Error>(reply)
         })();

@@ -108,6 +108,7 @@ pub async fn post(
             id: id.clone(),
             amount: valid.amount,
             gateway: gateway.name(),
+            live: !settings.test_mode(),
             gateway_ref: gateway.reference_for(&id),
             lang,
             donor_name: valid.name,

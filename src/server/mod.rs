@@ -44,8 +44,12 @@ pub fn init_logging() {
 
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let settings = Arc::new(settings);
-    let ledger = Ledger::open_with(&settings.ledger.path, settings.ledger.batch_max)
-        .map_err(|e| ServeError::Start(e.to_string()))?;
+    let ledger = Ledger::open_with(
+        &settings.ledger.path,
+        settings.ledger.batch_max,
+        settings.ledger_scope(),
+    )
+    .map_err(|e| ServeError::Start(e.to_string()))?;
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(5))
         .timeout(Duration::from_secs(15))

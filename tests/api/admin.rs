@@ -512,7 +512,8 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
             "gateway_ref",
             "donor_name",
             "donor_email",
-            "anonymous"
+            "anonymous",
+            "mode"
         ]
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();

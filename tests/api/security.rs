@@ -457,3 +457,110 @@ fn names_with_line_breaks_are_folded_and_spaced_emails_get_their_own_message() {
     }
     assert_eq!(server.ledger().count(), 1);
 }
+
+fn in_folder(dir: &Path) -> Opts {
+    Opts {
+        dir: Some(dir.to_path_buf()),
+        ..Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+    }
+}
+
+const ADMIN: &str = "an-admin-token-for-the-mode-tests";
+
+fn csv(server: &Server) -> String {
+    client()
+        .get(server.url("/admin/donations.csv"))
+        .bearer_auth(ADMIN)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap()
+}
+
+#[test]
+fn test_money_never_enters_a_live_total() {
+    let dir = tempfile::tempdir().unwrap();
+    let sandbox = Server::start_with(in_folder(dir.path()));
+    sandbox.pay("50");
+    assert_eq!(sandbox.total()["raised_minor"], 5000);
+    drop(sandbox);
+
+    // The same ledger, now live with Stripe: the sandbox's 50 is test money.
+    let live = Server::start_with(
+        in_folder(dir.path())
+            .env("FUNDRAISER_GATEWAY__KIND", "stripe")
+            .env(
+                "FUNDRAISER_STRIPE__SECRET_KEY",
+                "sk_live_51NotARealKeyForTheTests",
+            )
+            .env("FUNDRAISER_STRIPE__WEBHOOK_SECRET", "whsec_NotARealSecret")
+            .env("FUNDRAISER_STRIPE__API_BASE", "http://127.0.0.1:9")
+            .env("FUNDRAISER_SERVER__PUBLIC_URL", "https://give.example.org")
+            .env("FUNDRAISER_ADMIN__TOKEN", ADMIN),
+    );
+    let line = live
+        .wait_for_log("left out of the total")
+        .expect("start-up says what the total leaves out");
+    assert!(line.contains("1 succeeded donation"), "{line}");
+    let total = live.total();
+    assert_eq!(
+        (total["raised_minor"].as_i64(), total["donations"].as_i64()),
+        (Some(0), Some(0))
+    );
+    assert_eq!(total["test"], false);
+    let (_, home) = get(&live, "/");
+    assert!(
+        home.contains(r#"<strong data-live="raised">AED 0</strong>"#),
+        "the home page too"
+    );
+    let stats: serde_json::Value = client()
+        .get(live.url("/admin/stats"))
+        .bearer_auth(ADMIN)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(stats["raised_minor"], 0);
+    // Still in the ledger, listed with its gateway and mode.
+    let export = csv(&live);
+    let header = export.lines().next().unwrap();
+    assert!(header.ends_with(",\"mode\""), "{header}");
+    let row = export.lines().nth(1).expect("the test donation is listed");
+    assert!(
+        row.contains("\"sandbox\"") && row.ends_with(",\"test\""),
+        "{row}"
+    );
+    drop(live);
+
+    // Back in test mode, the test money counts again.
+    let again = Server::start_with(in_folder(dir.path()));
+    assert_eq!(again.total()["raised_minor"], 5000);
+}
+
+#[test]
+fn a_new_currency_never_relabels_money_already_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(in_folder(dir.path()));
+    server.pay("50");
+    drop(server);
+    let jpy = [
+        ("FUNDRAISER_SANDBOX__SECRET", SECRET),
+        ("FUNDRAISER_CAMPAIGN__CURRENCY", "JPY"),
+        ("FUNDRAISER_DONATION__MIN", "100"),
+        ("FUNDRAISER_DONATION__MAX", "1000000"),
+        ("FUNDRAISER_DONATION__PRESETS", "[]"),
+        ("FUNDRAISER_CAMPAIGN__GOAL", "1000000"),
+    ];
+    for args in [&["check"][..], &["serve", "--bind", "127.0.0.1:0"][..]] {
+        let (code, text) = run(dir.path(), args, &jpy);
+        assert_eq!(code, Some(2), "{args:?}: {text}");
+        assert!(
+            text.contains("1 succeeded donation(s) in AED, but campaign.currency is JPY"),
+            "{text}"
+        );
+    }
+    // The ledger is untouched and still counts in dirhams.
+    let server = Server::start_with(in_folder(dir.path()));
+    assert_eq!(server.total()["raised_minor"], 5000);
+    assert_eq!(server.total()["currency"], "AED");
+}

@@ -18,6 +18,8 @@ pub struct Server {
     pub workdir: PathBuf,
     _tmp: Option<tempfile::TempDir>,
     pub log: std::sync::Mutex<mpsc::Receiver<String>>,
+    /// What the server logged before it listened.
+    pub startup_log: Vec<String>,
 }
 
 pub fn binary() -> &'static str {
@@ -138,6 +140,7 @@ impl Server {
             workdir,
             _tmp: tmp,
             log: std::sync::Mutex::new(rx),
+            startup_log: seen,
         }
     }
 
@@ -222,7 +225,11 @@ impl Server {
     }
 
     /// Waits for a log line containing `needle` (for at most 10 s) and returns it.
+    /// The first log line containing `needle`: from start-up, or waited for (10 s).
     pub fn wait_for_log(&self, needle: &str) -> Option<String> {
+        if let Some(line) = self.startup_log.iter().find(|l| l.contains(needle)) {
+            return Some(line.clone());
+        }
         let rx = self.log.lock().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
