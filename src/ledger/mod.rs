@@ -43,6 +43,9 @@ pub enum LedgerError {
     Missing(PathBuf),
     #[error("no such donation")]
     NotFound,
+    /// A write probe failed less than a second ago; not tried again so soon.
+    #[error("the ledger is unavailable: it could not be written a moment ago")]
+    RecentlyUnwritable,
 }
 
 impl From<rusqlite::Error> for LedgerError {
@@ -50,6 +53,9 @@ impl From<rusqlite::Error> for LedgerError {
         LedgerError::Unavailable(Arc::new(e))
     }
 }
+
+/// How long a successful commit (or a failed probe) answers `/readyz`.
+const READY_FOR_MS: i64 = 1000;
 
 /// Which donations the total and the figures count: those in the campaign's currency
 /// taken in the mode the server runs (live money, or test money). Test money never
@@ -130,6 +136,10 @@ pub struct Ledger {
     path: PathBuf,
     /// What the total and the figures count.
     scope: Scope,
+    /// When the writer last committed, and last failed to.
+    health: writer::WriteHealth,
+    /// One probe at a time: callers meanwhile share its answer.
+    probing: Arc<tokio::sync::Mutex<()>>,
     /// Held for the life of the process: one server per ledger.
     _lock: Arc<std::fs::File>,
 }
@@ -164,12 +174,14 @@ impl Ledger {
             version: 1,
         }));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
+        let health = writer::WriteHealth::default();
         writer::spawn(
             conn,
             rx,
             total.clone(),
             batch_max.clamp(1, BATCH_MAX),
             scope.clone(),
+            health.clone(),
         )
         .map_err(OpenError::Writer)?;
         Ok(Ledger {
@@ -178,6 +190,8 @@ impl Ledger {
             total,
             path: path.to_path_buf(),
             scope,
+            health,
+            probing: Arc::new(tokio::sync::Mutex::new(())),
             _lock: Arc::new(lock),
         })
     }
@@ -185,6 +199,25 @@ impl Ledger {
     /// Proves the ledger can be written right now: a real, committed write.
     pub async fn probe(&self) -> Result<(), LedgerError> {
         self.write_done(writer::Op::Probe).await
+    }
+
+    /// Whether the ledger takes writes, for `/readyz`: a commit within the last second
+    /// (a donation's, or an earlier probe's) answers without writing; otherwise one probe
+    /// runs and callers meanwhile share its answer. However often it is asked, it costs at
+    /// most one durable write a second.
+    pub async fn ready(&self) -> Result<(), LedgerError> {
+        if self.health.written_within(READY_FOR_MS) {
+            return Ok(());
+        }
+        let _one_at_a_time = self.probing.lock().await;
+        if self.health.written_within(READY_FOR_MS) {
+            return Ok(());
+        }
+        if self.health.failed_within(READY_FOR_MS) {
+            return Err(LedgerError::RecentlyUnwritable);
+        }
+        // The writer records the probe's commit, or its failure.
+        self.probe().await
     }
 
     pub fn path(&self) -> &Path {

@@ -3,6 +3,8 @@
 //! failing job cannot undo the others), and each caller is answered only after the
 //! commit that contains its write. `synchronous=FULL` makes that commit durable.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
@@ -51,6 +53,37 @@ pub struct Job {
     pub reply: oneshot::Sender<Result<Reply, LedgerError>>,
 }
 
+/// When the writer last committed, and last failed to (unix ms): what `/readyz` answers
+/// from without writing.
+#[derive(Clone, Default)]
+pub struct WriteHealth {
+    pub last_commit_ms: std::sync::Arc<AtomicI64>,
+    pub last_failure_ms: std::sync::Arc<AtomicI64>,
+}
+
+impl WriteHealth {
+    fn record(&self, committed: bool) {
+        let at = if committed {
+            &self.last_commit_ms
+        } else {
+            &self.last_failure_ms
+        };
+        at.store(super::now_ms(), Ordering::Relaxed);
+    }
+
+    /// Whether the ledger was written within `ms`, with no failure since.
+    pub fn written_within(&self, ms: i64) -> bool {
+        let commit = self.last_commit_ms.load(Ordering::Relaxed);
+        super::now_ms() - commit < ms && commit >= self.last_failure_ms.load(Ordering::Relaxed)
+    }
+
+    /// Whether the last write failed, within `ms`.
+    pub fn failed_within(&self, ms: i64) -> bool {
+        let failure = self.last_failure_ms.load(Ordering::Relaxed);
+        super::now_ms() - failure < ms && failure > self.last_commit_ms.load(Ordering::Relaxed)
+    }
+}
+
 /// The running total as the committed ledger has it.
 struct Totals {
     raised: i64,
@@ -64,6 +97,7 @@ pub fn spawn(
     live: std::sync::Arc<LiveTotal>,
     batch_max: usize,
     scope: Scope,
+    health: WriteHealth,
 ) -> std::io::Result<()> {
     let snapshot = live.load();
     let totals = Totals {
@@ -73,7 +107,7 @@ pub fn spawn(
     };
     std::thread::Builder::new()
         .name("ledger-writer".into())
-        .spawn(move || run(conn, rx, live, totals, batch_max, scope))
+        .spawn(move || run(conn, rx, live, totals, batch_max, scope, health))
         .map(|_| ())
 }
 
@@ -84,6 +118,7 @@ fn run(
     mut totals: Totals,
     batch_max: usize,
     scope: Scope,
+    health: WriteHealth,
 ) {
     let mut batch: Vec<Job> = Vec::with_capacity(batch_max);
     while let Some(first) = rx.blocking_recv() {
@@ -99,6 +134,7 @@ fn run(
         crate::metrics::get()
             .ledger_write
             .observe(started.elapsed());
+        health.record(results.iter().any(Result::is_ok));
         if delta.changed {
             totals.raised += delta.raised;
             totals.count += delta.count;

@@ -564,3 +564,42 @@ fn a_new_currency_never_relabels_money_already_counted() {
     assert_eq!(server.total()["raised_minor"], 5000);
     assert_eq!(server.total()["currency"], "AED");
 }
+
+fn ledger_writes(server: &Server) -> u64 {
+    let metrics = client()
+        .get(server.url("/metrics"))
+        .bearer_auth(ADMIN)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("fundraiser_ledger_write_seconds_count "))
+        .expect("the ledger's write count is exported")
+        .parse()
+        .unwrap()
+}
+
+#[test]
+fn readiness_probes_cost_at_most_one_ledger_write_a_second() {
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_ADMIN__TOKEN", ADMIN),
+    );
+    let before = ledger_writes(&server);
+    let started = std::time::Instant::now();
+    for _ in 0..300 {
+        let r = client().get(server.url("/readyz")).send().unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    let seconds = started.elapsed().as_secs();
+    let writes = ledger_writes(&server) - before;
+    // One probe per started second at most, plus the server's own background write (the
+    // expiry sweep at start-up); without the fix, one per probe.
+    assert!(
+        (1..=seconds + 2).contains(&writes),
+        "{writes} ledger writes for 300 probes in {seconds} s"
+    );
+}
