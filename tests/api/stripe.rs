@@ -856,3 +856,30 @@ fn the_csp_lets_the_donate_form_reach_the_checkout_only_with_stripe() {
     assert!(without.contains("form-action 'self';"), "{without}");
     assert!(!without.contains("stripe"), "{without}");
 }
+
+#[test]
+fn an_isk_donation_is_charged_in_kronur_as_stripe_writes_them() {
+    let fake = FakeStripe::start();
+    let server = Server::start_with(
+        stripe_opts(&fake.api_base())
+            .env("FUNDRAISER_CAMPAIGN__CURRENCY", "ISK")
+            .env("FUNDRAISER_CAMPAIGN__GOAL", "10000000")
+            .env("FUNDRAISER_DONATION__MIN", "500")
+            .env("FUNDRAISER_DONATION__MAX", "1000000")
+            .env("FUNDRAISER_DONATION__PRESETS", "[]"),
+    );
+    let session = start_checkout(&server, "5000", "en");
+    let create = fake
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST")
+        .expect("a session was created");
+    let form: HashMap<String, String> = create.form().into_iter().collect();
+    // 5,000 krónur: ISK has two decimals in Stripe's API, none in ISO 4217.
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "500000");
+    assert_eq!(form["line_items[0][price_data][currency]"], "isk");
+    fake.set(&session, State::Paid);
+    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(raised(&server), (5000, 1));
+    assert_eq!(server.total()["raised"], "ISK 5,000");
+}

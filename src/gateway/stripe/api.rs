@@ -79,6 +79,32 @@ pub(super) struct ErrorDetail {
 }
 
 /// Why a `Stripe-Signature` header was refused.
+/// Currencies whose amounts Stripe's API writes with another exponent than ISO 4217:
+/// Stripe's own minor units per ISO minor unit. ISK has no minor unit in ISO 4217 but
+/// two decimals in Stripe's API (always `00`): 5,000 krónur are `500000`. (HUF, TWD and
+/// UGX differ only in what Stripe pays out, not in what is charged, and are not campaign
+/// currencies here.)
+const STRIPE_SCALE: &[(&str, i64)] = &[("ISK", 100)];
+
+fn stripe_scale(currency: &str) -> i64 {
+    STRIPE_SCALE
+        .iter()
+        .find(|(code, _)| code.eq_ignore_ascii_case(currency))
+        .map_or(1, |&(_, scale)| scale)
+}
+
+/// An amount in ISO minor units, as Stripe's API writes it.
+pub fn to_stripe_amount(minor: i64, currency: &str) -> i64 {
+    minor.saturating_mul(stripe_scale(currency))
+}
+
+/// An amount Stripe's API reports, in ISO minor units; `None` when it is no whole number
+/// of them (the ledger then records a mismatch: never counted).
+pub fn from_stripe_amount(amount: i64, currency: &str) -> Option<i64> {
+    let scale = stripe_scale(currency);
+    (amount % scale == 0).then_some(amount / scale)
+}
+
 /// The form body of `POST /v1/checkout/sessions`.
 pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
     let api = req.callback_base.trim_end_matches('/');
@@ -92,7 +118,7 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
         ),
         (
             "line_items[0][price_data][unit_amount]",
-            req.amount.minor().to_string(),
+            to_stripe_amount(req.amount.minor(), req.amount.currency().code()).to_string(),
         ),
         (
             "line_items[0][price_data][product_data][name]",

@@ -27,7 +27,9 @@ use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, Retu
 use crate::donation::{Channel, Outcome, PaymentResult};
 use crate::secret::Secret;
 use api::{Event, Session, api_error, network_error, session_id_of};
-pub use api::{checkout_form, idempotency_key, valid_session_id};
+pub use api::{
+    checkout_form, from_stripe_amount, idempotency_key, to_stripe_amount, valid_session_id,
+};
 pub use signature::{SignatureError, verify_signature};
 
 pub const NAME: &str = "stripe";
@@ -139,7 +141,14 @@ impl Stripe {
             outcome,
             channel,
             digest: hex::encode(Sha256::digest(signed)),
-            amount_minor: session.amount_total,
+            // An amount that is no whole number of minor units cannot match the ledger's:
+            // reported as -1, it is recorded as a mismatch.
+            amount_minor: match (session.amount_total, session.currency.as_deref()) {
+                (Some(amount), Some(currency)) => {
+                    Some(from_stripe_amount(amount, currency).unwrap_or(-1))
+                }
+                (amount, _) => amount,
+            },
             currency: session.currency,
             event_id,
         })

@@ -325,3 +325,29 @@ fn checkout_events_become_results() {
     assert!(Stripe::notification(b"{}").is_err());
     assert!(Stripe::notification(b"not json").is_err());
 }
+
+#[test]
+fn amounts_use_stripes_exponents_where_they_differ_from_iso() {
+    // ISK: no minor unit in ISO 4217, two decimals in Stripe's API.
+    assert_eq!(to_stripe_amount(5_000, "ISK"), 500_000);
+    assert_eq!(from_stripe_amount(500_000, "isk"), Some(5_000));
+    assert_eq!(from_stripe_amount(500_050, "isk"), None);
+    // Everywhere else Stripe's minor units are ISO's.
+    for (minor, code) in [
+        (5_000, "JPY"),
+        (12_550, "AED"),
+        (1_500, "KWD"),
+        (990, "KRW"),
+    ] {
+        assert_eq!(to_stripe_amount(minor, code), minor, "{code}");
+        assert_eq!(from_stripe_amount(minor, code), Some(minor), "{code}");
+    }
+    let id = DonationId::parse("AAAAAAAAAAAAAAAAAAAAAA").unwrap();
+    let isk = CheckoutRequest {
+        amount: Money::new(5_000, Currency::from_code("ISK").unwrap()).unwrap(),
+        ..request(&id, Lang::En)
+    };
+    let form: std::collections::HashMap<_, _> = checkout_form(&isk).into_iter().collect();
+    assert_eq!(form["line_items[0][price_data][unit_amount]"], "500000");
+    assert_eq!(form["line_items[0][price_data][currency]"], "isk");
+}
