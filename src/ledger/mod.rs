@@ -6,11 +6,14 @@
 //! HTTP workers never wait on a SQLite lock. Reads use their own connections.
 
 mod apply;
+mod model;
 pub mod offline;
 mod open;
 mod read;
 mod schema;
+mod stats;
 mod writer;
+pub use model::{Applied, Created, NewDonation, Scope};
 pub use open::OpenError;
 pub use writer::BATCH_MAX;
 
@@ -21,10 +24,9 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::donation::{DonationId, PaymentResult, Status};
-use crate::lang::Lang;
-use crate::money::Money;
 use crate::total::{LiveTotal, TotalSnapshot};
-pub use read::{Bucket, DAY_MS, DonationRow, ExportRow, HOUR_MS, LedgerStats, Tally};
+pub use read::{DonationRow, ExportRow};
+pub use stats::{Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 
 /// Why the ledger could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -56,76 +58,6 @@ impl From<rusqlite::Error> for LedgerError {
 
 /// How long a successful commit (or a failed probe) answers `/readyz`.
 const READY_FOR_MS: i64 = 1000;
-
-/// Which donations the total and the figures count: those in the campaign's currency
-/// taken in the mode the server runs (live money, or test money). Test money never
-/// enters a live total, and a change of currency never relabels money.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Scope {
-    /// ISO 4217 code, as stored with each donation.
-    pub currency: String,
-    pub live: bool,
-}
-
-impl Scope {
-    pub fn new(currency: &str, live: bool) -> Scope {
-        Scope {
-            currency: currency.to_owned(),
-            live,
-        }
-    }
-
-    pub fn mode(&self) -> &'static str {
-        if self.live { "live" } else { "test" }
-    }
-}
-
-/// A donation about to be created, already validated.
-#[derive(Debug, Clone)]
-pub struct NewDonation {
-    pub id: DonationId,
-    pub amount: Money,
-    pub gateway: &'static str,
-    /// Taken with live money (the running mode; see [`Scope`]).
-    pub live: bool,
-    /// Known up front when the gateway derives it from our id.
-    pub gateway_ref: Option<String>,
-    pub lang: Lang,
-    pub donor_name: Option<String>,
-    pub donor_email: Option<String>,
-    pub anonymous: bool,
-    pub client_ip: Option<String>,
-    /// What the open-donations cap counts by (`client_ip::limit_key`).
-    pub client_net: Option<String>,
-    /// At most this many pending donations per `client_net`, counted in the same
-    /// transaction as the insert; 0: no cap.
-    pub open_limit: u32,
-}
-
-/// What creating a donation did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Created {
-    Recorded,
-    /// Not recorded: the client already has `open_limit` donations pending.
-    TooManyOpen,
-}
-
-/// What applying a callback did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Applied {
-    Done {
-        id: String,
-        lang: Lang,
-        status: Status,
-        changed: bool,
-    },
-    /// The gateway's amount or currency differs from the ledger's: not counted.
-    Mismatch {
-        id: String,
-        lang: Lang,
-    },
-    UnknownDonation,
-}
 
 /// Handle to the ledger, cheap to clone.
 #[derive(Clone)]
@@ -381,7 +313,7 @@ impl Ledger {
     pub async fn stats(&self, now_ms: i64) -> Result<LedgerStats, LedgerError> {
         let scope = self.scope.clone();
         self.reads
-            .run(move |conn| read::stats(conn, now_ms, &scope))
+            .run(move |conn| stats::stats(conn, now_ms, &scope))
             .await
     }
 
@@ -409,7 +341,7 @@ pub fn read_stats(path: &Path, now_ms: i64, scope: &Scope) -> Result<LedgerStats
         return Err(LedgerError::Missing(path.to_path_buf()));
     }
     let conn = open::connection(path, true)?;
-    Ok(read::stats(&conn, now_ms, scope)?)
+    Ok(stats::stats(&conn, now_ms, scope)?)
 }
 
 pub(crate) fn now_ms() -> i64 {

@@ -1,6 +1,7 @@
 //! The ledger against real SQLite files in temporary folders.
 use super::*;
 use crate::donation::{Channel, Outcome};
+use crate::lang::Lang;
 use crate::money::{Currency, Money};
 use rusqlite::Connection;
 

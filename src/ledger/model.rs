@@ -1,0 +1,76 @@
+//! What goes into the ledger and what comes back: a new donation, what creating it and
+//! applying a payment result did, and which donations the figures count.
+
+use crate::donation::{DonationId, Status};
+use crate::lang::Lang;
+use crate::money::Money;
+
+/// Which donations the total and the figures count: those in the campaign's currency
+/// taken in the mode the server runs (live money, or test money). Test money never
+/// enters a live total, and a change of currency never relabels money.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scope {
+    /// ISO 4217 code, as stored with each donation.
+    pub currency: String,
+    pub live: bool,
+}
+
+impl Scope {
+    pub fn new(currency: &str, live: bool) -> Scope {
+        Scope {
+            currency: currency.to_owned(),
+            live,
+        }
+    }
+
+    pub fn mode(&self) -> &'static str {
+        if self.live { "live" } else { "test" }
+    }
+}
+
+/// A donation about to be created, already validated.
+#[derive(Debug, Clone)]
+pub struct NewDonation {
+    pub id: DonationId,
+    pub amount: Money,
+    pub gateway: &'static str,
+    /// Taken with live money (the running mode; see [`Scope`]).
+    pub live: bool,
+    /// Known up front when the gateway derives it from our id.
+    pub gateway_ref: Option<String>,
+    pub lang: Lang,
+    pub donor_name: Option<String>,
+    pub donor_email: Option<String>,
+    pub anonymous: bool,
+    pub client_ip: Option<String>,
+    /// What the open-donations cap counts by (`client_ip::limit_key`).
+    pub client_net: Option<String>,
+    /// At most this many pending donations per `client_net`, counted in the same
+    /// transaction as the insert; 0: no cap.
+    pub open_limit: u32,
+}
+
+/// What creating a donation did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    Recorded,
+    /// Not recorded: the client already has `open_limit` donations pending.
+    TooManyOpen,
+}
+
+/// What applying a callback did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Applied {
+    Done {
+        id: String,
+        lang: Lang,
+        status: Status,
+        changed: bool,
+    },
+    /// The gateway's amount or currency differs from the ledger's: not counted.
+    Mismatch {
+        id: String,
+        lang: Lang,
+    },
+    UnknownDonation,
+}
