@@ -127,6 +127,7 @@ fn ledger(c: &mut Criterion) {
                         amount_minor: Some(5000),
                         currency: Some("AED".into()),
                         event_id: None,
+                        payment_ref: None,
                     })
                     .await
                     .expect("apply")

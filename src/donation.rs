@@ -102,6 +102,9 @@ pub struct PaymentResult {
     /// The gateway's id for the notification, when it has one: a notification whose id
     /// was seen before changes nothing.
     pub event_id: Option<String>,
+    /// The gateway's id of the payment itself (Stripe's PaymentIntent), which later
+    /// refunds and disputes name; stored when the donation succeeds.
+    pub payment_ref: Option<String>,
 }
 
 impl Outcome {

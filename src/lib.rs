@@ -12,6 +12,7 @@ pub mod donation;
 pub mod export;
 pub mod gateway;
 pub mod http;
+pub mod kept;
 pub mod lang;
 pub mod ledger;
 pub mod limits;

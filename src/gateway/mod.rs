@@ -10,6 +10,7 @@ use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 
 use crate::donation::{DonationId, PaymentResult};
+use crate::kept::MoneyNotice;
 use crate::lang::Lang;
 use crate::money::Money;
 
@@ -87,6 +88,8 @@ pub struct Checkout {
 #[derive(Debug)]
 pub enum Notification {
     Apply(PaymentResult),
+    /// A refund or dispute of a succeeded donation.
+    Money(MoneyNotice),
     /// Verified, but nothing to do (an event type we do not act on).
     Ignore,
 }

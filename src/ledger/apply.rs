@@ -12,23 +12,24 @@ use crate::donation::{PaymentResult, Status, Transition, transition};
 #[derive(Default)]
 pub struct Delta {
     pub raised: i64,
-    pub count: u64,
+    /// Donations that count (a net above zero) gained or lost.
+    pub count: i64,
     pub changed: bool,
 }
 
 /// One line of the append-only audit trail.
 #[derive(Default)]
-struct Event<'a> {
-    donation_id: Option<&'a str>,
-    kind: &'a str,
-    gateway: Option<&'a str>,
-    from: Option<Status>,
-    to: Option<Status>,
-    digest: Option<&'a str>,
-    detail: Option<&'a str>,
+pub(super) struct Event<'a> {
+    pub(super) donation_id: Option<&'a str>,
+    pub(super) kind: &'a str,
+    pub(super) gateway: Option<&'a str>,
+    pub(super) from: Option<Status>,
+    pub(super) to: Option<Status>,
+    pub(super) digest: Option<&'a str>,
+    pub(super) detail: Option<&'a str>,
 }
 
-fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
+pub(super) fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (donation_id, at, kind, gateway, from_status, to_status, digest, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
@@ -126,6 +127,9 @@ pub fn apply_op(
             Ok(Reply::Done)
         }
         Op::Apply(cb) => apply_callback(conn, cb, delta, scope).map(Reply::Applied),
+        Op::Money(notice) => {
+            super::after_payment::apply_money(conn, notice, delta, scope).map(Reply::Money)
+        }
         Op::ExpireBefore { cutoff_ms } => {
             let ids: Vec<String> = conn
                 .prepare_cached(
@@ -280,6 +284,16 @@ fn apply_callback(
         }
         Transition::Unchanged => (row.status, false),
     };
+    if status == Status::Succeeded
+        && let Some(payment) = &cb.payment_ref
+    {
+        // What later refunds and disputes name. OR IGNORE: a payment id some other
+        // donation already holds (never expected) must not undo this success.
+        conn.prepare_cached(
+            "UPDATE OR IGNORE donations SET payment_ref = ?2 WHERE id = ?1 AND payment_ref IS NULL",
+        )?
+        .execute(params![row.id, payment])?;
+    }
     if !changed && seen {
         repeated();
         return Ok(Applied::Done {
@@ -309,6 +323,6 @@ fn apply_callback(
     })
 }
 
-fn repeated() {
+pub(super) fn repeated() {
     crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
 }

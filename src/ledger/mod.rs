@@ -5,6 +5,7 @@
 //! one transaction and answers each caller only after that transaction has committed;
 //! HTTP workers never wait on a SQLite lock. Reads use their own connections.
 
+mod after_payment;
 mod apply;
 mod model;
 pub mod offline;
@@ -13,7 +14,7 @@ mod read;
 mod schema;
 mod stats;
 mod writer;
-pub use model::{Applied, Created, NewDonation, Scope};
+pub use model::{Applied, Created, MoneyApplied, NewDonation, Scope};
 pub use open::OpenError;
 pub use writer::BATCH_MAX;
 
@@ -24,6 +25,7 @@ use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::donation::{DonationId, PaymentResult, Status};
+use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
 pub use stats::{Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
@@ -224,6 +226,15 @@ impl Ledger {
     }
 
     /// Applies a verified payment result exactly once; answers after the commit.
+    /// Applies a refund or dispute notice a gateway has verified; returns once committed.
+    pub async fn apply_money(&self, notice: MoneyNotice) -> Result<MoneyApplied, LedgerError> {
+        self.write(writer::Op::Money(notice), |r| match r {
+            writer::Reply::Money(m) => Some(m),
+            _ => None,
+        })
+        .await
+    }
+
     pub async fn apply(&self, callback: PaymentResult) -> Result<Applied, LedgerError> {
         let applied = self
             .write(writer::Op::Apply(callback), |r| match r {

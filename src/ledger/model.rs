@@ -58,6 +58,24 @@ pub enum Created {
     TooManyOpen,
 }
 
+/// What applying a refund or dispute notice did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MoneyApplied {
+    /// Applied to this donation; `net_minor` is what it keeps now.
+    Done {
+        id: String,
+        changed: bool,
+        net_minor: i64,
+    },
+    /// The notice's currency differs from the donation's: recorded, nothing changed.
+    Mismatch { id: String },
+    /// The donation has not succeeded (no money to refund): recorded, nothing changed.
+    NotSucceeded { id: String },
+    /// No donation has this payment: recorded, nothing changed, and the notice's id is
+    /// not marked as seen, so reconciliation can apply it once the payment is known.
+    UnknownPayment,
+}
+
 /// What applying a callback did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Applied {

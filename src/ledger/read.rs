@@ -72,10 +72,18 @@ pub(super) fn scope_params(scope: &Scope) -> [(&'static str, &dyn rusqlite::ToSq
     [(":currency", &scope.currency), (":live", &scope.live)]
 }
 
-/// Sum and count of the succeeded donations the scope counts: the public total.
+/// What the charity keeps of a donation, in SQL: `kept::Kept::net` exactly (the amount,
+/// less refunds, less what an open or lost dispute withdrew of what was left).
+pub(super) const NET: &str = "MAX(0, MAX(0, amount_minor - refunded_minor)
+    - CASE WHEN dispute IN ('open', 'lost')
+      THEN MIN(MAX(dispute_minor, 0), MAX(0, amount_minor - refunded_minor)) ELSE 0 END)";
+
+/// The public total: what the charity keeps of the succeeded donations the scope counts,
+/// and how many of them keep anything.
 pub fn succeeded_total(conn: &Connection, scope: &Scope) -> rusqlite::Result<(i64, u64)> {
     conn.prepare_cached(&format!(
-        "{SCOPED}SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM d WHERE status = 'succeeded'"
+        "{SCOPED}SELECT COALESCE(SUM({NET}), 0), COALESCE(SUM({NET} > 0), 0)
+         FROM d WHERE status = 'succeeded'"
     ))?
     .query_row(&scope_params(scope)[..], |r| {
         Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))

@@ -80,6 +80,19 @@ const MIGRATIONS: &[&str] = &[
     UPDATE donations SET live = 1
         WHERE gateway = 'stripe' AND substr(gateway_ref, 1, 8) = 'cs_live_';
     "#,
+    // 7: money after the payment: refunds so far, a dispute and its amount, and the
+    // gateway's id of the payment (Stripe's PaymentIntent) that refunds and disputes name.
+    r#"
+    ALTER TABLE donations ADD COLUMN refunded_minor INTEGER NOT NULL DEFAULT 0
+        CHECK (refunded_minor >= 0 AND refunded_minor <= amount_minor);
+    ALTER TABLE donations ADD COLUMN dispute TEXT NOT NULL DEFAULT ''
+        CHECK (dispute IN ('', 'open', 'won', 'lost'));
+    ALTER TABLE donations ADD COLUMN dispute_minor INTEGER NOT NULL DEFAULT 0
+        CHECK (dispute_minor >= 0 AND dispute_minor <= amount_minor);
+    ALTER TABLE donations ADD COLUMN payment_ref TEXT;
+    CREATE UNIQUE INDEX donations_payment_ref ON donations (gateway, payment_ref)
+        WHERE payment_ref IS NOT NULL;
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -38,6 +38,7 @@ fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
         amount_minor: Some(d.amount.minor()),
         currency: Some("AED".into()),
         event_id: None,
+        payment_ref: None,
     }
 }
 
@@ -250,4 +251,90 @@ async fn an_unknown_reference_changes_nothing() {
         Applied::UnknownDonation
     );
     assert_eq!(ledger.total().load().raised_minor, 0);
+}
+
+fn notice(payment: &str, event: crate::kept::MoneyEvent, digest: &str) -> crate::kept::MoneyNotice {
+    crate::kept::MoneyNotice {
+        gateway: "sandbox",
+        payment_ref: payment.to_owned(),
+        event,
+        currency: Some("aed".into()),
+        digest: digest.to_owned(),
+        event_id: None,
+    }
+}
+
+#[tokio::test]
+async fn refunds_and_disputes_move_the_total_by_what_the_charity_keeps() {
+    use crate::kept::MoneyEvent;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("l.db");
+    let ledger = Ledger::open(&path, test_scope()).unwrap();
+    let d = new_donation(10_000);
+    ledger.create(d.clone()).await.unwrap();
+    let mut result = paid(&d, Outcome::Paid);
+    result.payment_ref = Some("pay_1".into());
+    ledger.apply(result).await.unwrap();
+    let total = || {
+        let t = ledger.total().load();
+        (t.raised_minor, t.donations)
+    };
+    assert_eq!(total(), (10_000, 1));
+
+    let refund =
+        |n: i64, digest: &str| notice("pay_1", MoneyEvent::Refunded { total_minor: n }, digest);
+    let applied = ledger.apply_money(refund(3_000, "r1")).await.unwrap();
+    assert!(matches!(
+        applied,
+        MoneyApplied::Done {
+            changed: true,
+            net_minor: 7_000,
+            ..
+        }
+    ));
+    assert_eq!(total(), (7_000, 1));
+    // The same notice again, and an older one late: nothing changes.
+    ledger.apply_money(refund(3_000, "r1")).await.unwrap();
+    ledger.apply_money(refund(1_000, "r0")).await.unwrap();
+    assert_eq!(total(), (7_000, 1));
+    // A dispute withdraws what is left; won, it comes back.
+    let opened = notice(
+        "pay_1",
+        MoneyEvent::DisputeOpened {
+            amount_minor: 10_000,
+        },
+        "d1",
+    );
+    ledger.apply_money(opened).await.unwrap();
+    assert_eq!(total(), (0, 0));
+    let won = notice(
+        "pay_1",
+        MoneyEvent::DisputeClosed {
+            won: true,
+            amount_minor: 10_000,
+        },
+        "d2",
+    );
+    ledger.apply_money(won).await.unwrap();
+    assert_eq!(total(), (7_000, 1));
+    // Refunded in full: nothing kept, no longer a donation that counts.
+    ledger.apply_money(refund(10_000, "r2")).await.unwrap();
+    assert_eq!(total(), (0, 0));
+    // A payment nobody knows changes nothing.
+    assert_eq!(
+        ledger
+            .apply_money(notice(
+                "pay_unknown",
+                MoneyEvent::Refunded { total_minor: 5 },
+                "u1"
+            ))
+            .await
+            .unwrap(),
+        MoneyApplied::UnknownPayment
+    );
+    // What the live total says is what the file says, after a restart too.
+    assert_eq!(ledger.ledger_total().await.unwrap(), (0, 0));
+    drop(ledger);
+    let again = Ledger::open(&path, test_scope()).unwrap();
+    assert_eq!(again.total().load().raised_minor, 0);
 }

@@ -9,8 +9,9 @@ use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::apply::{Delta, apply_op};
-use super::{Applied, Created, LedgerError, NewDonation, Scope};
+use super::{Applied, Created, LedgerError, MoneyApplied, NewDonation, Scope};
 use crate::donation::PaymentResult;
+use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 
 /// How many jobs may wait for the writer before senders wait too.
@@ -29,6 +30,8 @@ pub enum Op {
         reason: String,
     },
     Apply(PaymentResult),
+    /// A refund or dispute of a succeeded donation.
+    Money(MoneyNotice),
     ExpireBefore {
         cutoff_ms: i64,
     },
@@ -44,6 +47,7 @@ pub enum Reply {
     Done,
     Created(Created),
     Applied(Applied),
+    Money(MoneyApplied),
     Count(u64),
     Value(String),
 }
@@ -137,7 +141,7 @@ fn run(
         health.record(results.iter().any(Result::is_ok));
         if delta.changed {
             totals.raised += delta.raised;
-            totals.count += delta.count;
+            totals.count = totals.count.saturating_add_signed(delta.count);
             totals.version += 1;
             live.store(TotalSnapshot {
                 raised_minor: totals.raised,

@@ -11,8 +11,9 @@ use crate::donation::Status;
 use crate::gateway::{GatewayError, Notification, ReturnOutcome};
 use crate::http::errors::{ApiError, PageError};
 use crate::http::see_other;
+use crate::kept::MoneyNotice;
 use crate::lang::Lang;
-use crate::ledger::{Applied, LedgerError};
+use crate::ledger::{Applied, LedgerError, MoneyApplied};
 use crate::state::AppState;
 
 pub async fn return_(
@@ -116,6 +117,7 @@ async fn receive_webhook(
     };
     let callback = match notification {
         Notification::Apply(cb) => cb,
+        Notification::Money(notice) => return apply_money(state, notice).await,
         Notification::Ignore => {
             return Ok(HttpResponse::Ok().json(json!({"received": true, "applied": false})));
         }
@@ -132,6 +134,51 @@ async fn receive_webhook(
             .json(json!({"received": true, "applied": false, "reason": "amount mismatch"}))),
         Ok(Applied::UnknownDonation) => Err(ApiError::UnknownReference),
         Err(_) => Err(ApiError::LedgerUnavailable),
+    }
+}
+
+/// Applies a refund or dispute; answers once it is committed. A notice about a payment
+/// the ledger does not know is answered 200 (the gateway need not retry: reconciliation
+/// applies it once the payment is known) and changes nothing.
+async fn apply_money(state: &AppState, notice: MoneyNotice) -> Result<HttpResponse, ApiError> {
+    let gateway = notice.gateway;
+    match state.ledger.apply_money(notice).await {
+        Ok(MoneyApplied::Done {
+            id,
+            changed,
+            net_minor,
+        }) => {
+            if changed {
+                tracing::info!(donation = %id, net_minor, gateway, "refund or dispute recorded");
+            }
+            Ok(HttpResponse::Ok().json(json!({
+                "received": true,
+                "changed": changed,
+                "net_minor": net_minor,
+            })))
+        }
+        Ok(MoneyApplied::Mismatch { id }) => {
+            tracing::warn!(donation = %id, gateway, "refund or dispute in another currency: not applied");
+            Ok(HttpResponse::Ok()
+                .json(json!({"received": true, "applied": false, "reason": "currency mismatch"})))
+        }
+        Ok(MoneyApplied::NotSucceeded { id }) => {
+            tracing::warn!(donation = %id, gateway, "refund or dispute of a donation that has not succeeded: not applied");
+            Ok(HttpResponse::Ok()
+                .json(json!({"received": true, "applied": false, "reason": "not succeeded"})))
+        }
+        Ok(MoneyApplied::UnknownPayment) => {
+            tracing::warn!(
+                gateway,
+                "refund or dispute of a payment this ledger does not know"
+            );
+            Ok(HttpResponse::Ok()
+                .json(json!({"received": true, "applied": false, "reason": "unknown payment"})))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "refund or dispute not recorded");
+            Err(ApiError::LedgerUnavailable)
+        }
     }
 }
 

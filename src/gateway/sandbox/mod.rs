@@ -171,6 +171,8 @@ impl Sandbox {
         };
         Ok(PaymentResult {
             gateway: NAME,
+            // The sandbox's payment is its reference: refunds name it.
+            payment_ref: Some(reference.clone()),
             gateway_ref: reference,
             outcome,
             channel,
@@ -297,7 +299,7 @@ mod tests {
         );
         match s.verify_webhook(&headers, body).await.unwrap() {
             Notification::Apply(cb) => assert_eq!(cb.outcome, Outcome::Declined),
-            Notification::Ignore => panic!("ignored"),
+            other => panic!("{other:?}"),
         }
         let mut tampered = body.to_vec();
         tampered[10] = b'x';

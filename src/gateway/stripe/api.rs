@@ -26,6 +26,9 @@ pub(super) struct Session {
     pub(super) client_reference_id: Option<String>,
     #[serde(default)]
     pub(super) metadata: Option<Metadata>,
+    /// The PaymentIntent the session created (`pi_...`), once it is complete.
+    #[serde(default)]
+    pub(super) payment_intent: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -55,6 +58,9 @@ impl Session {
 #[derive(Deserialize)]
 pub(super) struct Event {
     pub(super) id: String,
+    /// The API version the webhook endpoint renders events with.
+    #[serde(default)]
+    pub(super) api_version: Option<String>,
     #[serde(rename = "type")]
     pub(super) kind: String,
     pub(super) data: EventData,

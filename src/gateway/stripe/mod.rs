@@ -13,6 +13,7 @@
 //! body, which may quote part of the key.
 
 mod api;
+mod events;
 mod signature;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ use sha2::{Digest, Sha256};
 
 use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
 use crate::donation::{Channel, Outcome, PaymentResult};
+use crate::kept::{MoneyEvent, MoneyNotice};
 use crate::secret::Secret;
 use api::{Event, Session, api_error, network_error, session_id_of};
 pub use api::{
@@ -33,6 +35,9 @@ pub use api::{
 pub use signature::{SignatureError, verify_signature};
 
 pub const NAME: &str = "stripe";
+/// The Stripe API version every call asks for (`Stripe-Version`) and the webhook endpoint
+/// should be created with: the shapes this code reads are those of this version.
+pub const API_VERSION: &str = "2025-03-31.basil";
 pub const SIGNATURE_HEADER: &str = "Stripe-Signature";
 /// The longest session id we accept in a return URL (Stripe's are about 66 characters).
 const SESSION_ID_MAX: usize = 200;
@@ -88,7 +93,10 @@ impl Stripe {
     ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
         let mut attempt = 1;
         loop {
-            let result = match build().bearer_auth(self.secret_key.expose()).send().await {
+            let request = build()
+                .bearer_auth(self.secret_key.expose())
+                .header("Stripe-Version", API_VERSION);
+            let result = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
                     response.bytes().await.map(|body| (status, body))
@@ -143,6 +151,7 @@ impl Stripe {
             digest: hex::encode(Sha256::digest(signed)),
             // An amount that is no whole number of minor units cannot match the ledger's:
             // reported as -1, it is recorded as a mismatch.
+            payment_ref: session.payment_intent.clone(),
             amount_minor: match (session.amount_total, session.currency.as_deref()) {
                 (Some(amount), Some(currency)) => {
                     Some(from_stripe_amount(amount, currency).unwrap_or(-1))
@@ -167,6 +176,34 @@ impl Stripe {
             "checkout.session.expired" => Some(Outcome::Expired),
             _ => None,
         };
+        if let Some(version) = &event.api_version
+            && version != API_VERSION
+        {
+            tracing::warn!(
+                event = %event.id,
+                endpoint_version = %version,
+                expected = API_VERSION,
+                "Stripe webhook rendered with another API version: recreate the endpoint with this version (see the README)"
+            );
+        }
+        if event.kind.starts_with("charge.") {
+            return match events::parse(&event.kind, event.data.object)
+                .map_err(GatewayError::Rejected)?
+            {
+                Some(parsed) => Ok(Notification::Money(MoneyNotice {
+                    gateway: NAME,
+                    payment_ref: parsed.payment_intent,
+                    event: in_iso_units(parsed.event, &parsed.currency),
+                    currency: Some(parsed.currency),
+                    digest: hex::encode(Sha256::digest(body)),
+                    event_id: Some(event.id),
+                })),
+                None => {
+                    tracing::debug!(event = %event.id, kind = %event.kind, "Stripe charge event with nothing to record");
+                    Ok(Notification::Ignore)
+                }
+            };
+        }
         if !event.kind.starts_with("checkout.session.") {
             tracing::debug!(event = %event.id, kind = %event.kind, "Stripe event ignored");
             return Ok(Notification::Ignore);
@@ -313,5 +350,24 @@ impl Gateway for Stripe {
         )
         .map_err(|e| GatewayError::Rejected(e.message().into()))?;
         Self::notification(body)
+    }
+}
+
+/// A money event's amounts in ISO minor units. An amount that is no whole number of them
+/// cannot be Stripe's own report of our donation: rounded down, the ledger's currency
+/// check and bounds keep it harmless.
+fn in_iso_units(event: MoneyEvent, currency: &str) -> MoneyEvent {
+    let iso = |amount: i64| from_stripe_amount(amount, currency).unwrap_or(amount / 100);
+    match event {
+        MoneyEvent::Refunded { total_minor } => MoneyEvent::Refunded {
+            total_minor: iso(total_minor),
+        },
+        MoneyEvent::DisputeOpened { amount_minor } => MoneyEvent::DisputeOpened {
+            amount_minor: iso(amount_minor),
+        },
+        MoneyEvent::DisputeClosed { won, amount_minor } => MoneyEvent::DisputeClosed {
+            won,
+            amount_minor: iso(amount_minor),
+        },
     }
 }

@@ -1,0 +1,192 @@
+//! Refunds and disputes of succeeded donations, applied inside the writer's transaction
+//! through the state machine of `kept`: the ledger stores what the donation keeps, the
+//! live total moves by the change of its net, and every change is an `events` row.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::apply::{Delta, Event, event, repeated};
+use super::{MoneyApplied, Scope, now_ms};
+use crate::donation::Status;
+use crate::kept::{Dispute, Kept, MoneyEvent, MoneyNotice};
+
+/// A donation as refunds and disputes see it.
+struct Paid {
+    id: String,
+    currency: String,
+    status: Status,
+    live: bool,
+    kept: Kept,
+}
+
+pub fn apply_money(
+    conn: &Connection,
+    notice: &MoneyNotice,
+    delta: &mut Delta,
+    scope: &Scope,
+) -> rusqlite::Result<MoneyApplied> {
+    let row = conn
+        .prepare_cached(
+            "SELECT id, currency, status, live, amount_minor, refunded_minor, dispute, dispute_minor
+             FROM donations WHERE gateway = ?1 AND payment_ref = ?2",
+        )?
+        .query_row(params![notice.gateway, notice.payment_ref], |r| {
+            let status: String = r.get(2)?;
+            let dispute: String = r.get(6)?;
+            Ok(Paid {
+                id: r.get(0)?,
+                currency: r.get(1)?,
+                status: Status::parse(&status).unwrap_or(Status::Pending),
+                live: r.get(3)?,
+                kept: Kept {
+                    amount_minor: r.get(4)?,
+                    refunded_minor: r.get(5)?,
+                    dispute: Dispute::from_parts(&dispute, r.get(7)?),
+                },
+            })
+        })
+        .optional()?;
+    let seen = conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
+        .query_row([&notice.digest], |r| r.get::<_, bool>(0))?;
+    let Some(row) = row else {
+        if seen {
+            repeated();
+        } else {
+            event(
+                conn,
+                Event {
+                    kind: "money_unknown",
+                    gateway: Some(notice.gateway),
+                    digest: Some(&notice.digest),
+                    detail: Some(&notice.payment_ref),
+                    ..Event::default()
+                },
+            )?;
+        }
+        return Ok(MoneyApplied::UnknownPayment);
+    };
+    if let Some(event_id) = &notice.event_id {
+        let first_time = conn
+            .prepare_cached(
+                "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
+                 VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![notice.gateway, event_id, now_ms()])?
+            > 0;
+        if !first_time {
+            repeated();
+            return Ok(MoneyApplied::Done {
+                id: row.id,
+                changed: false,
+                net_minor: row.kept.net(),
+            });
+        }
+    }
+    let currency_ok = notice
+        .currency
+        .as_deref()
+        .is_none_or(|c| c.eq_ignore_ascii_case(&row.currency));
+    let refused = if !currency_ok {
+        Some((
+            "money_mismatch",
+            MoneyApplied::Mismatch { id: row.id.clone() },
+        ))
+    } else if row.status != Status::Succeeded {
+        Some((
+            "money_not_succeeded",
+            MoneyApplied::NotSucceeded { id: row.id.clone() },
+        ))
+    } else {
+        None
+    };
+    if let Some((kind, answer)) = refused {
+        if seen {
+            repeated();
+        } else {
+            let detail = format!(
+                "{:?} in {}; donation {} {}",
+                notice.event,
+                notice.currency.as_deref().unwrap_or("?"),
+                row.status,
+                row.currency
+            );
+            event(
+                conn,
+                Event {
+                    donation_id: Some(&row.id),
+                    kind,
+                    gateway: Some(notice.gateway),
+                    from: Some(row.status),
+                    digest: Some(&notice.digest),
+                    detail: Some(&detail),
+                    ..Event::default()
+                },
+            )?;
+        }
+        return Ok(answer);
+    }
+    let before = row.kept;
+    let after = before.apply(notice.event);
+    let changed = after != before;
+    if changed {
+        conn.prepare_cached(
+            "UPDATE donations SET refunded_minor = ?2, dispute = ?3, dispute_minor = ?4,
+                 updated_at = ?5 WHERE id = ?1",
+        )?
+        .execute(params![
+            row.id,
+            after.refunded_minor,
+            after.dispute.as_str(),
+            after.dispute.amount_minor(),
+            now_ms()
+        ])?;
+        // Money of another mode or currency is recorded, never counted.
+        if row.live == scope.live && row.currency == scope.currency {
+            delta.raised += after.net() - before.net();
+            delta.count += i64::from(after.net() > 0) - i64::from(before.net() > 0);
+            delta.changed = true;
+        }
+    } else if seen {
+        repeated();
+        return Ok(MoneyApplied::Done {
+            id: row.id,
+            changed,
+            net_minor: after.net(),
+        });
+    }
+    let kind = match notice.event {
+        MoneyEvent::Refunded { .. } => "refund",
+        MoneyEvent::DisputeOpened { .. } => "dispute_opened",
+        MoneyEvent::DisputeClosed { won: true, .. } => "dispute_won",
+        MoneyEvent::DisputeClosed { won: false, .. } => "dispute_lost",
+    };
+    let detail = format!(
+        "refunded {} of {}, dispute {} {}, keeps {}{}",
+        after.refunded_minor,
+        after.amount_minor,
+        match after.dispute.as_str() {
+            "" => "none",
+            s => s,
+        },
+        after.dispute.amount_minor(),
+        after.net(),
+        if changed { "" } else { " (unchanged)" }
+    );
+    event(
+        conn,
+        Event {
+            donation_id: Some(&row.id),
+            kind,
+            gateway: Some(notice.gateway),
+            from: Some(row.status),
+            to: Some(row.status),
+            digest: Some(&notice.digest),
+            detail: Some(&detail),
+        },
+    )?;
+    Ok(MoneyApplied::Done {
+        id: row.id,
+        changed,
+        net_minor: after.net(),
+    })
+}
