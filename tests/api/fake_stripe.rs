@@ -155,6 +155,7 @@ impl FakeStripe {
             "currency": s.currency,
             "client_reference_id": s.donation_id,
             "metadata": {"donation_id": s.donation_id},
+            "payment_intent": if status == "complete" { Value::String(payment_intent(&s.id)) } else { Value::Null },
             "livemode": false,
         })
     }
@@ -195,6 +196,13 @@ impl FakeStripe {
         );
         if r.header("authorization") != Some(&format!("Bearer {SECRET_KEY}")) {
             return unauthorized;
+        }
+        // Every call names the API version its shapes are read with.
+        if r.header("stripe-version") != Some(fundraiser::gateway::stripe::API_VERSION) {
+            return (
+                400,
+                json!({"error": {"type": "invalid_request_error", "message": "Stripe-Version missing or not the pinned one"}}),
+            );
         }
         if r.method == "POST" && r.path == "/v1/checkout/sessions" {
             let form: HashMap<String, String> = r.form().into_iter().collect();
@@ -292,4 +300,9 @@ pub fn respond(mut stream: TcpStream, status: u16, body: &str) {
         body.len()
     );
     let _ = stream.flush();
+}
+
+/// The PaymentIntent a completed session created (the fake derives it from the session).
+pub fn payment_intent(session_id: &str) -> String {
+    format!("pi_{}", session_id.trim_start_matches("cs_"))
 }

@@ -60,7 +60,7 @@ fn event(event_id: &str, kind: &str, session: Value) -> String {
     json!({
         "id": event_id,
         "object": "event",
-        "api_version": "2024-06-20",
+        "api_version": fundraiser::gateway::stripe::API_VERSION,
         "created": now(),
         "type": kind,
         "livemode": false,
@@ -882,4 +882,189 @@ fn an_isk_donation_is_charged_in_kronur_as_stripe_writes_them() {
     assert_eq!(location(&follow_return(&server, &session)), "/success/");
     assert_eq!(raised(&server), (5000, 1));
     assert_eq!(server.total()["raised"], "ISK 5,000");
+}
+
+/// Sends a signed `charge.*` event with `object`; returns the server's JSON answer.
+fn send_charge_event(server: &Server, event_id: &str, kind: &str, object: Value) -> Value {
+    let body = event(event_id, kind, object);
+    let r = post_webhook(
+        server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    assert_eq!(r.status(), StatusCode::OK, "{kind}");
+    r.json().unwrap()
+}
+
+fn charge_refunded(session: &str, amount_refunded: i64) -> Value {
+    json!({"id": format!("ch_{session}"), "object": "charge",
+           "payment_intent": payment_intent(session), "amount": 10_000,
+           "amount_refunded": amount_refunded, "currency": "aed"})
+}
+
+fn dispute(session: &str, status: &str) -> Value {
+    json!({"id": format!("dp_{session}"), "object": "dispute",
+           "payment_intent": payment_intent(session), "amount": 10_000,
+           "currency": "aed", "status": status})
+}
+
+/// Pays a donation of 100 through the fake Stripe and its webhook; the session id.
+fn paid_100(server: &Server, fake: &FakeStripe, n: u32) -> String {
+    let session = start_checkout(server, "100", "en");
+    fake.set(&session, State::Paid);
+    let answer = send_event(
+        server,
+        fake,
+        &format!("evt_paid_{n}"),
+        "checkout.session.completed",
+        &session,
+    );
+    assert_eq!(answer["status"], "succeeded");
+    session
+}
+
+#[test]
+fn refunds_and_disputes_from_stripe_leave_the_total_with_what_the_charity_keeps() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let a = paid_100(&server, &fake, 1);
+    let b = paid_100(&server, &fake, 2);
+    assert_eq!(raised(&server), (20_000, 2));
+    assert_eq!(
+        server.ledger().by_ref(&a).status,
+        "succeeded",
+        "the session's PaymentIntent was stored with it"
+    );
+
+    // A partial refund; Stripe's amount_refunded is cumulative.
+    let answer = send_charge_event(
+        &server,
+        "evt_r1",
+        "charge.refunded",
+        charge_refunded(&a, 3_000),
+    );
+    assert_eq!(
+        (answer["changed"].as_bool(), answer["net_minor"].as_i64()),
+        (Some(true), Some(7_000))
+    );
+    assert_eq!(raised(&server), (17_000, 2));
+    // Redelivered, and an older notice delivered late: counted once.
+    send_charge_event(
+        &server,
+        "evt_r1",
+        "charge.refunded",
+        charge_refunded(&a, 3_000),
+    );
+    send_charge_event(
+        &server,
+        "evt_r0",
+        "charge.refunded",
+        charge_refunded(&a, 1_000),
+    );
+    assert_eq!(raised(&server), (17_000, 2));
+    // The rest refunded: the donation keeps nothing and no longer counts.
+    send_charge_event(
+        &server,
+        "evt_r2",
+        "charge.refunded",
+        charge_refunded(&a, 10_000),
+    );
+    assert_eq!(raised(&server), (10_000, 1));
+
+    // A dispute withdraws the money; won, it comes back.
+    send_charge_event(
+        &server,
+        "evt_d1",
+        "charge.dispute.created",
+        dispute(&b, "needs_response"),
+    );
+    assert_eq!(raised(&server), (0, 0));
+    send_charge_event(
+        &server,
+        "evt_d2",
+        "charge.dispute.closed",
+        dispute(&b, "won"),
+    );
+    assert_eq!(raised(&server), (10_000, 1));
+
+    // Lost, it stays out.
+    let c = paid_100(&server, &fake, 3);
+    send_charge_event(
+        &server,
+        "evt_d3",
+        "charge.dispute.created",
+        dispute(&c, "needs_response"),
+    );
+    send_charge_event(
+        &server,
+        "evt_d4",
+        "charge.dispute.closed",
+        dispute(&c, "lost"),
+    );
+    assert_eq!(raised(&server), (10_000, 1));
+    // An inquiry withdraws nothing.
+    let d = paid_100(&server, &fake, 4);
+    let answer = send_charge_event(
+        &server,
+        "evt_i1",
+        "charge.dispute.created",
+        dispute(&d, "warning_needs_response"),
+    );
+    assert_eq!(answer["applied"], false);
+    assert_eq!(raised(&server), (20_000, 2));
+
+    // A refund of a payment this site never took: recorded, nothing changes.
+    let answer = send_charge_event(
+        &server,
+        "evt_u1",
+        "charge.refunded",
+        charge_refunded("cs_test_unknown", 500),
+    );
+    assert_eq!(answer["reason"], "unknown payment");
+    assert_eq!(raised(&server), (20_000, 2));
+
+    // Every change is an event row, and the total is the ledger file's own sum.
+    let ledger = server.ledger();
+    assert_eq!(ledger.events_of_kind(&ledger.by_ref(&a).id, "refund"), 3);
+    assert_eq!(
+        ledger.events_of_kind(&ledger.by_ref(&b).id, "dispute_won"),
+        1
+    );
+    assert_eq!(ledger.kept(), (20_000, 2));
+    // Every call to Stripe named the pinned API version (the fake refuses others).
+    assert!(
+        fake.requests()
+            .iter()
+            .all(|r| r.header("stripe-version") == Some(fundraiser::gateway::stripe::API_VERSION))
+    );
+}
+
+#[test]
+fn a_webhook_of_another_api_version_is_applied_and_warned_about() {
+    let fake = FakeStripe::start();
+    let server = start(&fake);
+    let session = start_checkout(&server, "50", "en");
+    fake.set(&session, State::Paid);
+    let mut body: Value = serde_json::from_str(&event(
+        "evt_v",
+        "checkout.session.completed",
+        fake.session_json(&session),
+    ))
+    .unwrap();
+    body["api_version"] = json!("2020-08-27");
+    let body = body.to_string();
+    let r = post_webhook(
+        &server,
+        &body,
+        Some(&signature(WEBHOOK_SECRET, now(), &body)),
+    );
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(raised(&server), (5_000, 1));
+    let line = server
+        .wait_for_log("another API version")
+        .expect("a warning");
+    assert!(
+        line.contains("2020-08-27") && line.contains(fundraiser::gateway::stripe::API_VERSION),
+        "{line}"
+    );
 }

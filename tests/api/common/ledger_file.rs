@@ -95,6 +95,39 @@ impl LedgerFile {
             .unwrap_or_else(|e| panic!("donation with reference {gateway_ref}: {e}"))
     }
 
+    /// What the charity keeps of the succeeded donations, and how many keep anything,
+    /// computed here from the stored refunds and disputes (independently of the server's
+    /// SQL): the amount, less refunds, less an open or lost dispute's amount (at most
+    /// what was left).
+    pub fn kept(&self) -> (i64, i64) {
+        let mut q = self
+            .0
+            .prepare(
+                "SELECT amount_minor, refunded_minor, dispute, dispute_minor FROM donations
+                 WHERE status = 'succeeded'",
+            )
+            .unwrap();
+        let nets: Vec<i64> = q
+            .query_map([], |r| {
+                let (amount, refunded): (i64, i64) = (r.get(0)?, r.get(1)?);
+                let (dispute, disputed): (String, i64) = (r.get(2)?, r.get(3)?);
+                let left = (amount - refunded).max(0);
+                let withdrawn = if dispute == "open" || dispute == "lost" {
+                    disputed.min(left)
+                } else {
+                    0
+                };
+                Ok(left - withdrawn)
+            })
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        (
+            nets.iter().sum(),
+            nets.iter().filter(|&&n| n > 0).count() as i64,
+        )
+    }
+
     /// The sum and count of succeeded donations.
     pub fn succeeded(&self) -> (i64, i64) {
         self.0
