@@ -15,7 +15,7 @@ use crate::money::Currency;
 /// Rows read from the ledger per query (and per chunk sent).
 const PAGE: i64 = 1000;
 
-pub const HEADER: [&str; 14] = [
+pub const HEADER: [&str; 16] = [
     "id",
     "created_at",
     "updated_at",
@@ -32,6 +32,9 @@ pub const HEADER: [&str; 14] = [
     // `live` money, or `test` money (the sandbox, Stripe's test mode): only the running
     // mode's donations count in the figures; all are listed here.
     "mode",
+    // Refunded so far (minor units), and the dispute: empty, open, won or lost.
+    "refunded_minor",
+    "dispute",
 ];
 
 /// A cell a spreadsheet would take for a formula gets a leading `'`, which spreadsheets
@@ -80,6 +83,7 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
     let created = rfc3339_ms(row.created_at_ms);
     let updated = rfc3339_ms(row.updated_at_ms);
     let amount_minor = row.amount_minor.to_string();
+    let refunded = row.refunded_minor.to_string();
     push_record(
         out,
         [
@@ -97,6 +101,8 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
             row.donor_email.as_deref().unwrap_or(""),
             if row.anonymous { "true" } else { "false" },
             if row.live { "live" } else { "test" },
+            &refunded,
+            &row.dispute,
         ],
     );
 }

@@ -100,6 +100,8 @@ pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -
                         div.tile { span.label { "Median" } strong { (money(f.median_minor)) } }
                         div.tile { span.label { "Largest" } strong { (money(f.largest_minor)) } }
                         div.tile { span.label { "Pending" } strong { (count(s.pending.count)) } span.sub { (money(s.pending.amount_minor)) } }
+                        div.tile { span.label { "Refunded" } strong { (money(f.refunded_minor)) } span.sub { (count(f.refunded_count)) " donations" } }
+                        div.tile { span.label { "Disputed" } strong { (money(f.disputed_minor)) } span.sub { (count(f.disputed_count)) " donations, of " (money(f.gross_minor)) " paid" } }
                     }
                     progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (format!("{:.1}%", f.percent_of_goal)) }
                     div.charts {

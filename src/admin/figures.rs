@@ -62,7 +62,16 @@ pub struct ServerJson {
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Figures {
     pub currency: &'static str,
+    /// What the charity keeps: `gross_minor` less refunds and open or lost disputes.
     pub raised_minor: i64,
+    /// Every succeeded donation's amount, as paid.
+    pub gross_minor: i64,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    /// Succeeded donations refunded in part or in full.
+    pub refunded_count: u64,
+    /// Succeeded donations with a dispute (open, won or lost).
+    pub disputed_count: u64,
     pub goal_minor: i64,
     pub percent_of_goal: f64,
     /// Donations ever created (every status).
@@ -166,7 +175,9 @@ impl Figures {
         let created: u64 = stats.by_status.iter().map(|(_, t)| t.count).sum();
         let mut amounts: Vec<i64> = stats.succeeded.iter().map(|&(_, a)| a).collect();
         amounts.sort_unstable();
-        let raised = by_status.succeeded.amount_minor;
+        let gross = by_status.succeeded.amount_minor;
+        let after = stats.after_payment;
+        let raised = gross - after.refunded_minor - after.disputed_minor;
         let n = by_status.succeeded.count;
         let hour = |b: &Bucket| HourJson {
             hour: rfc3339_ms(b.start_ms),
@@ -177,6 +188,11 @@ impl Figures {
         Figures {
             currency: currency.code(),
             raised_minor: raised,
+            gross_minor: gross,
+            refunded_minor: after.refunded_minor,
+            disputed_minor: after.disputed_minor,
+            refunded_count: after.refunded_count,
+            disputed_count: after.disputed_count,
             goal_minor,
             percent_of_goal: if goal_minor > 0 {
                 round(raised as f64 * 100.0 / goal_minor as f64, 2)
@@ -184,7 +200,7 @@ impl Figures {
                 0.0
             },
             created,
-            average_minor: if n > 0 { raised / n as i64 } else { 0 },
+            average_minor: if n > 0 { gross / n as i64 } else { 0 },
             median_minor: median(&amounts),
             largest_minor: amounts.last().copied().unwrap_or(0),
             conversion_rate: if created > 0 {

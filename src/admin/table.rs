@@ -16,6 +16,15 @@ pub fn render(f: &Figures, currency: Currency) -> String {
         let _ = writeln!(out, "{k:<22} {v}");
     };
     row("raised", m(f.raised_minor));
+    row("gross", m(f.gross_minor));
+    row(
+        "refunded",
+        format!("{} ({} donations)", m(f.refunded_minor), f.refunded_count),
+    );
+    row(
+        "disputed",
+        format!("{} ({} donations)", m(f.disputed_minor), f.disputed_count),
+    );
     row("goal", m(f.goal_minor));
     row("percent_of_goal", format!("{:.2}%", f.percent_of_goal));
     row("created", f.created.to_string());

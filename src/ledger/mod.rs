@@ -28,7 +28,7 @@ use crate::donation::{DonationId, PaymentResult, Status};
 use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
-pub use stats::{Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
+pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 
 /// Why the ledger could not do something.
 #[derive(Debug, thiserror::Error)]

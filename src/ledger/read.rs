@@ -213,6 +213,9 @@ pub struct ExportRow {
     pub anonymous: bool,
     /// Taken with live money; test money otherwise.
     pub live: bool,
+    pub refunded_minor: i64,
+    /// `""`, `open`, `won` or `lost`.
+    pub dispute: String,
 }
 
 /// Up to `limit` donations after `after_rowid`, in insertion order.
@@ -223,7 +226,7 @@ pub fn export_page(
 ) -> rusqlite::Result<Vec<ExportRow>> {
     let mut stmt = conn.prepare_cached(
         "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
-                gateway_ref, donor_name, donor_email, anonymous, live
+                gateway_ref, donor_name, donor_email, anonymous, live, refunded_minor, dispute
          FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
     )?;
     let rows = stmt.query_map([after_rowid, limit], |r| {
@@ -242,6 +245,8 @@ pub fn export_page(
             donor_email: r.get(11)?,
             anonymous: r.get::<_, i64>(12)? != 0,
             live: r.get(13)?,
+            refunded_minor: r.get(14)?,
+            dispute: r.get(15)?,
         })
     })?;
     rows.collect()

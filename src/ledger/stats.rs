@@ -39,6 +39,18 @@ pub struct LedgerStats {
     pub first_created_ms: Option<i64>,
     pub last_succeeded_ms: Option<i64>,
     pub last_created_ms: Option<i64>,
+    /// What left the succeeded donations after they were paid.
+    pub after_payment: AfterPayment,
+}
+
+/// Refunds and disputes of the succeeded donations.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AfterPayment {
+    pub refunded_minor: i64,
+    /// What open or lost disputes withdrew (at most what refunds left of each donation).
+    pub disputed_minor: i64,
+    pub refunded_count: u64,
+    pub disputed_count: u64,
 }
 
 pub const HOUR_MS: i64 = 3_600_000;
@@ -111,6 +123,24 @@ pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<
             "{SCOPED}SELECT MIN(created_at), MAX(created_at) FROM d"
         ))?
         .query_row(&p[..], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    out.after_payment = tx
+        .prepare_cached(&format!(
+            "{SCOPED}SELECT COALESCE(SUM(refunded_minor), 0),
+                    COALESCE(SUM(CASE WHEN dispute IN ('open', 'lost')
+                        THEN MIN(MAX(dispute_minor, 0), MAX(0, amount_minor - refunded_minor))
+                        ELSE 0 END), 0),
+                    COALESCE(SUM(refunded_minor > 0), 0),
+                    COALESCE(SUM(dispute != ''), 0)
+             FROM d WHERE status = 'succeeded'"
+        ))?
+        .query_row(&p[..], |r| {
+            Ok(AfterPayment {
+                refunded_minor: r.get(0)?,
+                disputed_minor: r.get(1)?,
+                refunded_count: r.get::<_, i64>(2)? as u64,
+                disputed_count: r.get::<_, i64>(3)? as u64,
+            })
+        })?;
     out.first_created_ms = first;
     out.last_created_ms = last;
     out.last_succeeded_ms = out.succeeded.iter().map(|&(at, _)| at).max();

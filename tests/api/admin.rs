@@ -513,7 +513,9 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
             "donor_name",
             "donor_email",
             "anonymous",
-            "mode"
+            "mode",
+            "refunded_minor",
+            "dispute"
         ]
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();

@@ -926,7 +926,9 @@ fn paid_100(server: &Server, fake: &FakeStripe, n: u32) -> String {
 #[test]
 fn refunds_and_disputes_from_stripe_leave_the_total_with_what_the_charity_keeps() {
     let fake = FakeStripe::start();
-    let server = start(&fake);
+    let admin = "an-admin-token-for-the-refund-tests";
+    let server =
+        Server::start_with(stripe_opts(&fake.api_base()).env("FUNDRAISER_ADMIN__TOKEN", admin));
     let a = paid_100(&server, &fake, 1);
     let b = paid_100(&server, &fake, 2);
     assert_eq!(raised(&server), (20_000, 2));
@@ -1031,6 +1033,41 @@ fn refunds_and_disputes_from_stripe_leave_the_total_with_what_the_charity_keeps(
         1
     );
     assert_eq!(ledger.kept(), (20_000, 2));
+    // The admin figures and the CSV say the same.
+    let stats: Value = client()
+        .get(server.url("/admin/stats"))
+        .bearer_auth(admin)
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let figure = |k: &str| stats[k].as_i64().unwrap();
+    assert_eq!(figure("raised_minor"), 20_000);
+    assert_eq!(figure("gross_minor"), 40_000);
+    assert_eq!(figure("refunded_minor"), 10_000);
+    assert_eq!(figure("disputed_minor"), 10_000);
+    assert_eq!((figure("refunded_count"), figure("disputed_count")), (1, 2));
+    let csv = client()
+        .get(server.url("/admin/donations.csv"))
+        .bearer_auth(admin)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    let row_of = |session: &str| {
+        rows.iter()
+            .find(|r| &r[col("gateway_ref")] == session)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(&row_of(&a)[col("refunded_minor")], "10000");
+    assert_eq!(&row_of(&b)[col("dispute")], "won");
+    assert_eq!(&row_of(&c)[col("dispute")], "lost");
+    assert_eq!(&row_of(&d)[col("dispute")], "");
     // Every call to Stripe named the pinned API version (the fake refuses others).
     assert!(
         fake.requests()
