@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::charts;
 use super::figures::{Figures, rfc3339_ms};
 use crate::lang::Lang;
-use crate::ledger::{HOUR_MS, LedgerStats};
+use crate::ledger::{HOUR_MS, LedgerStats, Refundable};
 use crate::money::{Currency, format_count, format_money};
 use crate::plural;
 use crate::render::strings::Strings;
@@ -13,7 +13,19 @@ use crate::render::strings::Strings;
 /// Amount-distribution bucket edges, in whole currency units.
 const EDGES_MAJOR: [u64; 7] = [10, 50, 100, 250, 500, 1000, 5000];
 
-pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -> String {
+/// The latest donations, each with a refund form carrying the admin form token.
+pub struct Recent<'a> {
+    pub donations: &'a [Refundable],
+    pub form_token: &'a str,
+}
+
+pub fn page(
+    f: &Figures,
+    stats: &LedgerStats,
+    currency: Currency,
+    now_ms: i64,
+    recent: &Recent<'_>,
+) -> String {
     let fmt = &Strings::of(Lang::En).numbers;
     let money = |m: i64| format_money(m, currency, fmt);
     let count = |n: u64| format_count(n, fmt);
@@ -144,6 +156,41 @@ pub fn page(f: &Figures, stats: &LedgerStats, currency: Currency, now_ms: i64) -
                                     tr { td { (lang) } td.num { (count(l.created)) } td.num { (count(l.count)) } td.num { (money(l.amount_minor)) } }
                                 }
                             }
+                        }
+                    }
+                    section.panel #recent {
+                        h2 { "Latest donations" }
+                        @if recent.donations.is_empty() { p.muted { "No succeeded donations yet." } }
+                        @else {
+                            table {
+                                thead { tr { th { "When" } th { "Donation" } th.num { "Amount" } th.num { "Refunded" } th { "Dispute" } th { "Refund" } } }
+                                tbody {
+                                    @for d in recent.donations {
+                                        @let left = d.kept.refundable();
+                                        tr {
+                                            td { (rfc3339_ms(d.created_at_ms).get(..16).unwrap_or_default()) }
+                                            td { code { (d.id) } }
+                                            td.num { (money(d.kept.amount_minor)) }
+                                            td.num { (money(d.kept.refunded_minor)) }
+                                            td { (match d.kept.dispute.as_str() { "" => "–", s => s }) }
+                                            td {
+                                                @if left > 0 && d.payment_ref.is_some() {
+                                                    form.refund method="post" action=(format!("/admin/donations/{}/refund", d.id)) {
+                                                        input type="hidden" name="form_token" value=(recent.form_token);
+                                                        label {
+                                                            span.visually-hidden { "Amount to refund of " (d.id) }
+                                                            input type="text" name="amount" inputmode="decimal" size="8"
+                                                                placeholder=(format!("all {}", money(left)));
+                                                        }
+                                                        button type="submit" { "Refund" }
+                                                    }
+                                                } @else { span.muted { "–" } }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            p.muted { "Leave the amount empty to refund all that is left. A refund goes to the payment provider first and is recorded once it accepts it." }
                         }
                     }
                     section.panel {

@@ -10,6 +10,7 @@ pub mod charts;
 pub mod csv;
 pub mod dashboard;
 pub mod figures;
+pub mod refund;
 pub mod table;
 
 use std::sync::Arc;
@@ -188,17 +189,26 @@ pub async fn dashboard(
     if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
-    match figures(&state, &admin).await {
-        Ok((f, stats)) => {
-            let page = dashboard::page(&f, &stats, state.settings.currency, now_ms());
+    let recent = state.ledger.recent_succeeded(RECENT).await;
+    match (figures(&state, &admin).await, recent) {
+        (Ok((f, stats)), Ok(donations)) => {
+            let token = refund::form_token(&admin);
+            let recent = dashboard::Recent {
+                donations: &donations,
+                form_token: &token,
+            };
+            let page = dashboard::page(&f, &stats, state.settings.currency, now_ms(), &recent);
             crate::http::html(StatusCode::OK, page)
         }
-        Err(e) => {
+        (Err(e), _) | (_, Err(e)) => {
             tracing::warn!(error = %e, "admin figures unavailable");
             AdminError::Unavailable.answer()
         }
     }
 }
+
+/// Donations listed on the dashboard, with their refund forms.
+const RECENT: i64 = 20;
 
 /// `GET /admin/donations.csv`
 pub async fn donations_csv(

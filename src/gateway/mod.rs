@@ -77,6 +77,18 @@ pub struct CheckoutRequest<'a> {
     pub site_url: &'a str,
 }
 
+/// A refund an admin asked for.
+pub struct RefundRequest<'a> {
+    pub donation: &'a str,
+    /// The gateway's id of the payment (Stripe's PaymentIntent).
+    pub payment_ref: &'a str,
+    /// How much to refund now, in ISO minor units of `currency`.
+    pub amount: Money,
+    /// This refund's number among the donation's refunds (1, 2, ...): with the donation,
+    /// the idempotency key, so a retried request never refunds twice.
+    pub sequence: u64,
+}
+
 /// A started checkout: where to send the donor, and the gateway's reference for it.
 #[derive(Debug, Clone)]
 pub struct Checkout {
@@ -140,6 +152,10 @@ pub trait Gateway: Send + Sync {
     /// Verifies the query string of `GET /payment/return/{gateway}`. A gateway that can
     /// tell answers [`ReturnOutcome::Pending`] for a payment that has no result yet.
     async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError>;
+
+    /// Refunds part or all of a payment. Answers once the gateway has accepted it; the
+    /// ledger then records it (and the gateway's own notice of it counts nothing more).
+    async fn refund(&self, req: &RefundRequest<'_>) -> Result<(), GatewayError>;
 
     /// Verifies the body of `POST /payment/webhook/{gateway}`.
     async fn verify_webhook(

@@ -14,7 +14,7 @@ mod read;
 mod schema;
 mod stats;
 mod writer;
-pub use model::{Applied, Created, MoneyApplied, NewDonation, Scope};
+pub use model::{Applied, Created, MoneyApplied, NewDonation, Refundable, Scope};
 pub use open::OpenError;
 pub use writer::BATCH_MAX;
 
@@ -226,6 +226,23 @@ impl Ledger {
     }
 
     /// Applies a verified payment result exactly once; answers after the commit.
+    /// A donation as a refund needs it.
+    pub async fn refundable(&self, id: &DonationId) -> Result<Refundable, LedgerError> {
+        let id = id.to_string();
+        self.reads
+            .run(move |conn| read::refundable(conn, &id))
+            .await?
+            .ok_or(LedgerError::NotFound)
+    }
+
+    /// The latest `limit` succeeded donations the figures count, newest first.
+    pub async fn recent_succeeded(&self, limit: i64) -> Result<Vec<Refundable>, LedgerError> {
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| read::recent_succeeded(conn, &scope, limit))
+            .await
+    }
+
     /// Applies a refund or dispute notice a gateway has verified; returns once committed.
     pub async fn apply_money(&self, notice: MoneyNotice) -> Result<MoneyApplied, LedgerError> {
         self.write(writer::Op::Money(notice), |r| match r {

@@ -2,6 +2,7 @@
 //! applying a payment result did, and which donations the figures count.
 
 use crate::donation::{DonationId, Status};
+use crate::kept::Kept;
 use crate::lang::Lang;
 use crate::money::Money;
 
@@ -74,6 +75,20 @@ pub enum MoneyApplied {
     /// No donation has this payment: recorded, nothing changed, and the notice's id is
     /// not marked as seen, so reconciliation can apply it once the payment is known.
     UnknownPayment,
+}
+
+/// A donation as the admin sees it to refund it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refundable {
+    pub id: String,
+    pub status: Status,
+    pub currency: String,
+    /// The gateway's id of the payment; `None` for a donation not (yet) paid.
+    pub payment_ref: Option<String>,
+    pub kept: Kept,
+    pub created_at_ms: i64,
+    /// Refunds recorded so far (events), to number the next one.
+    pub refunds: u64,
 }
 
 /// What applying a callback did.

@@ -5,8 +5,9 @@ use std::sync::Mutex;
 
 use rusqlite::{Connection, OptionalExtension};
 
-use super::{LedgerError, Scope, open};
+use super::{LedgerError, Refundable, Scope, open};
 use crate::donation::Status;
+use crate::kept::{Dispute, Kept};
 use crate::lang::Lang;
 
 /// A donation as stored.
@@ -249,5 +250,51 @@ pub fn export_page(
             dispute: r.get(15)?,
         })
     })?;
+    rows.collect()
+}
+
+const REFUNDABLE: &str = "SELECT id, status, currency, payment_ref, amount_minor, refunded_minor,
+        dispute, dispute_minor, created_at,
+        (SELECT COUNT(*) FROM events e WHERE e.donation_id = donations.id AND e.kind = 'refund')
+     FROM donations";
+
+fn row_to_refundable(r: &rusqlite::Row<'_>) -> rusqlite::Result<Refundable> {
+    let status: String = r.get(1)?;
+    let dispute: String = r.get(6)?;
+    Ok(Refundable {
+        id: r.get(0)?,
+        status: Status::parse(&status).unwrap_or(Status::Pending),
+        currency: r.get(2)?,
+        payment_ref: r.get(3)?,
+        kept: Kept {
+            amount_minor: r.get(4)?,
+            refunded_minor: r.get(5)?,
+            dispute: Dispute::from_parts(&dispute, r.get(7)?),
+        },
+        created_at_ms: r.get(8)?,
+        refunds: r.get::<_, i64>(9)? as u64,
+    })
+}
+
+/// One donation, as a refund needs it.
+pub fn refundable(conn: &Connection, id: &str) -> rusqlite::Result<Option<Refundable>> {
+    conn.prepare_cached(&format!("{REFUNDABLE} WHERE id = ?1"))?
+        .query_row([id], row_to_refundable)
+        .optional()
+}
+
+/// The latest succeeded donations of the scope, newest first, for the dashboard.
+pub fn recent_succeeded(
+    conn: &Connection,
+    scope: &Scope,
+    limit: i64,
+) -> rusqlite::Result<Vec<Refundable>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{REFUNDABLE} WHERE status = 'succeeded' AND currency = :currency AND live = :live
+         ORDER BY created_at DESC, rowid DESC LIMIT :limit"
+    ))?;
+    let [currency, live] = scope_params(scope);
+    let params: [(&str, &dyn rusqlite::ToSql); 3] = [currency, live, (":limit", &limit)];
+    let rows = stmt.query_map(&params[..], row_to_refundable)?;
     rows.collect()
 }

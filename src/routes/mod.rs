@@ -85,6 +85,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ),
     )
     .service(
+        web::scope("/admin/donations").service(
+            web::resource("/{id}/refund")
+                .app_data(RouteLabel("/admin/donations/{id}/refund"))
+                .route(web::post().to(crate::admin::refund::refund))
+                .default_service(web::to(|| not_allowed("POST"))),
+        ),
+    )
+    .service(
         web::scope("/sandbox").service(
             web::resource("/checkout/{id}")
                 .app_data(RouteLabel("/sandbox/checkout/{id}"))

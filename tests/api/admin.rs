@@ -702,3 +702,132 @@ fn metrics_are_prometheus_text_with_the_expected_series() {
         last = v;
     }
 }
+
+fn basic(r: RequestBuilder) -> RequestBuilder {
+    let credentials = base64::engine::general_purpose::STANDARD.encode(format!("admin:{TOKEN}"));
+    r.header("Authorization", format!("Basic {credentials}"))
+}
+
+/// The form token the dashboard puts in its refund forms, read from the page.
+fn form_token(server: &Server) -> String {
+    let page = get_admin(server, "/admin").text().unwrap();
+    let at = page
+        .find(r#"name="form_token" value=""#)
+        .expect("the dashboard has a refund form");
+    let rest = &page[at + r#"name="form_token" value=""#.len()..];
+    rest[..rest.find('"').unwrap()].to_owned()
+}
+
+fn refund(server: &Server, id: &str, amount: &str, token: &str) -> Response {
+    basic(client().post(server.url(&format!("/admin/donations/{id}/refund"))))
+        .form(&[("amount", amount), ("form_token", token)])
+        .send()
+        .unwrap()
+}
+
+fn net(server: &Server) -> (i64, i64) {
+    let t = server.total();
+    (
+        t["raised_minor"].as_i64().unwrap(),
+        t["donations"].as_i64().unwrap(),
+    )
+}
+
+#[test]
+fn the_dashboard_refunds_a_donation_in_part_then_in_full() {
+    let server = admin_server(&[]);
+    let paid = server.pay("100");
+    let pending = donate(&server, "20", "en", "", false, "");
+    assert_eq!(net(&server), (10_000, 1));
+    let token = form_token(&server);
+
+    let r = refund(&server, &paid, "30", &token);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().unwrap());
+    assert_eq!(location(&r), "/admin#recent");
+    assert_eq!(net(&server), (7_000, 1));
+    // More than is left: refused, with what is left.
+    let r = refund(&server, &paid, "80", &token);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        r.text().unwrap(),
+        "Refund at most AED 70: AED 30 of AED 100 was refunded already."
+    );
+    let r = refund(&server, &paid, "lots", &token);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A donation not paid has nothing to refund.
+    let r = refund(&server, &pending, "", &token);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().unwrap().contains("this one is pending"));
+    // Empty: the rest.
+    assert_eq!(
+        refund(&server, &paid, "", &token).status(),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(net(&server), (0, 0));
+    let r = refund(&server, &paid, "", &token);
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().unwrap().starts_with("Nothing is left to refund"));
+
+    let stats: serde_json::Value = get_admin(&server, "/admin/stats").json().unwrap();
+    assert_eq!(stats["raised_minor"], 0);
+    assert_eq!(stats["gross_minor"], 10_000);
+    assert_eq!(stats["refunded_minor"], 10_000);
+    assert_eq!(stats["refunded_count"], 1);
+    let csv = get_admin(&server, "/admin/donations.csv").text().unwrap();
+    let row = csv.lines().find(|l| l.contains(&paid)).unwrap();
+    assert!(row.ends_with(",\"10000\",\"\""), "{row}");
+    assert_eq!(server.ledger().kept(), (0, 0));
+    assert_eq!(server.ledger().events_of_kind(&paid, "refund"), 2);
+}
+
+#[test]
+fn refunds_cannot_be_posted_from_another_site() {
+    let server = admin_server(&[]);
+    let paid = server.pay("100");
+    let token = form_token(&server);
+    let url = server.url(&format!("/admin/donations/{paid}/refund"));
+    let attempts = [
+        basic(client().post(&url)).header("Sec-Fetch-Site", "cross-site"),
+        basic(client().post(&url)).header("Origin", "https://evil.example"),
+        // A page elsewhere cannot know the form token.
+        basic(client().post(&url)),
+    ];
+    for attempt in attempts {
+        let tokened = attempt.form(&[("amount", "10"), ("form_token", "")]);
+        let r = tokened.send().unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+    let r = basic(client().post(&url))
+        .header("Origin", "https://evil.example")
+        .form(&[("amount", "10"), ("form_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::FORBIDDEN,
+        "the token does not excuse another origin"
+    );
+    assert_eq!(net(&server), (10_000, 1));
+    // Without credentials: 401, as every admin route.
+    let r = client()
+        .post(&url)
+        .form(&[("amount", "10")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    // A script with the bearer token (never sent by a browser by itself) needs no form token.
+    let r = bearer(client().post(&url))
+        .form(&[("amount", "10")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    // The dashboard's own form, from its own origin.
+    let r = basic(client().post(&url))
+        .header("Origin", server.base.as_str())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("amount", "5"), ("form_token", token.as_str())])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(net(&server), (8_500, 1));
+}

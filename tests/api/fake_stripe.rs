@@ -229,6 +229,21 @@ impl FakeStripe {
             drop(fake);
             return (200, self.session_json(&id));
         }
+        if r.method == "POST" && r.path == "/v1/refunds" {
+            let form: HashMap<String, String> = r.form().into_iter().collect();
+            let (Some(pi), Some(amount)) = (form.get("payment_intent"), form.get("amount")) else {
+                return (
+                    400,
+                    json!({"error": {"type": "invalid_request_error", "message": "payment_intent and amount are required"}}),
+                );
+            };
+            return (
+                200,
+                json!({"id": format!("re_{}", r.header("idempotency-key").unwrap_or("none")),
+                       "object": "refund", "payment_intent": pi,
+                       "amount": amount.parse::<i64>().unwrap_or(0), "status": "succeeded"}),
+            );
+        }
         if r.method == "GET"
             && let Some(id) = r.path.strip_prefix("/v1/checkout/sessions/")
         {

@@ -1105,3 +1105,43 @@ fn a_webhook_of_another_api_version_is_applied_and_warned_about() {
         "{line}"
     );
 }
+
+#[test]
+fn a_dashboard_refund_goes_to_stripe_and_its_webhook_counts_nothing_more() {
+    let fake = FakeStripe::start();
+    let admin = "an-admin-token-for-the-refund-tests";
+    let server =
+        Server::start_with(stripe_opts(&fake.api_base()).env("FUNDRAISER_ADMIN__TOKEN", admin));
+    let session = paid_100(&server, &fake, 1);
+    let id = server.ledger().by_ref(&session).id;
+    let r = client()
+        .post(server.url(&format!("/admin/donations/{id}/refund")))
+        .bearer_auth(admin)
+        .form(&[("amount", "40")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{}", r.text().unwrap());
+    assert_eq!(raised(&server), (6_000, 1));
+    let refunds: Vec<Recorded> = fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.path == "/v1/refunds")
+        .collect();
+    assert_eq!(refunds.len(), 1);
+    let form: HashMap<String, String> = refunds[0].form().into_iter().collect();
+    assert_eq!(form["payment_intent"], payment_intent(&session));
+    assert_eq!(form["amount"], "4000");
+    assert_eq!(
+        refunds[0].header("idempotency-key"),
+        Some(format!("refund-{id}-1").as_str())
+    );
+    // Stripe's own notice of the same refund: cumulative 4,000, nothing more.
+    send_charge_event(
+        &server,
+        "evt_re_1",
+        "charge.refunded",
+        charge_refunded(&session, 4_000),
+    );
+    assert_eq!(raised(&server), (6_000, 1));
+    assert_eq!(server.ledger().kept(), (6_000, 1));
+}

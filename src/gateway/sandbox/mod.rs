@@ -14,7 +14,9 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
+use super::{
+    Checkout, CheckoutRequest, Gateway, GatewayError, Notification, RefundRequest, ReturnOutcome,
+};
 use crate::donation::{Channel, DonationId, Outcome, PaymentResult};
 
 pub const NAME: &str = "sandbox";
@@ -219,6 +221,11 @@ impl Gateway for Sandbox {
             message.as_bytes(),
         )
         .map(ReturnOutcome::Settled)
+    }
+
+    /// The sandbox moves no money: a refund is accepted at once.
+    async fn refund(&self, _req: &RefundRequest<'_>) -> Result<(), GatewayError> {
+        Ok(())
     }
 
     async fn verify_webhook(

@@ -24,7 +24,9 @@ use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::{Checkout, CheckoutRequest, Gateway, GatewayError, Notification, ReturnOutcome};
+use super::{
+    Checkout, CheckoutRequest, Gateway, GatewayError, Notification, RefundRequest, ReturnOutcome,
+};
 use crate::donation::{Channel, Outcome, PaymentResult};
 use crate::kept::{MoneyEvent, MoneyNotice};
 use crate::secret::Secret;
@@ -317,6 +319,49 @@ impl Gateway for Stripe {
                 submitted: status == Some("complete"),
             }),
         }
+    }
+
+    /// `POST /v1/refunds` for the PaymentIntent, in Stripe's units, with an idempotency
+    /// key made of the donation and the refund's number.
+    async fn refund(&self, req: &RefundRequest<'_>) -> Result<(), GatewayError> {
+        let currency = req.amount.currency().code();
+        let form = [
+            ("payment_intent", req.payment_ref.to_owned()),
+            (
+                "amount",
+                to_stripe_amount(req.amount.minor(), currency).to_string(),
+            ),
+            ("metadata[donation_id]", req.donation.to_owned()),
+        ];
+        let body = serde_urlencoded::to_string(form)
+            .map_err(|_| GatewayError::Unavailable("cannot encode the refund".into()))?;
+        let key = format!("refund-{}-{}", req.donation, req.sequence);
+        let url = format!("{}/v1/refunds", self.api_base);
+        let (status, answer) = self
+            .send("create refund", || {
+                self.http
+                    .post(&url)
+                    .header("Idempotency-Key", &key)
+                    .header(
+                        reqwest::header::CONTENT_TYPE,
+                        "application/x-www-form-urlencoded",
+                    )
+                    .body(body.clone())
+            })
+            .await?;
+        if status.is_client_error() {
+            return Err(GatewayError::Rejected(format!(
+                "refund refused: {}",
+                api_error(status, &answer)
+            )));
+        }
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "create refund: {}",
+                api_error(status, &answer)
+            )));
+        }
+        Ok(())
     }
 
     async fn verify_webhook(
