@@ -28,9 +28,8 @@ use super::{
     Checkout, CheckoutRequest, Gateway, GatewayError, Notification, RefundRequest, ReturnOutcome,
 };
 use crate::donation::{Channel, Outcome, PaymentResult};
-use crate::kept::{MoneyEvent, MoneyNotice};
 use crate::secret::Secret;
-use api::{Event, Session, api_error, network_error, session_id_of};
+use api::{Session, api_error, network_error, session_id_of};
 pub use api::{
     checkout_form, from_stripe_amount, idempotency_key, to_stripe_amount, valid_session_id,
 };
@@ -88,6 +87,30 @@ impl Stripe {
     /// Sends a request built by `build`, once more after a network error or timeout
     /// (`build` gives the same request, idempotency key included). Answers the status
     /// and body of whatever Stripe answered.
+    /// POSTs a form to `path` with an idempotency key: retried, it never acts twice.
+    async fn post_form(
+        &self,
+        what: &str,
+        path: &str,
+        key: &str,
+        form: &[(&'static str, String)],
+    ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
+        let body = serde_urlencoded::to_string(form)
+            .map_err(|_| GatewayError::Unavailable(format!("{what}: cannot encode the form")))?;
+        let url = format!("{}{path}", self.api_base);
+        self.send(what, || {
+            self.http
+                .post(&url)
+                .header("Idempotency-Key", key)
+                .header(
+                    reqwest::header::CONTENT_TYPE,
+                    "application/x-www-form-urlencoded",
+                )
+                .body(body.clone())
+        })
+        .await
+    }
+
     async fn send(
         &self,
         what: &str,
@@ -164,69 +187,6 @@ impl Stripe {
             event_id,
         })
     }
-
-    /// What a verified event body asks of the ledger.
-    fn notification(body: &[u8]) -> Result<Notification, GatewayError> {
-        let event: Event = serde_json::from_slice(body)
-            .map_err(|_| GatewayError::Rejected("the event is malformed".into()))?;
-        let outcome_of = |session: &Session| match event.kind.as_str() {
-            // Not yet paid: an asynchronous method; its own event follows.
-            "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-                session.paid().then_some(Outcome::Paid)
-            }
-            "checkout.session.async_payment_failed" => Some(Outcome::Declined),
-            "checkout.session.expired" => Some(Outcome::Expired),
-            _ => None,
-        };
-        if let Some(version) = &event.api_version
-            && version != API_VERSION
-        {
-            tracing::warn!(
-                event = %event.id,
-                endpoint_version = %version,
-                expected = API_VERSION,
-                "Stripe webhook rendered with another API version: recreate the endpoint with this version (see the README)"
-            );
-        }
-        if event.kind.starts_with("charge.") {
-            return match events::parse(&event.kind, event.data.object)
-                .map_err(GatewayError::Rejected)?
-            {
-                Some(parsed) => Ok(Notification::Money(MoneyNotice {
-                    gateway: NAME,
-                    payment_ref: parsed.payment_intent,
-                    event: in_iso_units(parsed.event, &parsed.currency),
-                    currency: Some(parsed.currency),
-                    digest: hex::encode(Sha256::digest(body)),
-                    event_id: Some(event.id),
-                })),
-                None => {
-                    tracing::debug!(event = %event.id, kind = %event.kind, "Stripe charge event with nothing to record");
-                    Ok(Notification::Ignore)
-                }
-            };
-        }
-        if !event.kind.starts_with("checkout.session.") {
-            tracing::debug!(event = %event.id, kind = %event.kind, "Stripe event ignored");
-            return Ok(Notification::Ignore);
-        }
-        let session: Session = serde_json::from_value(event.data.object)
-            .map_err(|_| GatewayError::Rejected("the event's session is malformed".into()))?;
-        if !session.is_ours() {
-            tracing::info!(event = %event.id, kind = %event.kind, "Stripe event for a session this site did not create: ignored");
-            return Ok(Notification::Ignore);
-        }
-        match outcome_of(&session) {
-            Some(outcome) => {
-                Self::callback(session, outcome, Channel::Webhook, body, Some(event.id))
-                    .map(Notification::Apply)
-            }
-            None => {
-                tracing::info!(event = %event.id, kind = %event.kind, session = %session.id, "Stripe event with nothing to record");
-                Ok(Notification::Ignore)
-            }
-        }
-    }
 }
 
 #[async_trait]
@@ -240,21 +200,13 @@ impl Gateway for Stripe {
     }
 
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError> {
-        let body = serde_urlencoded::to_string(checkout_form(req))
-            .map_err(|_| GatewayError::Unavailable("cannot encode the checkout".into()))?;
-        let key = idempotency_key(req.id);
-        let url = format!("{}/v1/checkout/sessions", self.api_base);
         let (status, answer) = self
-            .send("create checkout session", || {
-                self.http
-                    .post(&url)
-                    .header("Idempotency-Key", &key)
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(body.clone())
-            })
+            .post_form(
+                "create checkout session",
+                "/v1/checkout/sessions",
+                &idempotency_key(req.id),
+                &checkout_form(req),
+            )
             .await?;
         if !status.is_success() {
             return Err(GatewayError::Unavailable(format!(
@@ -333,21 +285,9 @@ impl Gateway for Stripe {
             ),
             ("metadata[donation_id]", req.donation.to_owned()),
         ];
-        let body = serde_urlencoded::to_string(form)
-            .map_err(|_| GatewayError::Unavailable("cannot encode the refund".into()))?;
         let key = format!("refund-{}-{}", req.donation, req.sequence);
-        let url = format!("{}/v1/refunds", self.api_base);
         let (status, answer) = self
-            .send("create refund", || {
-                self.http
-                    .post(&url)
-                    .header("Idempotency-Key", &key)
-                    .header(
-                        reqwest::header::CONTENT_TYPE,
-                        "application/x-www-form-urlencoded",
-                    )
-                    .body(body.clone())
-            })
+            .post_form("create refund", "/v1/refunds", &key, &form)
             .await?;
         if status.is_client_error() {
             return Err(GatewayError::Rejected(format!(
@@ -394,25 +334,6 @@ impl Gateway for Stripe {
             self.tolerance,
         )
         .map_err(|e| GatewayError::Rejected(e.message().into()))?;
-        Self::notification(body)
-    }
-}
-
-/// A money event's amounts in ISO minor units. An amount that is no whole number of them
-/// cannot be Stripe's own report of our donation: rounded down, the ledger's currency
-/// check and bounds keep it harmless.
-fn in_iso_units(event: MoneyEvent, currency: &str) -> MoneyEvent {
-    let iso = |amount: i64| from_stripe_amount(amount, currency).unwrap_or(amount / 100);
-    match event {
-        MoneyEvent::Refunded { total_minor } => MoneyEvent::Refunded {
-            total_minor: iso(total_minor),
-        },
-        MoneyEvent::DisputeOpened { amount_minor } => MoneyEvent::DisputeOpened {
-            amount_minor: iso(amount_minor),
-        },
-        MoneyEvent::DisputeClosed { won, amount_minor } => MoneyEvent::DisputeClosed {
-            won,
-            amount_minor: iso(amount_minor),
-        },
+        events::notification(body)
     }
 }

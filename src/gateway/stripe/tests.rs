@@ -261,7 +261,7 @@ fn session(payment_status: &str, status: &str) -> serde_json::Value {
 }
 
 fn outcome(body: &[u8]) -> Option<Outcome> {
-    match Stripe::notification(body).unwrap() {
+    match events::notification(body).unwrap() {
         Notification::Apply(cb) => {
             assert_eq!(cb.gateway, NAME);
             assert_eq!(cb.gateway_ref, "cs_test_1");
@@ -322,9 +322,9 @@ fn checkout_events_become_results() {
     // A paid session without its amount cannot be checked, so it is refused.
     let mut no_amount = session("paid", "complete");
     no_amount["amount_total"] = serde_json::Value::Null;
-    assert!(Stripe::notification(&event("checkout.session.completed", no_amount)).is_err());
-    assert!(Stripe::notification(b"{}").is_err());
-    assert!(Stripe::notification(b"not json").is_err());
+    assert!(events::notification(&event("checkout.session.completed", no_amount)).is_err());
+    assert!(events::notification(b"{}").is_err());
+    assert!(events::notification(b"not json").is_err());
 }
 
 #[test]
@@ -351,83 +351,4 @@ fn amounts_use_stripes_exponents_where_they_differ_from_iso() {
     let form: std::collections::HashMap<_, _> = checkout_form(&isk).into_iter().collect();
     assert_eq!(form["line_items[0][price_data][unit_amount]"], "500000");
     assert_eq!(form["line_items[0][price_data][currency]"], "isk");
-}
-
-fn money(kind: &str, object: serde_json::Value) -> Option<crate::kept::MoneyNotice> {
-    let body = serde_json::json!({
-        "id": "evt_money_1",
-        "object": "event",
-        "api_version": API_VERSION,
-        "type": kind,
-        "data": {"object": object},
-    })
-    .to_string();
-    match Stripe::notification(body.as_bytes()).unwrap() {
-        Notification::Money(m) => Some(m),
-        Notification::Ignore => None,
-        Notification::Apply(cb) => panic!("{cb:?}"),
-    }
-}
-
-#[test]
-fn refunds_and_disputes_become_money_notices_in_iso_units() {
-    use crate::kept::MoneyEvent;
-    let refunded = money(
-        "charge.refunded",
-        serde_json::json!({"id": "ch_1", "object": "charge", "payment_intent": "pi_1",
-                            "amount": 10000, "amount_refunded": 3000, "currency": "aed"}),
-    )
-    .unwrap();
-    assert_eq!(refunded.payment_ref, "pi_1");
-    assert_eq!(refunded.event, MoneyEvent::Refunded { total_minor: 3000 });
-    assert_eq!(refunded.event_id.as_deref(), Some("evt_money_1"));
-    assert_eq!(refunded.currency.as_deref(), Some("aed"));
-    // ISK: Stripe's two decimals become whole krónur.
-    let isk = money(
-        "charge.refunded",
-        serde_json::json!({"payment_intent": "pi_2", "amount_refunded": 150000, "currency": "isk"}),
-    )
-    .unwrap();
-    assert_eq!(isk.event, MoneyEvent::Refunded { total_minor: 1500 });
-    let dispute = |kind: &str, status: &str| {
-        money(
-            kind,
-            serde_json::json!({"id": "dp_1", "object": "dispute", "payment_intent": "pi_1",
-                                "amount": 10000, "currency": "aed", "status": status}),
-        )
-        .map(|m| m.event)
-    };
-    assert_eq!(
-        dispute("charge.dispute.created", "needs_response"),
-        Some(MoneyEvent::DisputeOpened {
-            amount_minor: 10000
-        })
-    );
-    assert_eq!(
-        dispute("charge.dispute.closed", "won"),
-        Some(MoneyEvent::DisputeClosed {
-            won: true,
-            amount_minor: 10000
-        })
-    );
-    assert_eq!(
-        dispute("charge.dispute.closed", "lost"),
-        Some(MoneyEvent::DisputeClosed {
-            won: false,
-            amount_minor: 10000
-        })
-    );
-    // An inquiry withdraws no money; other charge events say nothing of ours.
-    assert_eq!(
-        dispute("charge.dispute.created", "warning_needs_response"),
-        None
-    );
-    assert_eq!(dispute("charge.dispute.closed", "warning_closed"), None);
-    assert!(money("charge.succeeded", serde_json::json!({"id": "ch_1"})).is_none());
-    assert!(matches!(
-        Stripe::notification(
-            br#"{"id":"evt_x","type":"charge.refunded","data":{"object":{"amount_refunded":"x"}}}"#
-        ),
-        Err(GatewayError::Rejected(_))
-    ));
 }
