@@ -31,9 +31,10 @@ pub fn page(
     let count = |n: u64| format_count(n, fmt);
     let requests = plural::english("{count} request", "{count} requests");
     let errors = plural::english("{count} error", "{count} errors");
+    let donations = plural::english("{count} donation", "{count} donations");
     let s = &f.by_status;
 
-    // Cumulative amount raised, from the first success to now.
+    // Cumulative amount paid, from the first success to now.
     let cumulative = charts::cumulative(&stats.succeeded, 400);
     let mut line = cumulative.clone();
     if let Some(&(_, last)) = line.last() {
@@ -112,15 +113,15 @@ pub fn page(
                         div.tile { span.label { "Median" } strong { (money(f.median_minor)) } }
                         div.tile { span.label { "Largest" } strong { (money(f.largest_minor)) } }
                         div.tile { span.label { "Pending" } strong { (count(s.pending.count)) } span.sub { (money(s.pending.amount_minor)) } }
-                        div.tile { span.label { "Refunded" } strong { (money(f.refunded_minor)) } span.sub { (count(f.refunded_count)) " donations" } }
-                        div.tile { span.label { "Disputed" } strong { (money(f.disputed_minor)) } span.sub { (count(f.disputed_count)) " donations, of " (money(f.gross_minor)) " paid" } }
+                        div.tile { span.label { "Refunded" } strong { (money(f.refunded_minor)) } span.sub { (plural::counted(Lang::En, &donations, f.refunded_count)) } }
+                        div.tile { span.label { "Disputed" } strong { (money(f.disputed_minor)) } span.sub { (plural::counted(Lang::En, &donations, f.disputed_count)) ", of " (money(f.gross_minor)) " paid" } }
                     }
                     progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (format!("{:.1}%", f.percent_of_goal)) }
                     div.charts {
                     section.panel {
-                        h2 { "Raised over time" }
+                        h2 { "Paid over time" }
                         (charts::line_chart(
-                            "Cumulative amount raised",
+                            "Cumulative amount paid, before refunds and disputes",
                             &line_points,
                             &since,
                             "now",
