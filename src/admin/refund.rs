@@ -18,6 +18,7 @@ use subtle::ConstantTimeEq as _;
 use super::{Admin, authorize};
 use crate::donation::{DonationId, Status};
 use crate::gateway::{GatewayError, RefundRequest};
+use crate::http::{plain, see_other};
 use crate::kept::{MoneyEvent, MoneyNotice};
 use crate::ledger::{LedgerError, MoneyApplied};
 use crate::money::{Currency, Money, format_money, parse_amount};
@@ -43,13 +44,6 @@ pub fn form_token(admin: &Admin) -> String {
     };
     mac.update(b"fundraiser admin form");
     hex::encode(mac.finalize().into_bytes())
-}
-
-fn plain(status: StatusCode, text: String) -> HttpResponse {
-    HttpResponse::build(status)
-        .content_type("text/plain; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(text)
 }
 
 /// Whether the request comes from this site's own pages (or from no page at all).
@@ -98,7 +92,7 @@ pub async fn refund(
         );
         return plain(
             StatusCode::FORBIDDEN,
-            "Refused: this request came from another site.".into(),
+            "Refused: this request came from another site.",
         );
     }
     let limit = state.settings.limits.form_body_bytes;
@@ -107,24 +101,20 @@ pub async fn refund(
         Err(e) => return crate::http::errors::PageError::from(e).answer(crate::lang::Lang::En),
     };
     let Ok(form) = serde_urlencoded::from_bytes::<RefundForm>(&body) else {
-        return plain(StatusCode::BAD_REQUEST, "The form is malformed.".into());
+        return plain(StatusCode::BAD_REQUEST, "The form is malformed.");
     };
     let expected = form_token(&admin);
     if !is_bearer(&req) && !bool::from(form.form_token.as_bytes().ct_eq(expected.as_bytes())) {
         return plain(
             StatusCode::FORBIDDEN,
-            "Refused: the form token is missing or wrong. Reload the dashboard and try again."
-                .into(),
+            "Refused: the form token is missing or wrong. Reload the dashboard and try again.",
         );
     }
     let Some(id) = DonationId::parse(&path) else {
-        return plain(StatusCode::NOT_FOUND, "No such donation.".into());
+        return plain(StatusCode::NOT_FOUND, "No such donation.");
     };
     match refund_donation(&state, &id, form.amount.trim()).await {
-        Ok(()) => HttpResponse::SeeOther()
-            .insert_header((header::LOCATION, "/admin#recent"))
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish(),
+        Ok(()) => see_other("/admin#recent"),
         Err((status, message)) => plain(status, message),
     }
 }

@@ -173,10 +173,7 @@ impl AdminError {
                 "The ledger cannot be read right now.",
             ),
         };
-        let mut r = HttpResponse::build(status)
-            .content_type("text/plain; charset=utf-8")
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .body(text);
+        let mut r = super::plain(status, text);
         match self {
             AdminError::Unauthorized => {
                 let h = r.headers_mut();

@@ -21,6 +21,14 @@ pub fn html(status: StatusCode, body: impl actix_web::body::MessageBody + 'stati
         .body(body)
 }
 
+/// Plain text with `status`, never cached: the admin's answers.
+pub fn plain(status: StatusCode, text: impl Into<String>) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type("text/plain; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .body(text.into())
+}
+
 /// 303 See Other to `location`, never cached: the answer to a form or a payment return.
 pub fn see_other(location: &str) -> HttpResponse {
     HttpResponse::SeeOther()

@@ -4,7 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::apply::{Delta, Event, event, repeated};
+use super::apply::{Delta, Event, event, first_delivery, payload_seen, repeated};
 use super::{MoneyApplied, Scope, now_ms};
 use crate::donation::Status;
 use crate::kept::{Dispute, Kept, MoneyEvent, MoneyNotice};
@@ -45,9 +45,7 @@ pub fn apply_money(
             })
         })
         .optional()?;
-    let seen = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
-        .query_row([&notice.digest], |r| r.get::<_, bool>(0))?;
+    let seen = payload_seen(conn, &notice.digest)?;
     let Some(row) = row else {
         if seen {
             repeated();
@@ -65,22 +63,15 @@ pub fn apply_money(
         }
         return Ok(MoneyApplied::UnknownPayment);
     };
-    if let Some(event_id) = &notice.event_id {
-        let first_time = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![notice.gateway, event_id, now_ms()])?
-            > 0;
-        if !first_time {
-            repeated();
-            return Ok(MoneyApplied::Done {
-                id: row.id,
-                changed: false,
-                net_minor: row.kept.net(),
-            });
-        }
+    if let Some(event_id) = &notice.event_id
+        && !first_delivery(conn, notice.gateway, event_id)?
+    {
+        repeated();
+        return Ok(MoneyApplied::Done {
+            id: row.id,
+            changed: false,
+            net_minor: row.kept.net(),
+        });
     }
     let currency_ok = notice
         .currency

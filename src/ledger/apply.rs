@@ -188,32 +188,23 @@ fn apply_callback(
         )?
         .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
         .optional()?;
-    if let Some(event_id) = &cb.event_id {
-        let first_time = conn
-            .prepare_cached(
-                "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
-                 VALUES (?1, ?2, ?3)",
-            )?
-            .execute(params![cb.gateway, event_id, now_ms()])?
-            > 0;
-        if !first_time {
-            // Delivered again: already recorded once, so nothing else is recorded.
-            return Ok(match row {
-                Some(row) => Applied::Done {
-                    id: row.id,
-                    lang: row.lang,
-                    status: row.status,
-                    changed: false,
-                },
-                None => Applied::UnknownDonation,
-            });
-        }
+    if let Some(event_id) = &cb.event_id
+        && !first_delivery(conn, cb.gateway, event_id)?
+    {
+        // Delivered again: already recorded once, so nothing else is recorded.
+        return Ok(match row {
+            Some(row) => Applied::Done {
+                id: row.id,
+                lang: row.lang,
+                status: row.status,
+                changed: false,
+            },
+            None => Applied::UnknownDonation,
+        });
     }
     // The same payload again (a replayed return URL, a redelivery without an event id)
     // changes nothing and is answered, but is not written again: counted instead.
-    let seen = conn
-        .prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
-        .query_row([&cb.digest], |r| r.get::<_, bool>(0))?;
+    let seen = payload_seen(conn, &cb.digest)?;
     let Some(row) = row else {
         if seen {
             repeated();
@@ -321,6 +312,27 @@ fn apply_callback(
         status,
         changed,
     })
+}
+
+/// Whether a payload with this digest was recorded before (a replay).
+pub(super) fn payload_seen(conn: &Connection, digest: &str) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
+        .query_row([digest], |r| r.get::<_, bool>(0))
+}
+
+/// Marks a gateway's notification id as applied; `false` when it was already.
+pub(super) fn first_delivery(
+    conn: &Connection,
+    gateway: &str,
+    event_id: &str,
+) -> rusqlite::Result<bool> {
+    Ok(conn
+        .prepare_cached(
+            "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
+             VALUES (?1, ?2, ?3)",
+        )?
+        .execute(params![gateway, event_id, now_ms()])?
+        > 0)
 }
 
 pub(super) fn repeated() {
