@@ -72,7 +72,7 @@ fn signatures(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let sandbox = Sandbox::new(b"bench-secret", reqwest::Client::new());
+    let sandbox = Sandbox::new(b"bench-secret", true, reqwest::Client::new());
     let signed = sandbox.sign_result("AAAAAAAAAAAAAAAAAAAAAA", Outcome::Paid, 5000, "AED");
     let query = serde_urlencoded::to_string(&signed).expect("query");
     c.bench_function("sandbox verify_return", |b| {

@@ -60,11 +60,13 @@ pub enum Outcome {
 }
 
 /// Where a payment result came from: the donor's browser coming back from the checkout,
-/// or the gateway's own server-to-server notification.
+/// the gateway's own server-to-server notification, or reconciliation asking the gateway
+/// itself (for a notification that never came).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Channel {
     Return,
     Webhook,
+    Reconcile,
 }
 
 impl Channel {
@@ -72,6 +74,7 @@ impl Channel {
         match self {
             Channel::Return => "return",
             Channel::Webhook => "webhook",
+            Channel::Reconcile => "reconcile",
         }
     }
 }

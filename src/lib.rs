@@ -20,6 +20,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod money;
 pub mod plural;
+pub mod reconcile;
 pub mod render;
 pub mod routes;
 pub mod secret;

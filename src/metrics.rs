@@ -83,6 +83,11 @@ pub struct Metrics {
     pub home_cache_misses: AtomicU64,
     pub stats_cache_hits: AtomicU64,
     pub stats_cache_misses: AtomicU64,
+    /// Reconciliation runs finished, results and money events they healed, and runs the
+    /// gateway stopped.
+    pub reconcile_runs: AtomicU64,
+    pub reconcile_healed: AtomicU64,
+    pub reconcile_failures: AtomicU64,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -100,6 +105,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     home_cache_misses: AtomicU64::new(0),
     stats_cache_hits: AtomicU64::new(0),
     stats_cache_misses: AtomicU64::new(0),
+    reconcile_runs: AtomicU64::new(0),
+    reconcile_healed: AtomicU64::new(0),
+    reconcile_failures: AtomicU64::new(0),
 });
 
 /// Answers to one route, by (method, status).
@@ -228,6 +236,24 @@ impl Metrics {
             "fundraiser_cache_misses_total{{cache=\"home\"}} {}\nfundraiser_cache_misses_total{{cache=\"stats\"}} {}",
             load(&self.home_cache_misses),
             load(&self.stats_cache_misses)
+        );
+        counter(
+            &mut out,
+            "fundraiser_reconcile_runs_total",
+            "Reconciliation runs finished since start.",
+            load(&self.reconcile_runs),
+        );
+        counter(
+            &mut out,
+            "fundraiser_reconcile_healed_total",
+            "Payment results, refunds and disputes recorded by reconciliation that no notification had brought, since start.",
+            load(&self.reconcile_healed),
+        );
+        counter(
+            &mut out,
+            "fundraiser_reconcile_failures_total",
+            "Reconciliation runs stopped early (the gateway or the ledger unavailable) since start.",
+            load(&self.reconcile_failures),
         );
         let _ = writeln!(
             out,

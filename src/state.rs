@@ -18,6 +18,7 @@ pub struct AppState {
     pub total_json: Arc<TotalCache>,
     pub donate_limiter: Arc<RateLimiter>,
     pub callback_limiter: Arc<RateLimiter>,
+    pub reconciler: Arc<crate::reconcile::Reconciler>,
 }
 
 impl AppState {

@@ -32,6 +32,13 @@ pub fn page(
     let requests = plural::english("{count} request", "{count} requests");
     let errors = plural::english("{count} error", "{count} errors");
     let donations = plural::english("{count} donation", "{count} donations");
+    let checkouts = plural::english("{count} pending checkout", "{count} pending checkouts");
+    let events = plural::english("{count} gateway event", "{count} gateway events");
+    let healed = plural::english(
+        "{count} missed result healed",
+        "{count} missed results healed",
+    );
+    let runs = plural::english("{count} run", "{count} runs");
     let s = &f.by_status;
 
     // Cumulative amount paid, from the first success to now.
@@ -192,6 +199,29 @@ pub fn page(
                                 }
                             }
                             p.muted { "Leave the amount empty to refund all that is left. A refund goes to the payment provider first and is recorded once it accepts it." }
+                        }
+                    }
+                    section.panel #reconciliation {
+                        h2 { "Reconciliation" }
+                        @let r = &f.reconciliation;
+                        @match &r.last {
+                            None => p.muted { "Not run yet. It asks the payment provider about checkouts whose result never arrived, and applies the events its notifications missed." },
+                            Some(last) => {
+                                p {
+                                    "Last reconciled at " (last.finished_at.get(..19).unwrap_or_default().replace('T', " ")) " UTC: "
+                                    (plural::counted(Lang::En, &checkouts, last.sessions_checked)) " checked, "
+                                    (plural::counted(Lang::En, &events, last.events_listed)) " listed, "
+                                    (plural::counted(Lang::En, &healed, last.healed)) "."
+                                }
+                                @if let Some(error) = &last.error {
+                                    p.warn { "It stopped early: " (error) ". The next run resumes where it stopped." }
+                                }
+                                p.muted { (plural::counted(Lang::En, &healed, r.healed)) " in " (plural::counted(Lang::En, &runs, r.runs)) " since the ledger began." }
+                            }
+                        }
+                        form method="post" action="/admin/reconcile" {
+                            input type="hidden" name="form_token" value=(recent.form_token);
+                            button type="submit" { "Reconcile now" }
                         }
                     }
                     section.panel {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::ledger::{Bucket, LedgerStats};
+use crate::ledger::{Bucket, LedgerStats, ReconcileRun};
 use crate::money::Currency;
 
 #[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
@@ -58,6 +58,48 @@ pub struct ServerJson {
     pub responses_5xx: u64,
 }
 
+/// One reconciliation run, as `/admin/stats` and `POST /admin/reconcile` show it.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct RunJson {
+    pub gateway: String,
+    pub started_at: String,
+    pub finished_at: String,
+    /// Pending checkouts the gateway was asked about.
+    pub sessions_checked: u64,
+    /// Gateway events listed.
+    pub events_listed: u64,
+    /// Payment results, refunds and disputes it recorded that no notification had brought.
+    pub healed: u64,
+    /// Whether it went through; else `error` says why it stopped (the next run resumes).
+    pub complete: bool,
+    pub error: Option<String>,
+}
+
+impl RunJson {
+    pub fn of(run: &ReconcileRun) -> RunJson {
+        RunJson {
+            gateway: run.gateway.clone(),
+            started_at: rfc3339_ms(run.started_at_ms),
+            finished_at: rfc3339_ms(run.finished_at_ms),
+            sessions_checked: run.sessions_checked,
+            events_listed: run.events_listed,
+            healed: run.healed,
+            complete: run.error.is_none(),
+            error: run.error.clone(),
+        }
+    }
+}
+
+/// Reconciliation in `/admin/stats`.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ReconcileJson {
+    pub runs: u64,
+    /// What every run healed, in all.
+    pub healed: u64,
+    /// The latest run; `null` before the first.
+    pub last: Option<RunJson>,
+}
+
 /// What `/admin/stats` answers.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct Figures {
@@ -88,6 +130,7 @@ pub struct Figures {
     /// When the latest succeeded donation was made (RFC 3339), if any.
     pub last_donation_at: Option<String>,
     pub generated_at: String,
+    pub reconciliation: ReconcileJson,
     pub server: ServerJson,
 }
 
@@ -236,6 +279,11 @@ impl Figures {
             last_donation_at: stats.last_succeeded_ms.map(rfc3339_ms),
             generated_at: rfc3339_ms(now_ms),
             by_status,
+            reconciliation: ReconcileJson {
+                runs: stats.reconcile.runs,
+                healed: stats.reconcile.healed_total,
+                last: stats.reconcile.last.as_ref().map(RunJson::of),
+            },
             server,
         }
     }

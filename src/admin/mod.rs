@@ -1,5 +1,6 @@
 //! The admin side: the dashboard (`/admin`), its figures (`/admin/stats`), the donations
-//! export (`/admin/donations.csv`) and `/metrics`, all behind the admin token.
+//! export (`/admin/donations.csv`), `/metrics`, refunds and reconciliation, all behind
+//! the admin token.
 //!
 //! Access: `Authorization: Bearer <token>`, or HTTP Basic with any user name and the
 //! token as password (so a browser can open the dashboard). The token is compared in
@@ -10,6 +11,8 @@ pub mod charts;
 pub mod csv;
 pub mod dashboard;
 pub mod figures;
+pub mod guard;
+pub mod reconcile;
 pub mod refund;
 pub mod table;
 
@@ -52,6 +55,13 @@ impl Admin {
                     .time_to_live(settings.admin.stats_cache)
                     .build()
             }),
+        }
+    }
+
+    /// Drops the cached figures: the next read computes them afresh.
+    pub fn forget_figures(&self) {
+        if let Some(cache) = &self.stats {
+            cache.invalidate_all();
         }
     }
 
@@ -192,7 +202,7 @@ pub async fn dashboard(
     let recent = state.ledger.recent_succeeded(RECENT).await;
     match (figures(&state, &admin).await, recent) {
         (Ok((f, stats)), Ok(donations)) => {
-            let token = refund::form_token(&admin);
+            let token = guard::form_token(&admin);
             let recent = dashboard::Recent {
                 donations: &donations,
                 form_token: &token,

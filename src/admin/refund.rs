@@ -1,21 +1,13 @@
 //! `POST /admin/donations/{id}/refund`: refunds part or all of a succeeded donation
-//! through its gateway, then records it. Empty `amount` refunds what is left.
-//!
-//! Cross-site requests are refused: a browser sends HTTP Basic credentials by itself, so
-//! a page elsewhere could otherwise make an admin's browser post a refund. A request whose
-//! `Sec-Fetch-Site` or `Origin` shows another site is refused, and a form sent with Basic
-//! credentials must carry the form token the dashboard puts in it (derived from the admin
-//! token: a page elsewhere cannot know it). A `Bearer` request (a script; browsers never
-//! add that header by themselves) needs no form token.
+//! through its gateway, then records it. Empty `amount` refunds what is left. Guarded
+//! against cross-site requests by [`super::guard`].
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
-use hmac::{Hmac, Mac};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq as _;
 
-use super::{Admin, authorize};
+use super::{Admin, guard};
 use crate::donation::{DonationId, Status};
 use crate::gateway::{GatewayError, RefundRequest};
 use crate::http::{plain, see_other};
@@ -29,50 +21,6 @@ use crate::state::AppState;
 struct RefundForm {
     #[serde(default)]
     amount: String,
-    #[serde(default)]
-    form_token: String,
-}
-
-/// The token the dashboard's forms carry: HMAC of a fixed label under the admin token's
-/// digest. Stable while the token is, unknowable without it.
-pub fn form_token(admin: &Admin) -> String {
-    let Some(key) = admin.token_digest else {
-        return String::new();
-    };
-    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(&key) else {
-        return String::new();
-    };
-    mac.update(b"fundraiser admin form");
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// Whether the request comes from this site's own pages (or from no page at all).
-fn same_site(req: &HttpRequest, state: &AppState) -> bool {
-    let fetch_site = req
-        .headers()
-        .get("sec-fetch-site")
-        .and_then(|v| v.to_str().ok());
-    if matches!(fetch_site, Some("cross-site" | "same-site")) {
-        return false;
-    }
-    let Some(origin) = req.headers().get(header::ORIGIN) else {
-        return true;
-    };
-    let origin = origin.to_str().unwrap_or_default();
-    let own = req.connection_info();
-    let served = format!("{}://{}", own.scheme(), own.host());
-    let settings = &state.settings;
-    origin == served
-        || origin == settings.site_origin
-        || settings.api_origin.as_deref() == Some(origin)
-}
-
-fn is_bearer(req: &HttpRequest) -> bool {
-    req.headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().split_once(' '))
-        .is_some_and(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
 }
 
 pub async fn refund(
@@ -82,34 +30,10 @@ pub async fn refund(
     state: web::Data<AppState>,
     admin: web::Data<Admin>,
 ) -> HttpResponse {
-    if let Err(r) = authorize(&req, &state, &admin) {
-        return r;
-    }
-    if !same_site(&req, &state) {
-        tracing::warn!(
-            path = req.path(),
-            "admin refund refused: sent from another site"
-        );
-        return plain(
-            StatusCode::FORBIDDEN,
-            "Refused: this request came from another site.",
-        );
-    }
-    let limit = state.settings.limits.form_body_bytes;
-    let body = match state.read_body(&req, payload, limit).await {
-        Ok(b) => b,
-        Err(e) => return crate::http::errors::PageError::from(e).answer(crate::lang::Lang::En),
+    let form: RefundForm = match guard::admit(&req, payload, &state, &admin).await {
+        Ok(f) => f,
+        Err(refused) => return refused,
     };
-    let Ok(form) = serde_urlencoded::from_bytes::<RefundForm>(&body) else {
-        return plain(StatusCode::BAD_REQUEST, "The form is malformed.");
-    };
-    let expected = form_token(&admin);
-    if !is_bearer(&req) && !bool::from(form.form_token.as_bytes().ct_eq(expected.as_bytes())) {
-        return plain(
-            StatusCode::FORBIDDEN,
-            "Refused: the form token is missing or wrong. Reload the dashboard and try again.",
-        );
-    }
     let Some(id) = DonationId::parse(&path) else {
         return plain(StatusCode::NOT_FOUND, "No such donation.");
     };

@@ -193,3 +193,24 @@ pub(super) fn check_admin(a: &Admin) -> Result<AdminSettings, ConfigError> {
         failures_per_ip_per_minute: a.failures_per_ip_per_minute,
     })
 }
+
+/// `{section}.reconcile_every` (`0` off, else at least 1s) and `reconcile_after`.
+pub(super) fn check_reconcile(
+    section: &str,
+    every: &str,
+    after: &str,
+) -> Result<super::settings::ReconcileSettings, ConfigError> {
+    let every = match every.trim() {
+        "0" | "0s" | "off" => None,
+        v => Some(duration(
+            &format!("{section}.reconcile_every"),
+            v,
+            Duration::from_secs(1),
+        )?),
+    };
+    let after = match after.trim() {
+        "0" => Duration::ZERO,
+        v => duration(&format!("{section}.reconcile_after"), v, Duration::ZERO)?,
+    };
+    Ok(super::settings::ReconcileSettings { every, after })
+}

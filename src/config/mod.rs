@@ -14,7 +14,9 @@ mod tests;
 
 pub use load::Sources;
 pub use sections::*;
-pub use settings::{AdminSettings, LedgerSettings, LimitSettings, Settings, Timeouts, TlsFiles};
+pub use settings::{
+    AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,
+};
 
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -185,13 +185,53 @@ impl Default for Gateway {
     }
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Sandbox {
     pub secret: Secret,
     /// Allows the sandbox on a public address: a demonstration site, marked on every page.
     pub public: bool,
+    /// Whether the sandbox notifies this server by webhook, as a gateway does. Off, a
+    /// donor who never comes back is counted only by reconciliation.
+    pub webhooks: bool,
+    /// How often reconciliation runs (`0` off) and how old a pending checkout must be
+    /// before it asks the gateway about it; as in `[stripe]`.
+    #[serde(deserialize_with = "duration_text")]
+    pub reconcile_every: String,
+    #[serde(deserialize_with = "duration_text")]
+    pub reconcile_after: String,
 }
+
+impl Default for Sandbox {
+    fn default() -> Self {
+        Self {
+            secret: Secret::default(),
+            public: false,
+            webhooks: true,
+            reconcile_every: RECONCILE_EVERY.into(),
+            reconcile_after: RECONCILE_AFTER.into(),
+        }
+    }
+}
+
+/// A duration as written: text like `10m`, or a bare number (`0`, to switch it off), which
+/// TOML and the environment give as a number.
+fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Text {
+        Text(String),
+        Number(u64),
+    }
+    Ok(match Text::deserialize(d)? {
+        Text::Text(t) => t,
+        Text::Number(n) => n.to_string(),
+    })
+}
+
+/// The default reconciliation period and the age of a pending checkout it asks about.
+pub const RECONCILE_EVERY: &str = "10m";
+pub const RECONCILE_AFTER: &str = "5m";
 
 /// Stripe Checkout, used when `gateway.kind = "stripe"`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -207,6 +247,12 @@ pub struct Stripe {
     pub signature_tolerance: String,
     pub connect_timeout: String,
     pub request_timeout: String,
+    /// How often reconciliation asks Stripe what the webhooks may have missed (`0` off).
+    #[serde(deserialize_with = "duration_text")]
+    pub reconcile_every: String,
+    /// How long a checkout stays pending before reconciliation retrieves its session.
+    #[serde(deserialize_with = "duration_text")]
+    pub reconcile_after: String,
 }
 
 impl Default for Stripe {
@@ -219,6 +265,8 @@ impl Default for Stripe {
             signature_tolerance: "300s".into(),
             connect_timeout: "5s".into(),
             request_timeout: "15s".into(),
+            reconcile_every: RECONCILE_EVERY.into(),
+            reconcile_after: RECONCILE_AFTER.into(),
         }
     }
 }

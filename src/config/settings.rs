@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::checks::{check_admin, check_campaign, check_donation, check_ledger, check_limits};
+use super::checks::{
+    check_admin, check_campaign, check_donation, check_ledger, check_limits, check_reconcile,
+};
 use super::network::{check_sandbox_private, check_server, check_stripe};
 use super::{Config, ConfigError};
 use crate::gateway::GatewayKind;
@@ -56,6 +58,19 @@ pub struct Settings {
     pub limits: LimitSettings,
     pub timeouts: Timeouts,
     pub admin: AdminSettings,
+    /// Whether the sandbox sends its webhooks (`sandbox.webhooks`).
+    pub sandbox_webhooks: bool,
+    /// Reconciliation with the gateway in use (its section's `reconcile_*`).
+    pub reconcile: ReconcileSettings,
+}
+
+/// When reconciliation runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReconcileSettings {
+    /// How often the background task runs; `None` when it is off.
+    pub every: Option<Duration>,
+    /// How long a checkout stays pending before the gateway is asked about it.
+    pub after: Duration,
 }
 
 /// The PEM files of the built-in HTTPS.
@@ -121,6 +136,18 @@ impl Config {
             check_sandbox_private(&self.server, &server)?;
         }
         let admin = check_admin(&self.admin)?;
+        let reconcile = match gateway {
+            GatewayKind::Sandbox => check_reconcile(
+                "sandbox",
+                &self.sandbox.reconcile_every,
+                &self.sandbox.reconcile_after,
+            )?,
+            GatewayKind::Stripe => check_reconcile(
+                "stripe",
+                &self.stripe.reconcile_every,
+                &self.stripe.reconcile_after,
+            )?,
+        };
         let ledger = check_ledger(&self.ledger)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
@@ -151,6 +178,8 @@ impl Config {
             limits,
             timeouts,
             admin,
+            sandbox_webhooks: self.sandbox.webhooks,
+            reconcile,
         })
     }
 }

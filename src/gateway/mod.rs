@@ -120,6 +120,17 @@ pub enum ReturnOutcome {
     },
 }
 
+/// One page of a gateway's own record of events (for reconciliation), newest first.
+#[derive(Debug, Default)]
+pub struct EventPage {
+    /// What each event asks of the ledger, in the order the gateway listed them.
+    pub notifications: Vec<Notification>,
+    /// How many events the page held (some ask nothing of the ledger).
+    pub listed: usize,
+    /// Where the next page starts, when there is one.
+    pub next: Option<String>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum GatewayError {
     /// The request is not what the gateway signed (forged, tampered, malformed).
@@ -163,4 +174,15 @@ pub trait Gateway: Send + Sync {
         headers: &HeaderMap,
         body: &[u8],
     ) -> Result<Notification, GatewayError>;
+
+    /// Reconciliation: what became of the checkout `gateway_ref`, asked of the gateway
+    /// itself; `None` while it has no result (the donor may still be paying).
+    async fn lookup(&self, gateway_ref: &str) -> Result<Option<PaymentResult>, GatewayError>;
+
+    /// Reconciliation: one page of the gateway's events of the kinds this site acts on,
+    /// created at or after `since` (Unix seconds), newest first; `after` is the previous
+    /// page's `next`. A gateway that keeps no events answers an empty page.
+    async fn events(&self, _since: i64, _after: Option<&str>) -> Result<EventPage, GatewayError> {
+        Ok(EventPage::default())
+    }
 }

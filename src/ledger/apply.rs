@@ -164,6 +164,10 @@ pub fn apply_op(
             .execute([now_ms().to_string()])?;
             Ok(Reply::Done)
         }
+        Op::RecordReconcile(run) => {
+            super::reconcile::record(conn, run)?;
+            Ok(Reply::Done)
+        }
         Op::SettingOrInsert { key, value } => {
             conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
                 .execute(params![key, value])?;

@@ -11,6 +11,7 @@ mod model;
 pub mod offline;
 mod open;
 mod read;
+mod reconcile;
 mod schema;
 mod stats;
 mod writer;
@@ -28,6 +29,7 @@ use crate::donation::{DonationId, PaymentResult, Status};
 use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
+pub use reconcile::{PendingCheckout, ReconcileRun, ReconcileStart, ReconcileSummary};
 pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 
 /// Why the ledger could not do something.
@@ -354,6 +356,38 @@ impl Ledger {
         self.reads
             .run(move |conn| read::export_page(conn, after_rowid, limit))
             .await
+    }
+
+    /// Where `gateway`'s next reconciliation starts.
+    pub async fn reconcile_start(
+        &self,
+        gateway: &'static str,
+    ) -> Result<ReconcileStart, LedgerError> {
+        self.reads
+            .run(move |conn| reconcile::start(conn, gateway))
+            .await
+    }
+
+    /// Up to `limit` of `gateway`'s checkouts still pending, in the running mode, created
+    /// after `after` and before `before_ms`, oldest first.
+    pub async fn pending_checkouts(
+        &self,
+        gateway: &'static str,
+        after: Option<(i64, String)>,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PendingCheckout>, LedgerError> {
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| {
+                reconcile::pending(conn, gateway, &scope, after.as_ref(), before_ms, limit)
+            })
+            .await
+    }
+
+    /// Records a reconciliation run; returns once committed.
+    pub async fn record_reconcile(&self, run: ReconcileRun) -> Result<(), LedgerError> {
+        self.write_done(writer::Op::RecordReconcile(run)).await
     }
 
     /// Number of donations in each status.

@@ -93,6 +93,26 @@ const MIGRATIONS: &[&str] = &[
     CREATE UNIQUE INDEX donations_payment_ref ON donations (gateway, payment_ref)
         WHERE payment_ref IS NOT NULL;
     "#,
+    // 8: reconciliation runs: when each ran, what it looked at and healed, and where the
+    // next one starts (the last pending checkout it asked about; the time its listing of
+    // the gateway's events next starts from, NULL when the listing did not finish).
+    r#"
+    CREATE TABLE reconcile_runs (
+        seq               INTEGER PRIMARY KEY AUTOINCREMENT,
+        gateway           TEXT NOT NULL,
+        started_at        INTEGER NOT NULL,
+        finished_at       INTEGER NOT NULL,
+        sessions_checked  INTEGER NOT NULL CHECK (sessions_checked >= 0),
+        events_listed     INTEGER NOT NULL CHECK (events_listed >= 0),
+        healed            INTEGER NOT NULL CHECK (healed >= 0),
+        sessions_until_at INTEGER,
+        sessions_until_id TEXT,
+        events_since      INTEGER,
+        error             TEXT
+    ) STRICT;
+    CREATE INDEX donations_pending_created ON donations (gateway, created_at, id)
+        WHERE status = 'pending';
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -41,6 +41,8 @@ pub struct LedgerStats {
     pub last_created_ms: Option<i64>,
     /// What left the succeeded donations after they were paid.
     pub after_payment: AfterPayment,
+    /// Reconciliation's last run and what all runs healed.
+    pub reconcile: super::ReconcileSummary,
 }
 
 /// Refunds and disputes of the succeeded donations.
@@ -141,6 +143,7 @@ pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<
                 disputed_count: r.get::<_, i64>(3)? as u64,
             })
         })?;
+    out.reconcile = super::reconcile::summary(&tx)?;
     out.first_created_ms = first;
     out.last_created_ms = last;
     out.last_succeeded_ms = out.succeeded.iter().map(|&(at, _)| at).max();

@@ -41,6 +41,8 @@ pub enum Op {
     },
     /// A small real write, to prove the ledger is writable.
     Probe,
+    /// The record of a reconciliation run.
+    RecordReconcile(super::reconcile::ReconcileRun),
 }
 
 pub enum Reply {

@@ -65,6 +65,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::route().to(crate::admin::donations_csv)
     }))
     .service(read("/metrics", || web::route().to(crate::admin::metrics)))
+    .service(
+        resource("/admin/reconcile")
+            .route(web::post().to(crate::admin::reconcile::reconcile))
+            .default_service(web::to(|| not_allowed("POST"))),
+    )
     // Routes with a parameter sit in scopes with a plain prefix, so a page request is
     // never matched against their patterns; unknown paths inside fall through to the
     // site's 404 like any other.

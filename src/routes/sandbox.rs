@@ -110,7 +110,7 @@ pub async fn submit(
     };
     let reference = row.gateway_ref.clone().unwrap_or_else(|| row.id.clone());
     let signed = sandbox.sign_result(&reference, outcome, row.amount_minor, &row.currency);
-    sandbox.deliver_webhook(&signed);
+    sandbox.settle(&signed);
     let query = serde_urlencoded::to_string(&signed).unwrap_or_default();
     see_other(&format!("/payment/return/sandbox?{query}"))
 }

@@ -71,7 +71,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             } else {
                 http.clone()
             };
-            ActiveGateway::Sandbox(Arc::new(Sandbox::new(secret.as_bytes(), own)))
+            ActiveGateway::Sandbox(Arc::new(Sandbox::new(
+                secret.as_bytes(),
+                settings.sandbox_webhooks,
+                own,
+            )))
         }
         GatewayKind::Stripe => ActiveGateway::Stripe(Arc::new(
             Stripe::new(&settings.stripe).map_err(ServeError::Start)?,
@@ -83,6 +87,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         Site::load(settings.clone(), &ledger.total().load(), now)
             .map_err(|e| ServeError::Start(e.to_string()))?,
     );
+    let reconciler = Arc::new(crate::reconcile::Reconciler::new(&settings.reconcile));
     let state = AppState {
         settings: settings.clone(),
         site,
@@ -93,6 +98,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         callback_limiter: Arc::new(RateLimiter::new(
             settings.limits.callbacks_per_ip_per_minute,
         )),
+        reconciler: reconciler.clone(),
     };
     let admin = web::Data::new(crate::admin::Admin::new(&settings));
 
@@ -146,6 +152,9 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ));
     }
     spawn_expiry(ledger.clone(), settings.pending_ttl);
+    if let Some(every) = settings.reconcile.every {
+        crate::reconcile::spawn(reconciler, ledger.clone(), gateway.clone(), every);
+    }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
         ledger = %settings.ledger.path.display(),

@@ -9,12 +9,12 @@ use base64::Engine as _;
 use reqwest::StatusCode;
 use reqwest::blocking::{RequestBuilder, Response};
 
-const TOKEN: &str = "admin-token-for-the-tests-0123456789";
+pub(crate) const TOKEN: &str = "admin-token-for-the-tests-0123456789";
 const ROUTES: [&str; 4] = ["/admin", "/admin/stats", "/admin/donations.csv", "/metrics"];
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
 
-fn admin_server(extra: &[(&str, &str)]) -> Server {
+pub(crate) fn admin_server(extra: &[(&str, &str)]) -> Server {
     let mut opts = Opts::default()
         .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
         .env("FUNDRAISER_ADMIN__TOKEN", TOKEN)
@@ -25,11 +25,11 @@ fn admin_server(extra: &[(&str, &str)]) -> Server {
     Server::start_with(opts)
 }
 
-fn bearer(r: RequestBuilder) -> RequestBuilder {
+pub(crate) fn bearer(r: RequestBuilder) -> RequestBuilder {
     r.header("Authorization", format!("Bearer {TOKEN}"))
 }
 
-fn get_admin(server: &Server, path: &str) -> Response {
+pub(crate) fn get_admin(server: &Server, path: &str) -> Response {
     bearer(client().get(server.url(path))).send().unwrap()
 }
 
@@ -703,13 +703,13 @@ fn metrics_are_prometheus_text_with_the_expected_series() {
     }
 }
 
-fn basic(r: RequestBuilder) -> RequestBuilder {
+pub(crate) fn basic(r: RequestBuilder) -> RequestBuilder {
     let credentials = base64::engine::general_purpose::STANDARD.encode(format!("admin:{TOKEN}"));
     r.header("Authorization", format!("Basic {credentials}"))
 }
 
 /// The form token the dashboard puts in its refund forms, read from the page.
-fn form_token(server: &Server) -> String {
+pub(crate) fn form_token(server: &Server) -> String {
     let page = get_admin(server, "/admin").text().unwrap();
     let at = page
         .find(r#"name="form_token" value=""#)

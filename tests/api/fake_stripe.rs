@@ -74,7 +74,14 @@ pub struct Fake {
     pub by_key: HashMap<String, String>,
     pub sessions: HashMap<String, FakeSession>,
     pub failure: Option<Failure>,
+    /// Every event Stripe created, oldest first, whether or not its webhook was sent:
+    /// what `GET /v1/events` lists.
+    pub events: Vec<Value>,
 }
+
+/// How many events one page of `GET /v1/events` holds here, whatever `limit` asks:
+/// small, so that every listing is paged.
+pub const EVENTS_PAGE: usize = 2;
 
 #[derive(Clone)]
 pub struct FakeStripe {
@@ -128,6 +135,76 @@ impl FakeStripe {
             .get_mut(session_id)
             .expect("a session the fake created")
             .state = state;
+    }
+
+    /// Records an event as Stripe would (its webhook may or may not be sent); returns it.
+    pub fn add_event(&self, id: &str, kind: &str, object: Value) -> Value {
+        let event = json!({
+            "id": id,
+            "object": "event",
+            "api_version": fundraiser::gateway::stripe::API_VERSION,
+            "created": std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_secs(),
+            "type": kind,
+            "livemode": false,
+            "data": {"object": object},
+        });
+        self.inner.lock().unwrap().events.push(event.clone());
+        event
+    }
+
+    /// `GET /v1/events`: newest first, `created[gte]` and `types[]` applied, paged by
+    /// `starting_after`. Refuses a listing without both filters, which a reconciliation
+    /// must send.
+    fn list_events(&self, query: &str) -> (u16, Value) {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap();
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let types: Vec<&str> = pairs
+            .iter()
+            .filter(|(k, _)| k == "types[]")
+            .map(|(_, v)| v.as_str())
+            .collect();
+        let Some(gte) = get("created[gte]").and_then(|v| v.parse::<u64>().ok()) else {
+            return (
+                400,
+                json!({"error": {"type": "invalid_request_error", "message": "created[gte] expected"}}),
+            );
+        };
+        if types.is_empty() {
+            return (
+                400,
+                json!({"error": {"type": "invalid_request_error", "message": "types[] expected"}}),
+            );
+        }
+        let events = self.inner.lock().unwrap().events.clone();
+        let mut listed: Vec<Value> = events
+            .into_iter()
+            .rev()
+            .filter(|e| e["created"].as_u64().unwrap() >= gte)
+            .filter(|e| types.contains(&e["type"].as_str().unwrap()))
+            .collect();
+        if let Some(after) = get("starting_after") {
+            let Some(at) = listed.iter().position(|e| e["id"] == after.as_str()) else {
+                return (
+                    404,
+                    json!({"error": {"type": "invalid_request_error", "code": "resource_missing"}}),
+                );
+            };
+            listed.drain(..=at);
+        }
+        let has_more = listed.len() > EVENTS_PAGE;
+        listed.truncate(EVENTS_PAGE);
+        (
+            200,
+            json!({"object": "list", "url": "/v1/events", "has_more": has_more, "data": listed}),
+        )
     }
 
     pub fn session(&self, id: &str) -> FakeSession {
@@ -245,6 +322,11 @@ impl FakeStripe {
             );
         }
         if r.method == "GET"
+            && let Some(query) = r.path.strip_prefix("/v1/events?")
+        {
+            return self.list_events(query);
+        }
+        if r.method == "GET"
             && let Some(id) = r.path.strip_prefix("/v1/checkout/sessions/")
         {
             if self.inner.lock().unwrap().sessions.contains_key(id) {
@@ -305,6 +387,7 @@ pub fn read_request(stream: &TcpStream) -> Option<Recorded> {
 pub fn respond(mut stream: TcpStream, status: u16, body: &str) {
     let reason = match status {
         200 => "OK",
+        400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
         _ => "Internal Server Error",

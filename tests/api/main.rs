@@ -15,6 +15,7 @@ mod faults;
 mod limits;
 mod openapi;
 mod properties;
+mod reconcile;
 mod security;
 mod site;
 mod stripe;

@@ -77,7 +77,7 @@ proptest! {
         body in proptest::collection::vec(any::<u8>(), 0..300),
     ) {
         let rt = runtime();
-        let sandbox = Sandbox::new(b"property-secret", reqwest::Client::new());
+        let sandbox = Sandbox::new(b"property-secret", true, reqwest::Client::new());
         prop_assert!(rt.block_on(sandbox.verify_return(&query)).is_err());
         let mut headers = actix_web::http::header::HeaderMap::new();
         if let Ok(v) = actix_web::http::header::HeaderValue::from_str(&sig_header) {
@@ -89,7 +89,7 @@ proptest! {
     #[test]
     fn signed_results_round_trip(reference in "[A-Za-z0-9_-]{22}", amount in 1i64..10_000_000_000, paid: bool) {
         let rt = runtime();
-        let sandbox = Sandbox::new(b"property-secret", reqwest::Client::new());
+        let sandbox = Sandbox::new(b"property-secret", true, reqwest::Client::new());
         let outcome = if paid { Outcome::Paid } else { Outcome::Declined };
         let signed = sandbox.sign_result(&reference, outcome, amount, "AED");
         let query = serde_urlencoded::to_string(&signed).expect("query");

@@ -12,13 +12,13 @@ use reqwest::StatusCode;
 use reqwest::blocking::Response;
 use serde_json::{Value, json};
 
-const WEBHOOK_SECRET: &str = "whsec_FakeWebhookSecretForTheFundraiserSuite";
+pub(crate) const WEBHOOK_SECRET: &str = "whsec_FakeWebhookSecretForTheFundraiserSuite";
 const PUBLIC_URL: &str = "https://give.example.org";
 
 // ---------------------------------------------------------------------------------
 // Our server, configured for Stripe.
 
-fn stripe_opts(api_base: &str) -> Opts {
+pub(crate) fn stripe_opts(api_base: &str) -> Opts {
     Opts::default()
         .env("FUNDRAISER_GATEWAY__KIND", "stripe")
         .env("FUNDRAISER_STRIPE__SECRET_KEY", SECRET_KEY)
@@ -32,7 +32,7 @@ fn start(fake: &FakeStripe) -> Server {
 }
 
 /// Donates and returns the session id Stripe (the fake) created for it.
-fn start_checkout(server: &Server, amount: &str, lang: &str) -> String {
+pub(crate) fn start_checkout(server: &Server, amount: &str, lang: &str) -> String {
     let r = server.donate(amount, lang);
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "donate {amount}");
     assert_eq!(r.headers()["cache-control"], "no-store");
@@ -88,7 +88,7 @@ fn post_webhook(server: &Server, body: &str, signature: Option<&str>) -> Respons
 }
 
 /// Sends an event about the session as it now stands, signed as Stripe signs it.
-fn send_event(
+pub(crate) fn send_event(
     server: &Server,
     fake: &FakeStripe,
     event_id: &str,
@@ -105,7 +105,7 @@ fn send_event(
     r.json().unwrap()
 }
 
-fn raised(server: &Server) -> (i64, i64) {
+pub(crate) fn raised(server: &Server) -> (i64, i64) {
     let t = server.total();
     (
         t["raised_minor"].as_i64().unwrap(),
@@ -885,7 +885,12 @@ fn an_isk_donation_is_charged_in_kronur_as_stripe_writes_them() {
 }
 
 /// Sends a signed `charge.*` event with `object`; returns the server's JSON answer.
-fn send_charge_event(server: &Server, event_id: &str, kind: &str, object: Value) -> Value {
+pub(crate) fn send_charge_event(
+    server: &Server,
+    event_id: &str,
+    kind: &str,
+    object: Value,
+) -> Value {
     let body = event(event_id, kind, object);
     let r = post_webhook(
         server,
@@ -896,20 +901,20 @@ fn send_charge_event(server: &Server, event_id: &str, kind: &str, object: Value)
     r.json().unwrap()
 }
 
-fn charge_refunded(session: &str, amount_refunded: i64) -> Value {
+pub(crate) fn charge_refunded(session: &str, amount_refunded: i64) -> Value {
     json!({"id": format!("ch_{session}"), "object": "charge",
            "payment_intent": payment_intent(session), "amount": 10_000,
            "amount_refunded": amount_refunded, "currency": "aed"})
 }
 
-fn dispute(session: &str, status: &str) -> Value {
+pub(crate) fn dispute(session: &str, status: &str) -> Value {
     json!({"id": format!("dp_{session}"), "object": "dispute",
            "payment_intent": payment_intent(session), "amount": 10_000,
            "currency": "aed", "status": status})
 }
 
 /// Pays a donation of 100 through the fake Stripe and its webhook; the session id.
-fn paid_100(server: &Server, fake: &FakeStripe, n: u32) -> String {
+pub(crate) fn paid_100(server: &Server, fake: &FakeStripe, n: u32) -> String {
     let session = start_checkout(server, "100", "en");
     fake.set(&session, State::Paid);
     let answer = send_event(

@@ -49,17 +49,48 @@ pub struct Sandbox {
     secret: Vec<u8>,
     /// Where webhooks go: this server's own listening address, known after binding.
     webhook_url: OnceLock<String>,
+    /// Whether results are also sent as webhooks (`sandbox.webhooks`). Off, only the
+    /// donor's return or reconciliation records them.
+    webhooks: bool,
+    /// The sandbox's own record of what each donor chose, by reference, as a real
+    /// gateway keeps its payments: reconciliation reads it. Kept in memory (test money),
+    /// bounded in size and age.
+    choices: moka::sync::Cache<String, SignedResult>,
     http: reqwest::Client,
 }
+
+/// How many choices the sandbox remembers, and for how long.
+const CHOICES_MAX: u64 = 100_000;
+const CHOICES_FOR: Duration = Duration::from_secs(7 * 24 * 3600);
 
 type HmacSha256 = Hmac<Sha256>;
 
 impl Sandbox {
-    pub fn new(secret: &[u8], http: reqwest::Client) -> Sandbox {
+    pub fn new(secret: &[u8], webhooks: bool, http: reqwest::Client) -> Sandbox {
         Sandbox {
             secret: secret.to_vec(),
             webhook_url: OnceLock::new(),
+            webhooks,
+            choices: moka::sync::Cache::builder()
+                .max_capacity(CHOICES_MAX)
+                .time_to_live(CHOICES_FOR)
+                .build(),
             http,
+        }
+    }
+
+    /// Records the donor's choice and, unless webhooks are off, notifies this server
+    /// of it as a gateway would.
+    pub fn settle(&self, result: &SignedResult) {
+        self.choices
+            .insert(result.reference.clone(), result.clone());
+        if self.webhooks {
+            self.deliver_webhook(result);
+        } else {
+            tracing::info!(
+                reference = %result.reference,
+                "sandbox webhook not sent (sandbox.webhooks = false): the return or reconciliation records the result"
+            );
         }
     }
 
@@ -115,7 +146,7 @@ impl Sandbox {
     }
 
     /// Delivers a result server to server, retrying a few times, as a gateway would.
-    pub fn deliver_webhook(&self, result: &SignedResult) {
+    fn deliver_webhook(&self, result: &SignedResult) {
         let Some(url) = self.webhook_url.get().cloned() else {
             tracing::warn!("sandbox webhook not sent: the server address is not known yet");
             return;
@@ -252,6 +283,23 @@ impl Gateway for Sandbox {
         )
         .map(Notification::Apply)
     }
+
+    /// The donor's recorded choice, signed as the webhook would have been.
+    async fn lookup(&self, gateway_ref: &str) -> Result<Option<PaymentResult>, GatewayError> {
+        let Some(r) = self.choices.get(gateway_ref) else {
+            return Ok(None);
+        };
+        let message = Self::result_message(&r.reference, &r.outcome, r.amount, &r.currency);
+        Self::callback(
+            Channel::Reconcile,
+            r.reference,
+            &r.outcome,
+            r.amount,
+            r.currency,
+            message.as_bytes(),
+        )
+        .map(Some)
+    }
 }
 
 #[cfg(test)]
@@ -259,7 +307,7 @@ mod tests {
     use super::*;
 
     fn sandbox() -> Sandbox {
-        Sandbox::new(b"test-secret", reqwest::Client::new())
+        Sandbox::new(b"test-secret", true, reqwest::Client::new())
     }
 
     #[tokio::test]
@@ -291,7 +339,7 @@ mod tests {
         ] {
             assert!(s.verify_return(&tampered).await.is_err(), "{tampered}");
         }
-        let other = Sandbox::new(b"other", reqwest::Client::new());
+        let other = Sandbox::new(b"other", true, reqwest::Client::new());
         assert!(other.verify_return(&q).await.is_err());
     }
 

@@ -92,8 +92,21 @@ pub(super) fn parse(kind: &str, object: serde_json::Value) -> Result<Option<Pars
     }
 }
 
-/// What a verified event body asks of the ledger.
-pub(super) fn notification(body: &[u8]) -> Result<Notification, GatewayError> {
+/// The event types this site acts on: the webhook endpoint should send these, and
+/// reconciliation lists them.
+pub const EVENT_TYPES: [&str; 7] = [
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "charge.refunded",
+    "charge.dispute.created",
+    "charge.dispute.closed",
+];
+
+/// What a verified event body asks of the ledger; `channel` says how it reached us (a
+/// webhook, or reconciliation listing Stripe's events).
+pub(super) fn notification(body: &[u8], channel: Channel) -> Result<Notification, GatewayError> {
     let event: Event = serde_json::from_slice(body)
         .map_err(|_| GatewayError::Rejected("the event is malformed".into()))?;
     let outcome_of = |session: &Session| match event.kind.as_str() {
@@ -105,8 +118,10 @@ pub(super) fn notification(body: &[u8]) -> Result<Notification, GatewayError> {
         "checkout.session.expired" => Some(Outcome::Expired),
         _ => None,
     };
+    // A listed event is rendered with the account's version, not the endpoint's.
     if let Some(version) = &event.api_version
         && version != API_VERSION
+        && channel == Channel::Webhook
     {
         tracing::warn!(
             event = %event.id,
@@ -142,7 +157,7 @@ pub(super) fn notification(body: &[u8]) -> Result<Notification, GatewayError> {
         return Ok(Notification::Ignore);
     }
     match outcome_of(&session) {
-        Some(outcome) => Stripe::callback(session, outcome, Channel::Webhook, body, Some(event.id))
+        Some(outcome) => Stripe::callback(session, outcome, channel, body, Some(event.id))
             .map(Notification::Apply),
         None => {
             tracing::info!(event = %event.id, kind = %event.kind, session = %session.id, "Stripe event with nothing to record");
@@ -173,6 +188,7 @@ pub(super) fn in_iso_units(event: MoneyEvent, currency: &str) -> MoneyEvent {
 #[cfg(test)]
 mod tests {
     use super::notification;
+    use crate::donation::Channel;
     use crate::gateway::stripe::API_VERSION;
     use crate::gateway::{GatewayError, Notification};
 
@@ -185,7 +201,7 @@ mod tests {
             "data": {"object": object},
         })
         .to_string();
-        match notification(body.as_bytes()).unwrap() {
+        match notification(body.as_bytes(), Channel::Webhook).unwrap() {
             Notification::Money(m) => Some(m),
             Notification::Ignore => None,
             Notification::Apply(cb) => panic!("{cb:?}"),
@@ -249,7 +265,8 @@ mod tests {
         assert!(money("charge.succeeded", serde_json::json!({"id": "ch_1"})).is_none());
         assert!(matches!(
             notification(
-                br#"{"id":"evt_x","type":"charge.refunded","data":{"object":{"amount_refunded":"x"}}}"#
+                br#"{"id":"evt_x","type":"charge.refunded","data":{"object":{"amount_refunded":"x"}}}"#,
+                Channel::Webhook
             ),
             Err(GatewayError::Rejected(_))
         ));

@@ -25,7 +25,8 @@ use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
 use super::{
-    Checkout, CheckoutRequest, Gateway, GatewayError, Notification, RefundRequest, ReturnOutcome,
+    Checkout, CheckoutRequest, EventPage, Gateway, GatewayError, Notification, RefundRequest,
+    ReturnOutcome,
 };
 use crate::donation::{Channel, Outcome, PaymentResult};
 use crate::secret::Secret;
@@ -33,6 +34,7 @@ use api::{Session, api_error, network_error, session_id_of};
 pub use api::{
     checkout_form, from_stripe_amount, idempotency_key, to_stripe_amount, valid_session_id,
 };
+pub use events::EVENT_TYPES;
 pub use signature::{SignatureError, verify_signature};
 
 pub const NAME: &str = "stripe";
@@ -65,7 +67,6 @@ pub struct Stripe {
     http: reqwest::Client,
 }
 
-/// The fields of a Checkout Session we use.
 impl Stripe {
     pub fn new(settings: &StripeSettings) -> Result<Stripe, String> {
         let http = reqwest::Client::builder()
@@ -84,9 +85,6 @@ impl Stripe {
         })
     }
 
-    /// Sends a request built by `build`, once more after a network error or timeout
-    /// (`build` gives the same request, idempotency key included). Answers the status
-    /// and body of whatever Stripe answered.
     /// POSTs a form to `path` with an idempotency key: retried, it never acts twice.
     async fn post_form(
         &self,
@@ -111,6 +109,9 @@ impl Stripe {
         .await
     }
 
+    /// Sends a request built by `build`, once more after a network error or timeout
+    /// (`build` gives the same request, idempotency key included). Answers the status
+    /// and body of whatever Stripe answered.
     async fn send(
         &self,
         what: &str,
@@ -148,8 +149,30 @@ impl Stripe {
         }
     }
 
-    fn session_url(&self, id: &str) -> String {
-        format!("{}/v1/checkout/sessions/{id}", self.api_base)
+    /// `GET /v1/checkout/sessions/{id}`: the session and the bytes it was read from.
+    async fn retrieve_session(&self, id: &str) -> Result<(Session, bytes::Bytes), GatewayError> {
+        let url = format!("{}/v1/checkout/sessions/{id}", self.api_base);
+        let (status, answer) = self
+            .send("retrieve checkout session", || self.http.get(&url))
+            .await?;
+        if status == reqwest::StatusCode::NOT_FOUND {
+            return Err(GatewayError::Rejected("no such checkout session".into()));
+        }
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "retrieve checkout session: {}",
+                api_error(status, &answer)
+            )));
+        }
+        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
+            GatewayError::Unavailable("retrieve checkout session: unexpected answer".into())
+        })?;
+        if session.id != id {
+            return Err(GatewayError::Unavailable(
+                "retrieve checkout session: another session was answered".into(),
+            ));
+        }
+        Ok((session, answer))
     }
 
     /// The result a session's state reports, checked to be ours and complete.
@@ -236,27 +259,7 @@ impl Gateway for Stripe {
 
     async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
         let id = session_id_of(query)?;
-        let url = self.session_url(&id);
-        let (status, answer) = self
-            .send("retrieve checkout session", || self.http.get(&url))
-            .await?;
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(GatewayError::Rejected("no such checkout session".into()));
-        }
-        if !status.is_success() {
-            return Err(GatewayError::Unavailable(format!(
-                "retrieve checkout session: {}",
-                api_error(status, &answer)
-            )));
-        }
-        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
-            GatewayError::Unavailable("retrieve checkout session: unexpected answer".into())
-        })?;
-        if session.id != id {
-            return Err(GatewayError::Unavailable(
-                "retrieve checkout session: another session was answered".into(),
-            ));
-        }
+        let (session, answer) = self.retrieve_session(&id).await?;
         if session.paid() {
             return Self::callback(session, Outcome::Paid, Channel::Return, &answer, None)
                 .map(ReturnOutcome::Settled);
@@ -334,6 +337,82 @@ impl Gateway for Stripe {
             self.tolerance,
         )
         .map_err(|e| GatewayError::Rejected(e.message().into()))?;
-        events::notification(body)
+        events::notification(body, Channel::Webhook)
     }
+
+    /// Retrieves the session: paid → succeeded, expired → expired, else no result yet.
+    async fn lookup(&self, gateway_ref: &str) -> Result<Option<PaymentResult>, GatewayError> {
+        if !valid_session_id(gateway_ref) {
+            return Err(GatewayError::Rejected("not a Checkout Session id".into()));
+        }
+        let (session, answer) = self.retrieve_session(gateway_ref).await?;
+        let outcome = if session.paid() {
+            Outcome::Paid
+        } else if session.status.as_deref() == Some("expired") {
+            Outcome::Expired
+        } else {
+            return Ok(None);
+        };
+        Self::callback(session, outcome, Channel::Reconcile, &answer, None).map(Some)
+    }
+
+    /// `GET /v1/events` for the types this site acts on, `created[gte]` `since`, 100 a
+    /// page, paged with `starting_after`.
+    async fn events(&self, since: i64, after: Option<&str>) -> Result<EventPage, GatewayError> {
+        let mut query: Vec<(&str, String)> = vec![
+            ("created[gte]", since.to_string()),
+            ("limit", "100".to_owned()),
+        ];
+        query.extend(
+            events::EVENT_TYPES
+                .iter()
+                .map(|t| ("types[]", (*t).to_owned())),
+        );
+        if let Some(after) = after {
+            query.push(("starting_after", after.to_owned()));
+        }
+        let url = format!("{}/v1/events", self.api_base);
+        let (status, answer) = self
+            .send("list events", || self.http.get(&url).query(&query))
+            .await?;
+        if !status.is_success() {
+            return Err(GatewayError::Unavailable(format!(
+                "list events: {}",
+                api_error(status, &answer)
+            )));
+        }
+        let list: EventList = serde_json::from_slice(&answer)
+            .map_err(|_| GatewayError::Unavailable("list events: unexpected answer".into()))?;
+        let mut page = EventPage {
+            listed: list.data.len(),
+            ..EventPage::default()
+        };
+        let mut last = None;
+        for event in list.data {
+            last = event
+                .get("id")
+                .and_then(|id| id.as_str())
+                .map(str::to_owned);
+            let body = serde_json::to_vec(&event).unwrap_or_default();
+            match events::notification(&body, Channel::Reconcile) {
+                Ok(Notification::Ignore) => {}
+                Ok(n) => page.notifications.push(n),
+                Err(e) => {
+                    tracing::warn!(error = %e, "a listed Stripe event was not understood; skipped")
+                }
+            }
+        }
+        if list.has_more {
+            page.next = last;
+        }
+        Ok(page)
+    }
+}
+
+/// An answer of `GET /v1/events`.
+#[derive(serde::Deserialize)]
+struct EventList {
+    data: Vec<serde_json::Value>,
+    #[serde(default)]
+    has_more: bool,
 }

@@ -261,7 +261,7 @@ fn session(payment_status: &str, status: &str) -> serde_json::Value {
 }
 
 fn outcome(body: &[u8]) -> Option<Outcome> {
-    match events::notification(body).unwrap() {
+    match events::notification(body, Channel::Webhook).unwrap() {
         Notification::Apply(cb) => {
             assert_eq!(cb.gateway, NAME);
             assert_eq!(cb.gateway_ref, "cs_test_1");
@@ -322,9 +322,15 @@ fn checkout_events_become_results() {
     // A paid session without its amount cannot be checked, so it is refused.
     let mut no_amount = session("paid", "complete");
     no_amount["amount_total"] = serde_json::Value::Null;
-    assert!(events::notification(&event("checkout.session.completed", no_amount)).is_err());
-    assert!(events::notification(b"{}").is_err());
-    assert!(events::notification(b"not json").is_err());
+    assert!(
+        events::notification(
+            &event("checkout.session.completed", no_amount),
+            Channel::Webhook
+        )
+        .is_err()
+    );
+    assert!(events::notification(b"{}", Channel::Webhook).is_err());
+    assert!(events::notification(b"not json", Channel::Webhook).is_err());
 }
 
 #[test]

@@ -1,4 +1,5 @@
-//! The command line: `fundraiser [serve|stats|export|backup|check|healthcheck] [--config FILE]
+//! The command line: `fundraiser [serve|stats|export|backup|check|healthcheck|reconcile]
+//! [--config FILE]
 //! [--bind ADDR] [--db PATH]`.
 
 use std::path::{Path, PathBuf};
@@ -7,6 +8,9 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{Config, Sources};
+
+mod remote;
+use remote::{healthcheck, reconcile};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -42,6 +46,13 @@ enum Command {
     /// Check the configuration, the ledger and the TLS files: exit code 0 when `serve`
     /// can start with them, 2 (with what is wrong) when not.
     Check,
+    /// Ask the running server to reconcile with the payment gateway now (see README:
+    /// reconciliation) and print what it changed; uses admin.token.
+    Reconcile {
+        /// The server's address [default: server.bind on loopback, over HTTPS when TLS is on]
+        #[arg(long, value_name = "URL")]
+        url: Option<String>,
+    },
     /// Ask the running server's /healthz, for container health checks: exit code 0 when
     /// it answers 200 within 3 seconds, 1 otherwise.
     Healthcheck {
@@ -52,7 +63,7 @@ enum Command {
 }
 
 #[derive(Debug, Args, Default)]
-struct ServeArgs {
+pub(crate) struct ServeArgs {
     /// Configuration file [default: config.toml in the working folder, if present]
     #[arg(long, global = true, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -77,11 +88,12 @@ pub fn main() -> ExitCode {
         Command::Backup { path } => backup(cli.options, &path),
         Command::Check => check(cli.options),
         Command::Healthcheck { url } => healthcheck(cli.options, url),
+        Command::Reconcile { url } => reconcile(cli.options, url),
     }
 }
 
 /// Loads and checks the configuration; a problem is one message and exit code 2.
-fn load_settings(args: ServeArgs) -> Result<crate::config::Settings, ExitCode> {
+pub(crate) fn load_settings(args: ServeArgs) -> Result<crate::config::Settings, ExitCode> {
     let sources = Sources {
         file: args.config,
         bind: args.bind,
@@ -146,7 +158,7 @@ fn serve(args: ServeArgs) -> ExitCode {
     }
 }
 
-fn fail(message: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("fundraiser: {message}");
     ExitCode::from(EXIT_CONFIG)
 }
@@ -275,61 +287,8 @@ fn check(args: ServeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn healthcheck(args: ServeArgs, url: Option<String>) -> ExitCode {
-    let settings = match load_settings(args) {
-        Ok(s) => s,
-        Err(code) => return code,
-    };
-    let url = url.unwrap_or_else(|| {
-        let scheme = if settings.tls.is_some() {
-            "https"
-        } else {
-            "http"
-        };
-        format!(
-            "{scheme}://{}/healthz",
-            crate::server::loopback_for(settings.bind)
-        )
-    });
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("fundraiser: healthcheck: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // A probe of this process's own loopback port: the certificate names the public
-    // host, not 127.0.0.1, so it is not verified here.
-    let answer = runtime.block_on(async {
-        reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(3))
-            .danger_accept_invalid_certs(true)
-            .build()?
-            .get(&url)
-            .send()
-            .await
-    });
-    match answer {
-        Ok(r) if r.status() == reqwest::StatusCode::OK => {
-            println!("healthy: {url} answered 200");
-            ExitCode::SUCCESS
-        }
-        Ok(r) => {
-            eprintln!("fundraiser: unhealthy: {url} answered {}", r.status());
-            ExitCode::FAILURE
-        }
-        Err(e) => {
-            eprintln!("fundraiser: unhealthy: {url}: {e}");
-            ExitCode::FAILURE
-        }
-    }
-}
-
 /// `1 donation`, `2 donations`: a count with its noun, by English plural rules.
-fn count(n: u64, one: &str, other: &str) -> String {
+pub(crate) fn count(n: u64, one: &str, other: &str) -> String {
     let text = crate::plural::english(&format!("{{count}} {one}"), &format!("{{count}} {other}"));
     crate::plural::counted(crate::lang::Lang::En, &text, n)
 }
