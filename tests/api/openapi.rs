@@ -74,6 +74,7 @@ fn every_machine_route_is_documented_and_answers_as_documented() {
         paths,
         [
             "/admin/donations.csv",
+            "/admin/reconcile",
             "/admin/stats",
             "/api/total",
             "/donate",
@@ -105,6 +106,29 @@ fn every_machine_route_is_documented_and_answers_as_documented() {
         check(&spec, path, "get", admin(path));
         check(&spec, path, "get", get(path));
     }
+    let reconcile = || http.post(server.url("/admin/reconcile"));
+    check(
+        &spec,
+        "/admin/reconcile",
+        "post",
+        reconcile().bearer_auth(token).send().unwrap(),
+    );
+    check(
+        &spec,
+        "/admin/reconcile",
+        "post",
+        reconcile().send().unwrap(),
+    );
+    check(
+        &spec,
+        "/admin/reconcile",
+        "post",
+        reconcile()
+            .basic_auth("admin", Some(token))
+            .header("Origin", "https://elsewhere.example")
+            .send()
+            .unwrap(),
+    );
 
     let donate =
         |form: &[(&str, &str)]| http.post(server.url("/donate")).form(form).send().unwrap();

@@ -100,15 +100,31 @@ impl LedgerFile {
     /// SQL): the amount, less refunds, less an open or lost dispute's amount (at most
     /// what was left).
     pub fn kept(&self) -> (i64, i64) {
+        self.kept_where("1", [])
+    }
+
+    /// [`LedgerFile::kept`] of the donations in `currency` taken with live money or not.
+    pub fn kept_in(&self, currency: &str, live: bool) -> (i64, i64) {
+        self.kept_where(
+            "currency = ?1 AND live = ?2",
+            [&currency as &dyn rusqlite::ToSql, &live],
+        )
+    }
+
+    fn kept_where<const N: usize>(
+        &self,
+        filter: &str,
+        params: [&dyn rusqlite::ToSql; N],
+    ) -> (i64, i64) {
         let mut q = self
             .0
-            .prepare(
+            .prepare(&format!(
                 "SELECT amount_minor, refunded_minor, dispute, dispute_minor FROM donations
-                 WHERE status = 'succeeded'",
-            )
+                 WHERE status = 'succeeded' AND {filter}"
+            ))
             .unwrap();
         let nets: Vec<i64> = q
-            .query_map([], |r| {
+            .query_map(&params[..], |r| {
                 let (amount, refunded): (i64, i64) = (r.get(0)?, r.get(1)?);
                 let (dispute, disputed): (String, i64) = (r.get(2)?, r.get(3)?);
                 let left = (amount - refunded).max(0);

@@ -20,6 +20,8 @@ pub struct Server {
     pub log: std::sync::Mutex<mpsc::Receiver<String>>,
     /// What the server logged before it listened.
     pub startup_log: Vec<String>,
+    /// Whether the test wrote the ledger file itself (the live total cannot follow).
+    behind_its_back: std::sync::atomic::AtomicBool,
 }
 
 pub fn binary() -> &'static str {
@@ -141,6 +143,7 @@ impl Server {
             _tmp: tmp,
             log: std::sync::Mutex::new(rx),
             startup_log: seen,
+            behind_its_back: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -260,8 +263,52 @@ impl Server {
     }
 }
 
+impl Server {
+    /// Says the test writes the ledger file itself, so the total is not checked against it.
+    pub fn written_behind_its_back(&self) {
+        self.behind_its_back
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The public total equals what the charity keeps by the ledger file, computed here
+    /// independently of the server's SQL, for the currency and mode the total counts.
+    /// Checked when every test's server is dropped, while it still runs and answers.
+    fn check_total_against_the_ledger(&mut self) {
+        if std::thread::panicking()
+            || self
+                .behind_its_back
+                .load(std::sync::atomic::Ordering::Relaxed)
+            || !matches!(self.child.try_wait(), Ok(None))
+        {
+            return;
+        }
+        let path = self.workdir.join("data/ledger.db");
+        let Ok(answer) = client().get(self.url("/api/total")).send() else {
+            return;
+        };
+        if !path.is_file() || answer.status() != reqwest::StatusCode::OK {
+            return;
+        }
+        let total: serde_json::Value = answer.json().expect("the total's JSON");
+        let currency = total["currency"].as_str().expect("the total's currency");
+        let live = !total["test"]
+            .as_bool()
+            .expect("whether the total is test money");
+        let kept = LedgerFile::open(&path).kept_in(currency, live);
+        assert_eq!(
+            (
+                total["raised_minor"].as_i64().unwrap(),
+                total["donations"].as_i64().unwrap()
+            ),
+            kept,
+            "the public total differs from what the ledger file says is kept"
+        );
+    }
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
+        self.check_total_against_the_ledger();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
