@@ -136,3 +136,46 @@ fn a_secret_of_the_wrong_type_is_not_quoted() {
     assert!(message.contains("stripe.secret_key"), "{message}");
     assert!(!message.contains("424242"), "{message}");
 }
+
+#[test]
+fn reconciliation_is_set_in_the_gateway_s_own_section() {
+    let defaults = Config::default().settings().unwrap();
+    assert_eq!(
+        defaults.reconcile,
+        ReconcileSettings {
+            every: Some(Duration::from_secs(600)),
+            after: Duration::from_secs(300),
+        }
+    );
+    assert!(defaults.sandbox_webhooks);
+    // A bare 0 (as TOML and the environment give it) switches the task off.
+    let parsed: Config = toml::from_str(
+        "[sandbox]\nreconcile_every = 0\nreconcile_after = \"0s\"\nwebhooks = false\n",
+    )
+    .unwrap();
+    let s = parsed.settings().unwrap();
+    assert_eq!(s.reconcile.every, None);
+    assert_eq!(s.reconcile.after, Duration::ZERO);
+    assert!(!s.sandbox_webhooks);
+    // With Stripe, [stripe]'s keys count; [sandbox]'s are not read.
+    let mut c = Config::default();
+    c.gateway.kind = "stripe".into();
+    c.stripe.secret_key = "sk_test_x".into();
+    c.stripe.webhook_secret = "whsec_x".into();
+    c.stripe.reconcile_every = "1m".into();
+    c.sandbox.reconcile_every = "nonsense".into();
+    assert_eq!(
+        c.clone().settings().unwrap().reconcile.every,
+        Some(Duration::from_secs(60))
+    );
+    c.stripe.reconcile_every = "soon".into();
+    assert!(
+        c.clone()
+            .settings()
+            .unwrap_err()
+            .0
+            .contains("stripe.reconcile_every")
+    );
+    c.stripe.reconcile_every = "500ms".into();
+    assert!(c.settings().unwrap_err().0.contains("at least"));
+}
