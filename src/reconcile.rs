@@ -2,9 +2,11 @@
 //! arrive (an outage, a misconfigured endpoint) and a donor can close the tab before
 //! coming back; the payment is then at the gateway but not in the ledger. A run:
 //!
-//! 1. asks the gateway about every checkout still pending for longer than
-//!    `reconcile_after` that no earlier run asked about (oldest first, at most
-//!    [`SESSIONS_PER_RUN`], at most [`CALLS_PER_SECOND`]), and applies what it reports;
+//! 1. asks the gateway about the checkouts still pending for longer than
+//!    `reconcile_after`, oldest first, at most [`SESSIONS_PER_RUN`] a run and
+//!    [`CALLS_PER_SECOND`], and applies what it reports; a run goes on where the last one
+//!    stopped and, once through them all, the next starts again from the oldest (a donor
+//!    may still pay a checkout that was open when it was last asked about);
 //! 2. lists the gateway's events since the last run that finished its listing (with
 //!    [`OVERLAP`] to spare) and applies each, deduplicated by event id exactly as
 //!    webhooks are: one already applied, by either path, changes nothing;
@@ -144,12 +146,19 @@ async fn sessions(
 ) -> Result<(), Stop> {
     let before_ms = run.started_at_ms - i64::try_from(after.as_millis()).unwrap_or(i64::MAX / 2);
     let mut left = SESSIONS_PER_RUN;
-    while left > 0 {
+    loop {
+        if left == 0 {
+            // The next run goes on from here.
+            run.sessions_until = cursor;
+            return Ok(());
+        }
         let batch = ledger
             .pending_checkouts(gateway.name(), cursor.clone(), before_ms, left.min(100))
             .await?;
         if batch.is_empty() {
-            break;
+            // Through them all: the next run starts from the oldest again.
+            run.sessions_until = None;
+            return Ok(());
         }
         for pending in batch {
             left -= 1;
@@ -174,10 +183,10 @@ async fn sessions(
             }
             run.sessions_checked += 1;
             cursor = Some((pending.created_at_ms, pending.id));
+            // Recorded as it goes: a run the gateway stops resumes after this one.
             run.sessions_until = cursor.clone();
         }
     }
-    Ok(())
 }
 
 /// Step 2: the gateway's events since `since`, page by page, each applied once.

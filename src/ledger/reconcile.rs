@@ -8,7 +8,8 @@ use super::Scope;
 /// Where the next reconciliation starts, from the runs before it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ReconcileStart {
-    /// The last pending checkout asked about (created at, id): the next ones follow it.
+    /// The last pending checkout the previous run asked about (created at, id): the next
+    /// run goes on after it. `None`: from the oldest (the previous run went through all).
     pub sessions_after: Option<(i64, String)>,
     /// Unix seconds the event listing resumes from; `None` before any listing finished.
     pub events_since: Option<i64>,
@@ -34,6 +35,7 @@ pub struct ReconcileRun {
     pub events_listed: u64,
     /// Results and money events that changed the ledger.
     pub healed: u64,
+    /// Where the next run goes on; `None` once this one went through every checkout.
     pub sessions_until: Option<(i64, String)>,
     /// Set only when the event listing finished.
     pub events_since: Option<i64>,
@@ -52,11 +54,15 @@ pub fn start(conn: &Connection, gateway: &str) -> rusqlite::Result<ReconcileStar
     let sessions_after = conn
         .prepare_cached(
             "SELECT sessions_until_at, sessions_until_id FROM reconcile_runs
-             WHERE gateway = ?1 AND sessions_until_at IS NOT NULL
-             ORDER BY seq DESC LIMIT 1",
+             WHERE gateway = ?1 ORDER BY seq DESC LIMIT 1",
         )?
-        .query_row([gateway], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
+        .query_row([gateway], |r| {
+            let at: Option<i64> = r.get(0)?;
+            let id: Option<String> = r.get(1)?;
+            Ok(at.zip(id))
+        })
+        .optional()?
+        .flatten();
     let events_since = conn
         .prepare_cached(
             "SELECT events_since FROM reconcile_runs

@@ -103,10 +103,16 @@ fn a_paid_checkout_whose_webhook_and_donor_never_came_is_counted_by_one_run() {
         listing.path
     );
 
-    // A second run changes nothing, and asks about no checkout already asked about.
+    // A second run changes nothing. It asks again about the checkout still open (its
+    // donor may pay it yet), not about the one now counted.
     let second = reconcile_now(&server);
     assert_eq!(second["healed"], 0);
-    assert_eq!(second["sessions_checked"], 0);
+    assert_eq!(second["sessions_checked"], 1);
+    let asked = |session: &str| {
+        let path = format!("/v1/checkout/sessions/{session}");
+        fake.requests().iter().filter(|r| r.path == path).count()
+    };
+    assert_eq!((asked(&paid), asked(&open)), (1, 2));
     assert_eq!(second["complete"], true);
     assert_eq!(raised(&server), (10_000, 1));
     // The webhook, arriving late after all, counts nothing more.
@@ -307,4 +313,34 @@ fn with_sandbox_webhooks_on_reconciliation_finds_nothing_to_heal() {
     assert_eq!(run["healed"], 0, "{run}");
     assert_eq!(run["sessions_checked"], 0, "nothing is pending: {run}");
     assert_eq!(server.total()["raised_minor"], 2_500);
+}
+
+#[test]
+fn a_checkout_still_open_when_asked_about_is_asked_about_again_by_the_next_run() {
+    let server = admin_server(&[
+        ("FUNDRAISER_SANDBOX__WEBHOOKS", "false"),
+        ("FUNDRAISER_SANDBOX__RECONCILE_AFTER", "0s"),
+        ("FUNDRAISER_SANDBOX__RECONCILE_EVERY", "0"),
+    ]);
+    let r = server.donate("40", "en");
+    let checkout = location(&r);
+    let first = reconcile_now(&server);
+    assert_eq!(
+        (first["sessions_checked"].as_u64(), first["healed"].as_u64()),
+        (Some(1), Some(0)),
+        "asked about, but the donor has not chosen yet: {first}"
+    );
+    // The donor pays later, and closes the tab.
+    let r = client()
+        .post(server.url(&checkout))
+        .form(&[("outcome", "pay")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(server.total()["raised_minor"], 0);
+    let second = reconcile_now(&server);
+    assert_eq!(second["healed"], 1, "{second}");
+    assert_eq!(server.total()["raised_minor"], 4_000);
+    let third = reconcile_now(&server);
+    assert_eq!(third["sessions_checked"], 0, "nothing is pending: {third}");
 }
