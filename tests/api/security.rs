@@ -604,9 +604,11 @@ fn readiness_probes_cost_at_most_one_ledger_write_a_second() {
     let seconds = started.elapsed().as_secs();
     let writes = ledger_writes(&server) - before;
     // One probe per started second at most, plus the server's own background write (the
-    // expiry sweep at start-up); without the fix, one per probe.
+    // expiry sweep at start-up); without the fix, one per probe. None at all when every
+    // probe came within a second of a start-up write, which already proved the ledger
+    // writable.
     assert!(
-        (1..=seconds + 2).contains(&writes),
+        writes <= seconds + 2,
         "{writes} ledger writes for 300 probes in {seconds} s"
     );
 }
