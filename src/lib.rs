@@ -5,6 +5,7 @@
 //! [`ledger`], and the live [`total`] is spliced into the home page.
 
 pub mod admin;
+pub mod checkout;
 pub mod cli;
 pub mod client_ip;
 pub mod config;

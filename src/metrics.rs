@@ -88,6 +88,12 @@ pub struct Metrics {
     pub reconcile_runs: AtomicU64,
     pub reconcile_healed: AtomicU64,
     pub reconcile_failures: AtomicU64,
+    /// How long calls to the payment provider waited at the gate.
+    pub gateway_wait: Histogram,
+    /// 429 answers of the payment provider.
+    pub gateway_429: AtomicU64,
+    /// Calls to the payment provider, by what they were for (`gate::Priority` order).
+    pub gateway_calls: [AtomicU64; 4],
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -108,6 +114,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     reconcile_runs: AtomicU64::new(0),
     reconcile_healed: AtomicU64::new(0),
     reconcile_failures: AtomicU64::new(0),
+    gateway_wait: Histogram::new(),
+    gateway_429: AtomicU64::new(0),
+    gateway_calls: [const { AtomicU64::new(0) }; 4],
 });
 
 /// Answers to one route, by (method, status).
@@ -156,7 +165,8 @@ impl Metrics {
     }
 
     /// The Prometheus text exposition; `raised_minor` is the live total.
-    pub fn render(&self, raised_minor: i64, currency: &str) -> String {
+    /// `queued`: calls waiting at the gateway's gate, by kind (`gate::Priority` order).
+    pub fn render(&self, raised_minor: i64, currency: &str, queued: [usize; 4]) -> String {
         let mut out = String::with_capacity(8192);
         let counter = |out: &mut String, name: &str, help: &str, v: u64| {
             let _ = writeln!(
@@ -255,6 +265,28 @@ impl Metrics {
             "Reconciliation runs stopped early (the gateway or the ledger unavailable) since start.",
             load(&self.reconcile_failures),
         );
+        const KINDS: [&str; 4] = ["return", "checkout", "refund", "reconcile"];
+        out.push_str("# HELP fundraiser_gateway_queue Calls waiting their turn at the payment provider's gate, by kind.\n# TYPE fundraiser_gateway_queue gauge\n");
+        for (kind, n) in KINDS.iter().zip(queued) {
+            let _ = writeln!(out, "fundraiser_gateway_queue{{kind=\"{kind}\"}} {n}");
+        }
+        out.push_str("# HELP fundraiser_gateway_calls_total Calls made to the payment provider, by kind.\n# TYPE fundraiser_gateway_calls_total counter\n");
+        for (kind, n) in KINDS.iter().zip(&self.gateway_calls) {
+            let _ = writeln!(
+                out,
+                "fundraiser_gateway_calls_total{{kind=\"{kind}\"}} {}",
+                load(n)
+            );
+        }
+        counter(
+            &mut out,
+            "fundraiser_gateway_429_total",
+            "Answers 429 (too many requests) from the payment provider; each call is retried after a pause.",
+            load(&self.gateway_429),
+        );
+        out.push_str("# HELP fundraiser_gateway_wait_seconds How long calls waited at the gate before going to the payment provider.\n# TYPE fundraiser_gateway_wait_seconds histogram\n");
+        self.gateway_wait
+            .write(&mut out, "fundraiser_gateway_wait_seconds", "");
         let _ = writeln!(
             out,
             "# HELP fundraiser_uptime_seconds Seconds since the process started.\n# TYPE fundraiser_uptime_seconds gauge\nfundraiser_uptime_seconds {}",

@@ -19,9 +19,22 @@ pub struct AppState {
     pub donate_limiter: Arc<RateLimiter>,
     pub callback_limiter: Arc<RateLimiter>,
     pub reconciler: Arc<crate::reconcile::Reconciler>,
+    /// The line every gateway call waits in.
+    pub gate: Arc<crate::gateway::gate::Gate>,
+    /// Checkouts being started, which donors may be waiting for.
+    pub checkouts: Arc<crate::checkout::Checkouts>,
 }
 
 impl AppState {
+    /// What starting a checkout needs, from this state.
+    pub fn starter(&self) -> crate::checkout::Starter {
+        crate::checkout::Starter {
+            settings: self.settings.clone(),
+            ledger: self.ledger.clone(),
+            gateway: self.gateway.clone(),
+        }
+    }
+
     /// The client's address, as the rate limits and the ledger see it.
     pub fn client_ip(&self, req: &actix_web::HttpRequest) -> Option<std::net::IpAddr> {
         crate::client_ip::of(req, &self.settings.trusted_proxies)

@@ -252,5 +252,9 @@ pub async fn metrics(
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(crate::metrics::get().render(raised, state.settings.currency.code()))
+        .body(crate::metrics::get().render(
+            raised,
+            state.settings.currency.code(),
+            crate::gateway::gate::Priority::ALL.map(|p| state.gate.queued(p)),
+        ))
 }

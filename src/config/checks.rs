@@ -214,3 +214,35 @@ pub(super) fn check_reconcile(
     };
     Ok(super::settings::ReconcileSettings { every, after })
 }
+
+/// `{section}.requests_per_second` (0: no limit), `burst`, `queue_wait`, `queue_max`.
+pub(super) fn check_queue(
+    section: &str,
+    per_second: u32,
+    burst: u32,
+    wait: &str,
+    max: usize,
+) -> Result<super::settings::QueueSettings, ConfigError> {
+    if burst == 0 {
+        return Err(ConfigError(format!("{section}.burst: must be at least 1")));
+    }
+    if max == 0 {
+        return Err(ConfigError(format!(
+            "{section}.queue_max: must be at least 1"
+        )));
+    }
+    let wait = duration(&format!("{section}.queue_wait"), wait, Duration::ZERO)?;
+    if wait > Duration::from_secs(20) {
+        return Err(ConfigError(format!(
+            "{section}.queue_wait: at most 20s, past which donors are shown the waiting page"
+        )));
+    }
+    Ok(super::settings::QueueSettings {
+        gate: crate::gateway::gate::GateSettings {
+            per_second: (per_second > 0).then_some(f64::from(per_second)),
+            burst,
+        },
+        wait,
+        max,
+    })
+}

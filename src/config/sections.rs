@@ -200,6 +200,13 @@ pub struct Sandbox {
     pub reconcile_every: String,
     #[serde(deserialize_with = "duration_text")]
     pub reconcile_after: String,
+    /// The gate of checkouts, as in `[stripe]`; `requests_per_second = 0` (the default
+    /// here) lets every checkout through at once. Set it to watch the line locally.
+    pub requests_per_second: u32,
+    pub burst: u32,
+    #[serde(deserialize_with = "duration_text")]
+    pub queue_wait: String,
+    pub queue_max: usize,
 }
 
 impl Default for Sandbox {
@@ -210,9 +217,19 @@ impl Default for Sandbox {
             webhooks: true,
             reconcile_every: RECONCILE_EVERY.into(),
             reconcile_after: RECONCILE_AFTER.into(),
+            requests_per_second: 0,
+            burst: BURST,
+            queue_wait: QUEUE_WAIT.into(),
+            queue_max: QUEUE_MAX,
         }
     }
 }
+
+/// The gate's defaults: a burst, how long a donor waits on the form's answer before the
+/// waiting page, and the longest line before donors are asked to come back.
+pub const BURST: u32 = 10;
+pub const QUEUE_WAIT: &str = "1500ms";
+pub const QUEUE_MAX: usize = 20_000;
 
 /// A duration as written: text like `10m`, or a bare number (`0`, to switch it off), which
 /// TOML and the environment give as a number.
@@ -253,6 +270,16 @@ pub struct Stripe {
     /// How long a checkout stays pending before reconciliation retrieves its session.
     #[serde(deserialize_with = "duration_text")]
     pub reconcile_after: String,
+    /// Calls to Stripe per second, all kinds together (`0`: no limit): below Stripe's
+    /// 25 a second per endpoint. Several servers on one account share its limit.
+    pub requests_per_second: u32,
+    /// Calls let through at once after a quiet moment.
+    pub burst: u32,
+    /// How long a donor's form waits for its checkout before the waiting page.
+    #[serde(deserialize_with = "duration_text")]
+    pub queue_wait: String,
+    /// The longest line of checkouts; beyond it donors are asked to try again shortly.
+    pub queue_max: usize,
 }
 
 impl Default for Stripe {
@@ -267,6 +294,10 @@ impl Default for Stripe {
             request_timeout: "15s".into(),
             reconcile_every: RECONCILE_EVERY.into(),
             reconcile_after: RECONCILE_AFTER.into(),
+            requests_per_second: 20,
+            burst: BURST,
+            queue_wait: QUEUE_WAIT.into(),
+            queue_max: QUEUE_MAX,
         }
     }
 }

@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::checks::{
-    check_admin, check_campaign, check_donation, check_ledger, check_limits, check_reconcile,
+    check_admin, check_campaign, check_donation, check_ledger, check_limits, check_queue,
+    check_reconcile,
 };
 use super::network::{check_sandbox_private, check_server, check_stripe};
 use super::{Config, ConfigError};
@@ -62,6 +63,18 @@ pub struct Settings {
     pub sandbox_webhooks: bool,
     /// Reconciliation with the gateway in use (its section's `reconcile_*`).
     pub reconcile: ReconcileSettings,
+    /// The line of calls to the gateway in use (its section's gate and queue keys).
+    pub queue: QueueSettings,
+}
+
+/// The gate every gateway call passes, and how donors wait for a checkout.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueueSettings {
+    pub gate: crate::gateway::gate::GateSettings,
+    /// How long the donate form's answer waits for the checkout.
+    pub wait: Duration,
+    /// The most checkouts waiting before new donors are asked to come back.
+    pub max: usize,
 }
 
 /// When reconciliation runs.
@@ -136,6 +149,22 @@ impl Config {
             check_sandbox_private(&self.server, &server)?;
         }
         let admin = check_admin(&self.admin)?;
+        let queue = match gateway {
+            GatewayKind::Sandbox => check_queue(
+                "sandbox",
+                self.sandbox.requests_per_second,
+                self.sandbox.burst,
+                &self.sandbox.queue_wait,
+                self.sandbox.queue_max,
+            )?,
+            GatewayKind::Stripe => check_queue(
+                "stripe",
+                self.stripe.requests_per_second,
+                self.stripe.burst,
+                &self.stripe.queue_wait,
+                self.stripe.queue_max,
+            )?,
+        };
         let reconcile = match gateway {
             GatewayKind::Sandbox => check_reconcile(
                 "sandbox",
@@ -180,6 +209,7 @@ impl Config {
             admin,
             sandbox_webhooks: self.sandbox.webhooks,
             reconcile,
+            queue,
         })
     }
 }

@@ -1,6 +1,7 @@
 //! Payment gateways behind one small trait: start a hosted checkout, verify the donor's
 //! return, verify a server-to-server notification. The routes only know this trait.
 
+pub mod gate;
 pub mod sandbox;
 pub mod stripe;
 

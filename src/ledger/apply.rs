@@ -89,11 +89,16 @@ pub fn apply_op(
             )?;
             Ok(Reply::Created(Created::Recorded))
         }
-        Op::SetGatewayRef { id, gateway_ref } => {
+        Op::SetGatewayRef {
+            id,
+            gateway_ref,
+            url,
+        } => {
             conn.prepare_cached(
-                "UPDATE donations SET gateway_ref = ?2, updated_at = ?3 WHERE id = ?1",
+                "UPDATE donations SET gateway_ref = ?2, checkout_url = ?4, updated_at = ?3
+                 WHERE id = ?1",
             )?
-            .execute(params![id, gateway_ref, now_ms()])?;
+            .execute(params![id, gateway_ref, now_ms(), url])?;
             event(
                 conn,
                 Event {
@@ -187,7 +192,8 @@ fn apply_callback(
 ) -> rusqlite::Result<Applied> {
     let row = conn
         .prepare_cached(
-            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
+            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
+                checkout_url
              FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
         )?
         .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)

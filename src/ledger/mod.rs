@@ -203,15 +203,18 @@ impl Ledger {
         Ok(created)
     }
 
-    /// Stores the gateway's reference for a donation (the checkout session id).
-    pub async fn set_gateway_ref(
+    /// Stores the gateway's reference for a donation (the checkout session id) and where
+    /// its donor pays.
+    pub async fn set_checkout(
         &self,
         id: &DonationId,
         gateway_ref: &str,
+        url: &str,
     ) -> Result<(), LedgerError> {
         self.write_done(writer::Op::SetGatewayRef {
             id: id.to_string(),
             gateway_ref: gateway_ref.to_owned(),
+            url: url.to_owned(),
         })
         .await
     }

@@ -23,6 +23,9 @@ pub struct DonationRow {
     pub created_at_ms: i64,
     /// Taken with live money.
     pub live: bool,
+    /// Where the donor pays, once the gateway has started the checkout (when it is not
+    /// derived from the id).
+    pub checkout_url: Option<String>,
 }
 
 /// A few read-only connections, opened on demand and reused.
@@ -160,7 +163,8 @@ pub fn count_by_status(conn: &Connection) -> rusqlite::Result<Vec<(Status, u64)>
 
 pub fn donation(conn: &Connection, id: &str) -> rusqlite::Result<Option<DonationRow>> {
     conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
+        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
+                checkout_url
          FROM donations WHERE id = ?1",
     )?
     .query_row([id], row_to_donation)
@@ -173,7 +177,8 @@ pub fn donation_by_gateway_ref(
     gateway_ref: &str,
 ) -> rusqlite::Result<Option<DonationRow>> {
     conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live
+        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
+                checkout_url
          FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
     )?
     .query_row([gateway, gateway_ref], row_to_donation)
@@ -193,6 +198,7 @@ pub(super) fn row_to_donation(r: &rusqlite::Row<'_>) -> rusqlite::Result<Donatio
         lang: Lang::from_code(&lang).unwrap_or(Lang::En),
         created_at_ms: r.get(7)?,
         live: r.get(8)?,
+        checkout_url: r.get(9)?,
     })
 }
 

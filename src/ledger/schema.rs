@@ -113,6 +113,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX donations_pending_created ON donations (gateway, created_at, id)
         WHERE status = 'pending';
     "#,
+    // 9: where the donor pays: a donor waiting in line for a checkout is sent there by
+    // whichever server answers the waiting page.
+    r#"
+    ALTER TABLE donations ADD COLUMN checkout_url TEXT;
+    "#,
 ];
 
 pub const VERSION: i64 = MIGRATIONS.len() as i64;

@@ -24,6 +24,7 @@ pub enum Op {
     SetGatewayRef {
         id: String,
         gateway_ref: String,
+        url: String,
     },
     FailCheckout {
         id: String,

@@ -233,6 +233,8 @@ pub struct DonateFormView<'a> {
     pub email: &'a str,
     pub email_error: Option<&'a str>,
     pub name_error: Option<&'a str>,
+    /// A message above the form, announced at once.
+    pub notice: Option<&'a str>,
     pub anonymous: bool,
     /// When the campaign has ended the form is replaced by a notice.
     pub ended: bool,
@@ -253,7 +255,9 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
     };
     html! {
         form.donate method="post" action=(v.action) novalidate {
-            @if any_error {
+            @if let Some(notice) = v.notice {
+                div.error-summary role="alert" { p { (notice) } }
+            } @else if any_error {
                 div.error-summary role="alert" { p { (f.error_summary) } }
             }
             input type="hidden" name="lang" value=(t.lang);

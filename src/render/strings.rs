@@ -49,7 +49,21 @@ pub struct Strings {
     pub form: FormStrings,
     pub errors: ErrorStrings,
     pub checkout: CheckoutStrings,
+    pub wait: WaitStrings,
     pub numbers: NumberFormat,
+}
+
+/// The waiting page of a donor in line for a checkout, and the page of a full line.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WaitStrings {
+    pub title: String,
+    /// `{wait}`: how long, from `seconds`.
+    pub status: String,
+    pub seconds: Plural,
+    pub explain: String,
+    pub now: String,
+    pub busy: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

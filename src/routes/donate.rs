@@ -6,9 +6,10 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 
+use crate::checkout;
 use crate::client_ip::limit_key;
 use crate::donation::DonationId;
-use crate::gateway::CheckoutRequest;
+use crate::gateway::gate::Priority;
 use crate::http::errors::PageError;
 use crate::http::{html, see_other};
 use crate::lang::Lang;
@@ -100,6 +101,27 @@ pub async fn post(
         }
     };
 
+    // A line longer than the gateway can serve soon: ask the donor to come back in a
+    // moment, with the form as they filled it, before anything is recorded.
+    let line = state.gate.queued(Priority::Checkout);
+    if line >= settings.queue.max {
+        tracing::warn!(line, "donation deferred: the line of checkouts is full");
+        let mut kept = form_state(&form, settings.currency);
+        kept.notice = Some(Strings::of(lang).wait.busy.clone());
+        let retry_after = state
+            .gate
+            .expected_wait(Priority::Checkout)
+            .as_secs()
+            .clamp(5, 120);
+        let mut answer = html(
+            StatusCode::SERVICE_UNAVAILABLE,
+            state.site.donate_page_with(lang, &kept, false),
+        );
+        answer
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from(retry_after));
+        return answer;
+    }
     let id = DonationId::random();
     let gateway = state.gateway.get();
     let created = state
@@ -132,37 +154,24 @@ pub async fn post(
             return PageError::Unavailable.answer(lang);
         }
     }
-    let checkout = gateway
-        .create_checkout(&CheckoutRequest {
-            id: &id,
-            amount: valid.amount,
-            lang,
-            campaign_name: &Strings::of(lang).campaign,
-            callback_base: settings.callback_base(),
-            site_url: &settings.public_url,
-        })
-        .await;
-    let checkout = match checkout {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::warn!(donation = %id, error = %e, "checkout not started");
-            if let Err(e) = state.ledger.fail_checkout(&id, &e.to_string()).await {
-                tracing::error!(donation = %id, error = %e, "could not mark the donation failed");
-            }
-            return PageError::Unavailable.answer(lang);
+    // The checkout is started in the background; the donor waits for it a moment,
+    // else in line on the waiting page.
+    let started = state
+        .checkouts
+        .start(&state.starter(), &id, valid.amount, lang);
+    match checkout::within(started, settings.queue.wait).await {
+        Some(Ok(url)) => see_other(&url),
+        Some(Err(())) => PageError::Unavailable.answer(lang),
+        None => {
+            tracing::info!(donation = %id, "donor waiting in line for a checkout");
+            see_other(&settings.api_url(&wait_path(lang, &id)))
         }
-    };
-    if gateway.reference_for(&id).as_deref() != Some(checkout.gateway_ref.as_str())
-        && let Err(e) = state
-            .ledger
-            .set_gateway_ref(&id, &checkout.gateway_ref)
-            .await
-    {
-        tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
-        return PageError::Unavailable.answer(lang);
     }
-    tracing::info!(donation = %id, amount_minor = valid.amount.minor(), lang = lang.code(), "donation started");
-    see_other(&checkout.url)
+}
+
+/// The waiting page of a donation: `/donate/wait/{id}`, `/ar/donate/wait/{id}`.
+pub fn wait_path(lang: Lang, id: &DonationId) -> String {
+    format!("{}wait/{id}", lang.page("donate"))
 }
 
 /// Checks the form; on failure returns the form state to show again, with messages.
@@ -178,20 +187,8 @@ pub fn validate(
     let preset = form.preset.as_deref().unwrap_or("").trim();
     let chosen = if typed.is_empty() { preset } else { typed };
     let amount = parse_donation(chosen, currency, settings.min_minor, settings.max_minor);
-    let name = fold_name(form.name.as_deref().unwrap_or(""));
-    let email = form.email.as_deref().unwrap_or("").trim().to_owned();
-    let mut state_out = FormState {
-        amount: form.amount.clone().unwrap_or_default(),
-        preset: if typed.is_empty() {
-            parse_amount(preset, currency).ok()
-        } else {
-            None
-        },
-        name: name.clone(),
-        email: email.clone(),
-        anonymous: form.anonymous.is_some(),
-        ..FormState::default()
-    };
+    let mut state_out = form_state(form, currency);
+    let (name, email) = (state_out.name.clone(), state_out.email.clone());
     let mut ok = true;
     if let Err(e) = amount {
         ok = false;
@@ -231,6 +228,24 @@ pub fn validate(
             anonymous: form.anonymous.is_some(),
         }),
         _ => Err(Box::new(state_out)),
+    }
+}
+
+/// The form as the donor filled it, to show again.
+fn form_state(form: &DonateForm, currency: crate::money::Currency) -> FormState {
+    let typed = form.amount.as_deref().unwrap_or("").trim();
+    let preset = form.preset.as_deref().unwrap_or("").trim();
+    FormState {
+        amount: form.amount.clone().unwrap_or_default(),
+        preset: if typed.is_empty() {
+            parse_amount(preset, currency).ok()
+        } else {
+            None
+        },
+        name: fold_name(form.name.as_deref().unwrap_or("")),
+        email: form.email.as_deref().unwrap_or("").trim().to_owned(),
+        anonymous: form.anonymous.is_some(),
+        ..FormState::default()
     }
 }
 

@@ -6,6 +6,7 @@ pub mod health;
 pub mod pages;
 pub mod payment;
 pub mod sandbox;
+pub mod wait;
 
 use actix_web::http::{Method, header};
 use actix_web::{HttpResponse, web};
@@ -95,6 +96,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .app_data(RouteLabel("/admin/donations/{id}/refund"))
                 .route(web::post().to(crate::admin::refund::refund))
                 .default_service(web::to(|| not_allowed("POST"))),
+        ),
+    )
+    .service(
+        web::scope("/donate/wait").service(
+            web::resource("/{id}")
+                .app_data(RouteLabel("/donate/wait/{id}"))
+                .route(web::get().to(wait::page))
+                .route(web::head().to(wait::page))
+                .default_service(web::to(|| not_allowed("GET, HEAD"))),
+        ),
+    )
+    .service(
+        web::scope("/ar/donate/wait").service(
+            web::resource("/{id}")
+                .app_data(RouteLabel("/ar/donate/wait/{id}"))
+                .route(web::get().to(wait::page))
+                .route(web::head().to(wait::page))
+                .default_service(web::to(|| not_allowed("GET, HEAD"))),
         ),
     )
     .service(

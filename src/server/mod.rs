@@ -56,6 +56,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .build()
         .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?;
 
+    let gate = Arc::new(crate::gateway::gate::Gate::new(settings.queue.gate));
+    if gate.limited() {
+        let running = gate.clone();
+        actix_web::rt::spawn(async move { running.run().await });
+    }
     let gateway = match settings.gateway {
         GatewayKind::Sandbox => {
             let secret = sandbox_secret(&settings, &ledger).await?;
@@ -71,14 +76,15 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             } else {
                 http.clone()
             };
-            ActiveGateway::Sandbox(Arc::new(Sandbox::new(
-                secret.as_bytes(),
-                settings.sandbox_webhooks,
-                own,
-            )))
+            ActiveGateway::Sandbox(Arc::new(
+                Sandbox::new(secret.as_bytes(), settings.sandbox_webhooks, own)
+                    .with_gate(gate.clone()),
+            ))
         }
         GatewayKind::Stripe => ActiveGateway::Stripe(Arc::new(
-            Stripe::new(&settings.stripe).map_err(ServeError::Start)?,
+            Stripe::new(&settings.stripe)
+                .map_err(ServeError::Start)?
+                .with_gate(gate.clone()),
         )),
     };
 
@@ -99,6 +105,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             settings.limits.callbacks_per_ip_per_minute,
         )),
         reconciler: reconciler.clone(),
+        gate: gate.clone(),
+        checkouts: Arc::new(crate::checkout::Checkouts::new()),
     };
     let admin = web::Data::new(crate::admin::Admin::new(&settings));
 

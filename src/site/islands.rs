@@ -35,6 +35,8 @@ pub struct FormState {
     pub amount_error: Option<String>,
     pub name_error: Option<String>,
     pub email_error: Option<String>,
+    /// A message above the form (the line of checkouts is full: try again).
+    pub notice: Option<String>,
 }
 
 impl FormState {
@@ -80,6 +82,7 @@ pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bo
         email: &state.email,
         email_error: state.email_error.as_deref(),
         name_error: state.name_error.as_deref(),
+        notice: state.notice.as_deref(),
         anonymous: state.anonymous,
         ended,
         action: &settings.api_url("/donate"),

@@ -712,7 +712,22 @@ fn a_hanging_stripe_times_out_after_one_retry_with_the_same_key() {
     );
     fake.fail(Some(Failure::Hang));
     let started = Instant::now();
+    // The form's answer waits 1.5 s (stripe.queue_wait), then the donor waits in line.
     let r = server.donate("50", "ar");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let wait = location(&r);
+    assert!(wait.starts_with("/ar/donate/wait/"), "{wait}");
+    let page = client().get(server.url(&wait)).send().unwrap();
+    assert_eq!(page.status(), StatusCode::OK, "still in line");
+    // Two attempts of 1 s each: then the waiting page says the payment service is busy.
+    let r = loop {
+        let r = client().get(server.url(&wait)).send().unwrap();
+        if r.status() != StatusCode::OK {
+            break r;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10), "still waiting");
+        std::thread::sleep(Duration::from_millis(100));
+    };
     let took = started.elapsed();
     assert!(took >= Duration::from_secs(2), "{took:?}");
     assert!(took < Duration::from_secs(5), "{took:?}");

@@ -5,7 +5,7 @@
 
 pub mod checkout;
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use actix_web::http::header::HeaderMap;
@@ -14,6 +14,7 @@ use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::gate::{Gate, Priority};
 use super::{
     Checkout, CheckoutRequest, Gateway, GatewayError, Notification, RefundRequest, ReturnOutcome,
 };
@@ -57,6 +58,8 @@ pub struct Sandbox {
     /// bounded in size and age.
     choices: moka::sync::Cache<String, SignedResult>,
     http: reqwest::Client,
+    /// Checkouts wait their turn here, as with a real provider (no limit by default).
+    gate: Arc<Gate>,
 }
 
 /// How many choices the sandbox remembers, and for how long.
@@ -76,7 +79,14 @@ impl Sandbox {
                 .time_to_live(CHOICES_FOR)
                 .build(),
             http,
+            gate: Arc::new(Gate::unlimited()),
         }
+    }
+
+    /// Sends every checkout through `gate`.
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Sandbox {
+        self.gate = gate;
+        self
     }
 
     /// Records the donor's choice and, unless webhooks are off, notifies this server
@@ -228,6 +238,7 @@ impl Gateway for Sandbox {
     }
 
     async fn create_checkout(&self, req: &CheckoutRequest<'_>) -> Result<Checkout, GatewayError> {
+        self.gate.admit(Priority::Checkout).await;
         Ok(Checkout {
             url: format!("/sandbox/checkout/{}", req.id),
             gateway_ref: req.id.to_string(),

@@ -18,12 +18,14 @@ mod signature;
 #[cfg(test)]
 mod tests;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
+use super::gate::{Gate, Priority};
 use super::{
     Checkout, CheckoutRequest, EventPage, Gateway, GatewayError, Notification, RefundRequest,
     ReturnOutcome,
@@ -65,7 +67,13 @@ pub struct Stripe {
     api_base: String,
     tolerance: Duration,
     http: reqwest::Client,
+    /// Every call waits its turn here.
+    gate: Arc<Gate>,
 }
+
+/// How many times a call Stripe answered 429 is tried again, each after a longer pause
+/// (0.5 s doubling to 8 s, with jitter): about a minute in all before giving up.
+const RETRIES_429: u32 = 9;
 
 impl Stripe {
     pub fn new(settings: &StripeSettings) -> Result<Stripe, String> {
@@ -82,13 +90,21 @@ impl Stripe {
             api_base: settings.api_base.trim_end_matches('/').to_owned(),
             tolerance: settings.signature_tolerance,
             http,
+            gate: Arc::new(Gate::unlimited()),
         })
+    }
+
+    /// Sends every call through `gate`.
+    pub fn with_gate(mut self, gate: Arc<Gate>) -> Stripe {
+        self.gate = gate;
+        self
     }
 
     /// POSTs a form to `path` with an idempotency key: retried, it never acts twice.
     async fn post_form(
         &self,
         what: &str,
+        priority: Priority,
         path: &str,
         key: &str,
         form: &[(&'static str, String)],
@@ -96,7 +112,7 @@ impl Stripe {
         let body = serde_urlencoded::to_string(form)
             .map_err(|_| GatewayError::Unavailable(format!("{what}: cannot encode the form")))?;
         let url = format!("{}{path}", self.api_base);
-        self.send(what, || {
+        self.send(what, priority, || {
             self.http
                 .post(&url)
                 .header("Idempotency-Key", key)
@@ -115,10 +131,15 @@ impl Stripe {
     async fn send(
         &self,
         what: &str,
+        priority: Priority,
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
         let mut attempt = 1;
+        let mut limited = 0;
+        let m = crate::metrics::get();
         loop {
+            self.gate.admit(priority).await;
+            crate::metrics::inc(&m.gateway_calls[priority as usize]);
             let request = build()
                 .bearer_auth(self.secret_key.expose())
                 .header("Stripe-Version", API_VERSION);
@@ -130,6 +151,16 @@ impl Stripe {
                 Err(e) => Err(e),
             };
             match result {
+                Ok((status, _))
+                    if status == reqwest::StatusCode::TOO_MANY_REQUESTS
+                        && limited < RETRIES_429 =>
+                {
+                    // Everyone waits a while; this call goes back in line, with the
+                    // same idempotency key.
+                    crate::metrics::inc(&m.gateway_429);
+                    self.gate.pause(backoff(limited));
+                    limited += 1;
+                }
                 Ok(answer) => return Ok(answer),
                 Err(e) if attempt == 1 && !e.is_builder() => {
                     tracing::warn!(
@@ -150,10 +181,16 @@ impl Stripe {
     }
 
     /// `GET /v1/checkout/sessions/{id}`: the session and the bytes it was read from.
-    async fn retrieve_session(&self, id: &str) -> Result<(Session, bytes::Bytes), GatewayError> {
+    async fn retrieve_session(
+        &self,
+        id: &str,
+        priority: Priority,
+    ) -> Result<(Session, bytes::Bytes), GatewayError> {
         let url = format!("{}/v1/checkout/sessions/{id}", self.api_base);
         let (status, answer) = self
-            .send("retrieve checkout session", || self.http.get(&url))
+            .send("retrieve checkout session", priority, || {
+                self.http.get(&url)
+            })
             .await?;
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(GatewayError::Rejected("no such checkout session".into()));
@@ -226,6 +263,7 @@ impl Gateway for Stripe {
         let (status, answer) = self
             .post_form(
                 "create checkout session",
+                Priority::Checkout,
                 "/v1/checkout/sessions",
                 &idempotency_key(req.id),
                 &checkout_form(req),
@@ -259,7 +297,7 @@ impl Gateway for Stripe {
 
     async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
         let id = session_id_of(query)?;
-        let (session, answer) = self.retrieve_session(&id).await?;
+        let (session, answer) = self.retrieve_session(&id, Priority::Return).await?;
         if session.paid() {
             return Self::callback(session, Outcome::Paid, Channel::Return, &answer, None)
                 .map(ReturnOutcome::Settled);
@@ -290,7 +328,13 @@ impl Gateway for Stripe {
         ];
         let key = format!("refund-{}-{}", req.donation, req.sequence);
         let (status, answer) = self
-            .post_form("create refund", "/v1/refunds", &key, &form)
+            .post_form(
+                "create refund",
+                Priority::Refund,
+                "/v1/refunds",
+                &key,
+                &form,
+            )
             .await?;
         if status.is_client_error() {
             return Err(GatewayError::Rejected(format!(
@@ -345,7 +389,9 @@ impl Gateway for Stripe {
         if !valid_session_id(gateway_ref) {
             return Err(GatewayError::Rejected("not a Checkout Session id".into()));
         }
-        let (session, answer) = self.retrieve_session(gateway_ref).await?;
+        let (session, answer) = self
+            .retrieve_session(gateway_ref, Priority::Reconcile)
+            .await?;
         let outcome = if session.paid() {
             Outcome::Paid
         } else if session.status.as_deref() == Some("expired") {
@@ -373,7 +419,9 @@ impl Gateway for Stripe {
         }
         let url = format!("{}/v1/events", self.api_base);
         let (status, answer) = self
-            .send("list events", || self.http.get(&url).query(&query))
+            .send("list events", Priority::Reconcile, || {
+                self.http.get(&url).query(&query)
+            })
             .await?;
         if !status.is_success() {
             return Err(GatewayError::Unavailable(format!(
@@ -407,6 +455,14 @@ impl Gateway for Stripe {
         }
         Ok(page)
     }
+}
+
+/// The pause after the `n`th 429 in a row: 0.5 s doubling up to 8 s, less up to a
+/// quarter at random, so that servers sharing an account do not retry in step.
+fn backoff(n: u32) -> Duration {
+    let full = Duration::from_millis(500).saturating_mul(1 << n.min(4));
+    let jitter = rand::random::<f64>() * 0.25;
+    full.mul_f64(1.0 - jitter)
 }
 
 /// An answer of `GET /v1/events`.

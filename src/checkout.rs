@@ -1,0 +1,122 @@
+//! Starting a donation's checkout at the gateway. The call waits its turn at the gate
+//! (see `gateway::gate`), so it runs in the background: the donor's form waits for it
+//! a moment (`queue_wait`) and otherwise goes to the waiting page, which any later
+//! request, on this server or another, answers from the same start or the ledger. One
+//! start per donation in this process; across servers the gateway's idempotency key
+//! (one per donation) makes a second start give back the same checkout.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::donation::DonationId;
+use crate::gateway::ActiveGateway;
+use crate::gateway::CheckoutRequest;
+use crate::lang::Lang;
+use crate::ledger::Ledger;
+use crate::money::Money;
+use crate::render::strings::Strings;
+
+/// What became of a start: where the donor pays, or that it failed (the donation is
+/// then recorded as failed).
+pub type Started = Result<String, ()>;
+
+/// The starts of this process, kept a while so that a donor's waiting page finds theirs.
+pub struct Checkouts {
+    starting: moka::sync::Cache<String, watch::Receiver<Option<Started>>>,
+}
+
+impl Default for Checkouts {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Checkouts {
+    pub fn new() -> Checkouts {
+        Checkouts {
+            starting: moka::sync::Cache::builder()
+                .max_capacity(200_000)
+                .time_to_live(Duration::from_secs(3600))
+                .build(),
+        }
+    }
+
+    /// The donation's start: begun now unless it already was.
+    pub fn start(
+        &self,
+        with: &Starter,
+        id: &DonationId,
+        amount: Money,
+        lang: Lang,
+    ) -> watch::Receiver<Option<Started>> {
+        self.starting.get_with(id.to_string(), || {
+            let (tx, rx) = watch::channel(None);
+            let (with, id) = (with.clone(), id.clone());
+            actix_web::rt::spawn(async move {
+                let started = begin(&with, &id, amount, lang).await;
+                let _ = tx.send(Some(started));
+            });
+            rx
+        })
+    }
+}
+
+/// Waits at most `wait` for a start's result.
+pub async fn within(mut rx: watch::Receiver<Option<Started>>, wait: Duration) -> Option<Started> {
+    let done = tokio::time::timeout(wait, rx.wait_for(Option::is_some)).await;
+    match done {
+        Ok(Ok(result)) => result.clone(),
+        // The start's task ended without a result (it cannot: it always sends).
+        Ok(Err(_)) => Some(Err(())),
+        Err(_) => None,
+    }
+}
+
+/// What starting a checkout needs.
+#[derive(Clone)]
+pub struct Starter {
+    pub settings: Arc<Settings>,
+    pub ledger: Ledger,
+    pub gateway: ActiveGateway,
+}
+
+/// Asks the gateway for the checkout and records where the donor pays.
+async fn begin(state: &Starter, id: &DonationId, amount: Money, lang: Lang) -> Started {
+    let settings = &state.settings;
+    let gateway = state.gateway.get();
+    let checkout = gateway
+        .create_checkout(&CheckoutRequest {
+            id,
+            amount,
+            lang,
+            campaign_name: &Strings::of(lang).campaign,
+            callback_base: settings.callback_base(),
+            site_url: &settings.public_url,
+        })
+        .await;
+    let checkout = match checkout {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(donation = %id, error = %e, "checkout not started");
+            if let Err(e) = state.ledger.fail_checkout(id, &e.to_string()).await {
+                tracing::error!(donation = %id, error = %e, "could not mark the donation failed");
+            }
+            return Err(());
+        }
+    };
+    // A reference the gateway derives from the id needs no write (the sandbox's).
+    if gateway.reference_for(id).as_deref() != Some(checkout.gateway_ref.as_str())
+        && let Err(e) = state
+            .ledger
+            .set_checkout(id, &checkout.gateway_ref, &checkout.url)
+            .await
+    {
+        tracing::error!(donation = %id, error = %e, "checkout reference not recorded");
+        return Err(());
+    }
+    tracing::info!(donation = %id, amount_minor = amount.minor(), lang = lang.code(), "donation started");
+    Ok(checkout.url)
+}
