@@ -21,6 +21,10 @@ pub struct Recorded {
     pub path: String,
     pub headers: Vec<(String, String)>,
     pub body: String,
+    /// When it arrived.
+    pub at: std::time::Instant,
+    /// Whether the fake's rate limit refused it (429).
+    pub limited: bool,
 }
 
 impl Recorded {
@@ -67,7 +71,6 @@ pub enum Failure {
     Hang,
 }
 
-#[derive(Default)]
 pub struct Fake {
     pub requests: Vec<Recorded>,
     /// By idempotency key: a repeated create gives back the same session, as Stripe does.
@@ -77,6 +80,53 @@ pub struct Fake {
     /// Every event Stripe created, oldest first, whether or not its webhook was sent:
     /// what `GET /v1/events` lists.
     pub events: Vec<Value>,
+    /// Stripe's default rate limits: 25 a second to session creation, 100 a second in all.
+    pub sessions_bucket: Bucket,
+    pub account_bucket: Bucket,
+}
+
+/// A token bucket, as Stripe's rate limiter behaves.
+pub struct Bucket {
+    per_second: f64,
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Bucket {
+    pub fn new(per_second: f64) -> Bucket {
+        Bucket {
+            per_second,
+            tokens: per_second,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        self.tokens = (self.tokens + now.duration_since(self.at).as_secs_f64() * self.per_second)
+            .min(self.per_second);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+impl Default for Fake {
+    fn default() -> Self {
+        Fake {
+            requests: Vec::new(),
+            by_key: HashMap::new(),
+            sessions: HashMap::new(),
+            failure: None,
+            events: Vec::new(),
+            sessions_bucket: Bucket::new(25.0),
+            account_bucket: Bucket::new(100.0),
+        }
+    }
 }
 
 /// How many events one page of `GET /v1/events` holds here, whatever `limit` asks:
@@ -238,10 +288,25 @@ impl FakeStripe {
     }
 
     pub fn serve(&self, stream: TcpStream) {
-        let Some(request) = read_request(&stream) else {
+        let Some(mut request) = read_request(&stream) else {
             return;
         };
-        self.inner.lock().unwrap().requests.push(request.clone());
+        {
+            let mut fake = self.inner.lock().unwrap();
+            let creates = request.method == "POST" && request.path == "/v1/checkout/sessions";
+            let allowed = fake.account_bucket.take() && (!creates || fake.sessions_bucket.take());
+            request.limited = !allowed;
+            fake.requests.push(request.clone());
+        }
+        if request.limited {
+            let body = json!({"error": {
+                "type": "invalid_request_error",
+                "code": "rate_limit",
+                "message": "Too many requests hit the API too quickly.",
+            }});
+            respond(stream, 429, &body.to_string());
+            return;
+        }
         let hang = self
             .hang_next
             .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
@@ -381,6 +446,8 @@ pub fn read_request(stream: &TcpStream) -> Option<Recorded> {
         path,
         headers,
         body: String::from_utf8(body).ok()?,
+        at: std::time::Instant::now(),
+        limited: false,
     })
 }
 
@@ -389,6 +456,7 @@ pub fn respond(mut stream: TcpStream, status: u16, body: &str) {
         200 => "OK",
         400 => "Bad Request",
         401 => "Unauthorized",
+        429 => "Too Many Requests",
         404 => "Not Found",
         _ => "Internal Server Error",
     };

@@ -12,6 +12,7 @@ mod crash;
 mod deploy;
 mod donations;
 mod faults;
+mod launch;
 mod limits;
 mod openapi;
 mod properties;
