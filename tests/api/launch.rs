@@ -21,7 +21,7 @@ struct Donor {
 /// One donor: the form, then the waiting page until it forwards to the checkout.
 fn donate_and_wait(server: &Server, n: usize) -> Donor {
     let started = Instant::now();
-    let lang = if n % 2 == 0 { "en" } else { "ar" };
+    let lang = if n.is_multiple_of(2) { "en" } else { "ar" };
     let r = server.donate(&format!("{}", 10 + n % 90), lang);
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "donor {n}");
     let mut to = location(&r);
@@ -236,7 +236,7 @@ fn a_donor_s_place_in_line_is_kept_and_a_full_line_asks_to_come_back() {
     // The third donor's waiting page, asked 20 times at once, in Arabic too.
     let asked: Vec<_> = (0..20)
         .map(|i| {
-            let url = if i % 2 == 0 {
+            let url = if i.is_multiple_of(2) {
                 server.url(&third)
             } else {
                 server.url(&format!("/ar{third}"))
