@@ -234,7 +234,7 @@ fn a_donor_s_place_in_line_is_kept_and_a_full_line_asks_to_come_back() {
     );
 
     // The third donor's waiting page, asked 20 times at once, in Arabic too.
-    let asked: Vec<_> = (0..20)
+    let asked: Vec<_> = (0..20_u32)
         .map(|i| {
             let url = if i.is_multiple_of(2) {
                 server.url(&third)
