@@ -25,7 +25,15 @@ pub type Started = Result<String, ()>;
 
 /// The starts of this process, kept a while so that a donor's waiting page finds theirs.
 pub struct Checkouts {
-    starting: moka::sync::Cache<String, watch::Receiver<Option<Started>>>,
+    starting: moka::sync::Cache<String, Start>,
+}
+
+/// A start in progress or done: its result, and about when it was expected to be ready
+/// (from the line's length when it joined), so a waiting donor is told how long is left.
+#[derive(Clone)]
+struct Start {
+    result: watch::Receiver<Option<Started>>,
+    ready_by: tokio::time::Instant,
 }
 
 impl Default for Checkouts {
@@ -45,21 +53,36 @@ impl Checkouts {
     }
 
     /// The donation's start: begun now unless it already was.
+    /// `expected`: how long the line is expected to take now.
     pub fn start(
         &self,
         with: &Starter,
         id: &DonationId,
         amount: Money,
         lang: Lang,
+        expected: Duration,
     ) -> watch::Receiver<Option<Started>> {
-        self.starting.get_with(id.to_string(), || {
-            let (tx, rx) = watch::channel(None);
-            let (with, id) = (with.clone(), id.clone());
-            actix_web::rt::spawn(async move {
-                let started = begin(&with, &id, amount, lang).await;
-                let _ = tx.send(Some(started));
-            });
-            rx
+        self.starting
+            .get_with(id.to_string(), || {
+                let (tx, rx) = watch::channel(None);
+                let (with, id) = (with.clone(), id.clone());
+                actix_web::rt::spawn(async move {
+                    let started = begin(&with, &id, amount, lang).await;
+                    let _ = tx.send(Some(started));
+                });
+                Start {
+                    result: rx,
+                    ready_by: tokio::time::Instant::now() + expected,
+                }
+            })
+            .result
+    }
+
+    /// About how long is left before the donation's start, if it began here.
+    pub fn time_left(&self, id: &DonationId) -> Option<Duration> {
+        self.starting.get(id.as_str()).map(|s| {
+            s.ready_by
+                .saturating_duration_since(tokio::time::Instant::now())
         })
     }
 }

@@ -156,9 +156,13 @@ pub async fn post(
     }
     // The checkout is started in the background; the donor waits for it a moment,
     // else in line on the waiting page.
-    let started = state
-        .checkouts
-        .start(&state.starter(), &id, valid.amount, lang);
+    let started = state.checkouts.start(
+        &state.starter(),
+        &id,
+        valid.amount,
+        lang,
+        state.gate.expected_wait(Priority::Checkout),
+    );
     match checkout::within(started, settings.queue.wait).await {
         Some(Ok(url)) => see_other(&url),
         Some(Err(())) => PageError::Unavailable.answer(lang),

@@ -50,6 +50,10 @@ pub async fn page(
     let page = |name: &str| see_other(&state.settings.page_url(&lang.page(name)));
     match row.status {
         Status::Succeeded => return page("success"),
+        // Its checkout could not be started: the same page as the form's answer.
+        Status::Failed if row.gateway_ref.is_none() && row.checkout_url.is_none() => {
+            return PageError::Unavailable.answer(lang);
+        }
         Status::Failed | Status::Expired => return page("error"),
         Status::Pending => {}
     }
@@ -61,9 +65,13 @@ pub async fn page(
     else {
         return PageError::Unavailable.answer(lang);
     };
-    let started = state
-        .checkouts
-        .start(&state.starter(), &id, amount, row.lang);
+    let started = state.checkouts.start(
+        &state.starter(),
+        &id,
+        amount,
+        row.lang,
+        state.gate.expected_wait(Priority::Checkout),
+    );
     match checkout::within(started, HOLD).await {
         Some(Ok(url)) => see_other(&url),
         Some(Err(())) => PageError::Unavailable.answer(lang),
@@ -74,7 +82,12 @@ pub async fn page(
 /// The page itself, refreshed every few seconds.
 fn waiting(state: &AppState, lang: Lang, id: &DonationId) -> HttpResponse {
     let t = &Strings::of(lang).wait;
-    let wait = state.gate.expected_wait(Priority::Checkout);
+    // How long this donor has left, from when they joined the line; the whole line's
+    // length on a server where they did not join it.
+    let wait = state
+        .checkouts
+        .time_left(id)
+        .unwrap_or_else(|| state.gate.expected_wait(Priority::Checkout));
     let seconds = wait.as_secs().max(1);
     let refresh = seconds.clamp(2, 5);
     let here = super::donate::wait_path(lang, id);
