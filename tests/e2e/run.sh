@@ -90,6 +90,8 @@ if [[ -z "$addr" ]]; then
   exit 1
 fi
 export BASE_URL="http://$addr"
+# The waiting-page tests start a server of their own, with a line at its gate.
+export SERVER_BIN="$bin"
 export SCREENSHOT_DIR="${SCREENSHOT_DIR:-/tmp/fundraiser-e2e-screenshots}"
 echo "e2e: server $bin at $BASE_URL (folder $tmp)"
 echo "e2e: screenshots and the page-weight table go to $SCREENSHOT_DIR"
@@ -97,7 +99,7 @@ echo "e2e: screenshots and the page-weight table go to $SCREENSHOT_DIR"
 if (( $# > 0 )); then
   files=("$@")
 else
-  files=(journeys.test.mjs a11y.test.mjs weight.test.mjs)
+  files=(journeys.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs)
 fi
 
 # The spec reporter for people, TAP into a file to count the results.
