@@ -273,3 +273,47 @@ fn a_donor_s_place_in_line_is_kept_and_a_full_line_asks_to_come_back() {
         .unwrap();
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn a_donor_in_line_keeps_their_place_across_a_restart_with_one_session() {
+    let fake = FakeStripe::start();
+    let folder = tempfile::tempdir().unwrap();
+    let opts = Opts {
+        dir: Some(folder.path().to_path_buf()),
+        ..stripe_opts(&fake.api_base())
+            .env("FUNDRAISER_STRIPE__REQUESTS_PER_SECOND", "1")
+            .env("FUNDRAISER_STRIPE__BURST", "1")
+            .env("FUNDRAISER_STRIPE__QUEUE_WAIT", "0s")
+    };
+    let server = Server::start_with(opts.clone());
+    for amount in ["10", "20", "30", "40"] {
+        server.donate(amount, "en");
+    }
+    let wait = location(&server.donate("55", "ar"));
+    assert!(wait.starts_with("/ar/donate/wait/"), "{wait}");
+    let id = wait.rsplit('/').next().unwrap().to_owned();
+    // The server stops before the donor's turn; the donor comes back to a new one.
+    assert!(server.terminate().success());
+    let server = Server::start_with(opts);
+    assert!(eventually(|| {
+        let r = client().get(server.url(&wait)).send().unwrap();
+        r.status() == StatusCode::SEE_OTHER && location(&r).starts_with(CHECKOUT)
+    }));
+    let creations: Vec<Recorded> = session_creations(&fake)
+        .into_iter()
+        .filter(|r| {
+            r.header("idempotency-key")
+                .is_some_and(|k| k.ends_with(&id))
+        })
+        .collect();
+    assert!(!creations.is_empty());
+    let sessions = fake
+        .inner
+        .lock()
+        .unwrap()
+        .sessions
+        .values()
+        .filter(|s| s.donation_id == id)
+        .count();
+    assert_eq!(sessions, 1, "one session, however often it was asked for");
+}
