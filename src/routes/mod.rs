@@ -98,24 +98,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 .default_service(web::to(|| not_allowed("POST"))),
         ),
     )
-    .service(
-        web::scope("/donate/wait").service(
-            web::resource("/{id}")
-                .app_data(RouteLabel("/donate/wait/{id}"))
-                .route(web::get().to(wait::page))
-                .route(web::head().to(wait::page))
-                .default_service(web::to(|| not_allowed("GET, HEAD"))),
-        ),
-    )
-    .service(
-        web::scope("/ar/donate/wait").service(
-            web::resource("/{id}")
-                .app_data(RouteLabel("/ar/donate/wait/{id}"))
-                .route(web::get().to(wait::page))
-                .route(web::head().to(wait::page))
-                .default_service(web::to(|| not_allowed("GET, HEAD"))),
-        ),
-    )
+    .service(waiting_page("/donate/wait", "/donate/wait/{id}"))
+    .service(waiting_page("/ar/donate/wait", "/ar/donate/wait/{id}"))
     .service(
         web::scope("/sandbox").service(
             web::resource("/checkout/{id}")
@@ -127,6 +111,17 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         ),
     )
     .default_service(web::to(pages::serve));
+}
+
+/// The waiting page of a donor in line, under `prefix` (one per language).
+fn waiting_page(prefix: &'static str, label: &'static str) -> actix_web::Scope {
+    web::scope(prefix).service(
+        web::resource("/{id}")
+            .app_data(RouteLabel(label))
+            .route(web::get().to(wait::page))
+            .route(web::head().to(wait::page))
+            .default_service(web::to(|| not_allowed("GET, HEAD"))),
+    )
 }
 
 /// 405 with the methods the resource does support.

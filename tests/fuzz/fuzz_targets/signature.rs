@@ -10,7 +10,7 @@ fuzz_target!(|data: &[u8]| {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let sandbox = Sandbox::new(b"fuzz-secret", reqwest::Client::new());
+    let sandbox = Sandbox::new(b"fuzz-secret", true, reqwest::Client::new());
     let split = data.iter().position(|&b| b == 0).unwrap_or(data.len());
     let (head, body) = data.split_at(split);
     if let Ok(query) = std::str::from_utf8(data) {
