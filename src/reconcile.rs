@@ -21,7 +21,7 @@ use std::time::Duration;
 use crate::config::ReconcileSettings;
 use crate::gateway::{ActiveGateway, Gateway, GatewayError, Notification};
 use crate::kept::MoneyNotice;
-use crate::ledger::{Applied, Ledger, LedgerError, MoneyApplied, ReconcileRun};
+use crate::ledger::{Applied, Ledger, LedgerError, MoneyApplied, ReconcileRun, ReconcileStart};
 use crate::metrics;
 
 /// The most pending checkouts one run asks about; the next run continues after them.
@@ -67,33 +67,23 @@ impl Reconciler {
         let start = ledger.reconcile_start(gateway.name()).await?;
         let mut pace = tokio::time::interval(Duration::from_secs(1) / CALLS_PER_SECOND);
         pace.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let outcome = match sessions(
-            &mut run,
-            start.sessions_after,
-            self.after,
-            ledger,
-            gateway,
-            &mut pace,
-        )
-        .await
-        {
-            Ok(()) => {
-                let since = match (start.events_since, start.oldest_ms) {
-                    (Some(since), _) => Some(since - OVERLAP.as_secs() as i64),
-                    (None, Some(oldest_ms)) => Some(
-                        (oldest_ms / 1000 - OVERLAP.as_secs() as i64)
-                            .max(run.started_at_ms / 1000 - FIRST_LISTING_MAX.as_secs() as i64),
-                    ),
-                    // Nothing was ever taken: no event can concern this ledger.
-                    (None, None) => None,
-                };
-                match since {
-                    Some(since) => events(&mut run, since, ledger, gateway, &mut pace).await,
-                    None => Ok(()),
-                }
+        let since = listing_since(&start, run.started_at_ms);
+        let outcome = async {
+            sessions(
+                &mut run,
+                start.sessions_after,
+                self.after,
+                ledger,
+                gateway,
+                &mut pace,
+            )
+            .await?;
+            match since {
+                Some(since) => events(&mut run, since, ledger, gateway, &mut pace).await,
+                None => Ok(()),
             }
-            Err(e) => Err(e),
-        };
+        }
+        .await;
         match outcome {
             Ok(()) => run.events_since = Some(run.started_at_ms / 1000),
             Err(Stop::Gateway(e)) => {
@@ -120,6 +110,21 @@ impl Reconciler {
             "reconciliation finished"
         );
         Ok(run)
+    }
+}
+
+/// Unix seconds the event listing starts from: a little before where the last complete
+/// listing ended; on a first run, a little before the gateway's oldest donation (at most
+/// [`FIRST_LISTING_MAX`] back); `None` when nothing was ever taken, so no event can
+/// concern this ledger.
+fn listing_since(start: &ReconcileStart, now_ms: i64) -> Option<i64> {
+    let overlap = OVERLAP.as_secs() as i64;
+    match (start.events_since, start.oldest_ms) {
+        (Some(since), _) => Some(since - overlap),
+        (None, Some(oldest_ms)) => Some(
+            (oldest_ms / 1000 - overlap).max(now_ms / 1000 - FIRST_LISTING_MAX.as_secs() as i64),
+        ),
+        (None, None) => None,
     }
 }
 

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 
 use super::{NAME, SESSION_ID_MAX};
-use crate::donation::DonationId;
+use crate::donation::{DonationId, Outcome};
 use crate::gateway::{CheckoutRequest, GatewayError};
 
 #[derive(Debug, Clone, Deserialize)]
@@ -40,6 +40,17 @@ pub(super) struct Metadata {
 impl Session {
     pub(super) fn paid(&self) -> bool {
         self.payment_status.as_deref() == Some("paid")
+    }
+
+    /// The result the session's state settles, if any: paid, or expired unpaid.
+    pub(super) fn outcome(&self) -> Option<Outcome> {
+        if self.paid() {
+            Some(Outcome::Paid)
+        } else if self.status.as_deref() == Some("expired") {
+            Some(Outcome::Expired)
+        } else {
+            None
+        }
     }
 
     /// Whether the session was created by this site: it carries one of our donation ids.

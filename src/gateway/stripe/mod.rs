@@ -195,15 +195,7 @@ impl Stripe {
         if status == reqwest::StatusCode::NOT_FOUND {
             return Err(GatewayError::Rejected("no such checkout session".into()));
         }
-        if !status.is_success() {
-            return Err(GatewayError::Unavailable(format!(
-                "retrieve checkout session: {}",
-                api_error(status, &answer)
-            )));
-        }
-        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
-            GatewayError::Unavailable("retrieve checkout session: unexpected answer".into())
-        })?;
+        let session: Session = parsed("retrieve checkout session", status, &answer)?;
         if session.id != id {
             return Err(GatewayError::Unavailable(
                 "retrieve checkout session: another session was answered".into(),
@@ -269,15 +261,7 @@ impl Gateway for Stripe {
                 &checkout_form(req),
             )
             .await?;
-        if !status.is_success() {
-            return Err(GatewayError::Unavailable(format!(
-                "create checkout session: {}",
-                api_error(status, &answer)
-            )));
-        }
-        let session: Session = serde_json::from_slice(&answer).map_err(|_| {
-            GatewayError::Unavailable("create checkout session: unexpected answer".into())
-        })?;
+        let session: Session = parsed("create checkout session", status, &answer)?;
         let url = session
             .url
             .filter(|u| u.starts_with("https://") || u.starts_with("http://"))
@@ -298,18 +282,12 @@ impl Gateway for Stripe {
     async fn verify_return(&self, query: &str) -> Result<ReturnOutcome, GatewayError> {
         let id = session_id_of(query)?;
         let (session, answer) = self.retrieve_session(&id, Priority::Return).await?;
-        if session.paid() {
-            return Self::callback(session, Outcome::Paid, Channel::Return, &answer, None)
-                .map(ReturnOutcome::Settled);
-        }
-        match session.status.as_deref() {
-            Some("expired") => {
-                Self::callback(session, Outcome::Expired, Channel::Return, &answer, None)
-                    .map(ReturnOutcome::Settled)
-            }
-            status => Ok(ReturnOutcome::Pending {
+        match session.outcome() {
+            Some(outcome) => Self::callback(session, outcome, Channel::Return, &answer, None)
+                .map(ReturnOutcome::Settled),
+            None => Ok(ReturnOutcome::Pending {
+                submitted: session.status.as_deref() == Some("complete"),
                 gateway_ref: session.id,
-                submitted: status == Some("complete"),
             }),
         }
     }
@@ -392,11 +370,7 @@ impl Gateway for Stripe {
         let (session, answer) = self
             .retrieve_session(gateway_ref, Priority::Reconcile)
             .await?;
-        let outcome = if session.paid() {
-            Outcome::Paid
-        } else if session.status.as_deref() == Some("expired") {
-            Outcome::Expired
-        } else {
+        let Some(outcome) = session.outcome() else {
             return Ok(None);
         };
         Self::callback(session, outcome, Channel::Reconcile, &answer, None).map(Some)
@@ -423,14 +397,7 @@ impl Gateway for Stripe {
                 self.http.get(&url).query(&query)
             })
             .await?;
-        if !status.is_success() {
-            return Err(GatewayError::Unavailable(format!(
-                "list events: {}",
-                api_error(status, &answer)
-            )));
-        }
-        let list: EventList = serde_json::from_slice(&answer)
-            .map_err(|_| GatewayError::Unavailable("list events: unexpected answer".into()))?;
+        let list: EventList = parsed("list events", status, &answer)?;
         let mut page = EventPage {
             listed: list.data.len(),
             ..EventPage::default()
@@ -455,6 +422,23 @@ impl Gateway for Stripe {
         }
         Ok(page)
     }
+}
+
+/// A success answer of Stripe's, read as `T`; any other answer is Stripe unavailable,
+/// named by status and Stripe's error type and code only.
+fn parsed<T: serde::de::DeserializeOwned>(
+    what: &str,
+    status: reqwest::StatusCode,
+    answer: &[u8],
+) -> Result<T, GatewayError> {
+    if !status.is_success() {
+        return Err(GatewayError::Unavailable(format!(
+            "{what}: {}",
+            api_error(status, answer)
+        )));
+    }
+    serde_json::from_slice(answer)
+        .map_err(|_| GatewayError::Unavailable(format!("{what}: unexpected answer")))
 }
 
 /// The pause after the `n`th 429 in a row: 0.5 s doubling up to 8 s, less up to a
