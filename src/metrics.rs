@@ -78,6 +78,8 @@ pub struct Metrics {
     pub donations_failed: AtomicU64,
     /// Payment results received again that changed nothing: answered, not recorded again.
     pub callbacks_repeated: AtomicU64,
+    /// Ledger batches run again after conflicting with another server's (PostgreSQL).
+    pub ledger_conflicts: AtomicU64,
     pub ledger_write: Histogram,
     pub home_cache_hits: AtomicU64,
     pub home_cache_misses: AtomicU64,
@@ -106,6 +108,7 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     donations_succeeded: AtomicU64::new(0),
     donations_failed: AtomicU64::new(0),
     callbacks_repeated: AtomicU64::new(0),
+    ledger_conflicts: AtomicU64::new(0),
     ledger_write: Histogram::new(),
     home_cache_hits: AtomicU64::new(0),
     home_cache_misses: AtomicU64::new(0),
@@ -223,6 +226,12 @@ impl Metrics {
             "fundraiser_callbacks_repeated_total",
             "Payment returns and webhooks received again with a result already recorded (answered, no new event).",
             load(&self.callbacks_repeated),
+        );
+        counter(
+            &mut out,
+            "fundraiser_ledger_conflicts_total",
+            "Ledger transactions run again after conflicting with another server's (PostgreSQL).",
+            load(&self.ledger_conflicts),
         );
         let _ = writeln!(
             out,

@@ -38,4 +38,33 @@ impl LiveTotal {
     pub fn store(&self, snapshot: TotalSnapshot) {
         self.0.store(Arc::new(snapshot));
     }
+
+    /// Moves the total by what a commit changed.
+    pub fn add(&self, raised_minor: i64, donations: i64) {
+        self.0.rcu(|current| TotalSnapshot {
+            raised_minor: current.raised_minor + raised_minor,
+            donations: current.donations.saturating_add_signed(donations),
+            updated_at: OffsetDateTime::now_utc(),
+            version: current.version + 1,
+        });
+    }
+
+    /// Sets the total to the database's figures (read after other servers' commits);
+    /// `true` when that changed it.
+    pub fn set(&self, raised_minor: i64, donations: u64) -> bool {
+        let mut changed = false;
+        self.0.rcu(|current| {
+            changed = current.raised_minor != raised_minor || current.donations != donations;
+            if !changed {
+                return Arc::clone(current);
+            }
+            Arc::new(TotalSnapshot {
+                raised_minor,
+                donations,
+                updated_at: OffsetDateTime::now_utc(),
+                version: current.version + 1,
+            })
+        });
+        changed
+    }
 }

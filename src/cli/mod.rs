@@ -70,9 +70,14 @@ pub(crate) struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:8080]
     #[arg(long, global = true, value_name = "ADDR")]
     bind: Option<String>,
-    /// Ledger database [default: data/ledger.db]
+    /// Ledger database file [default: data/ledger.db]
     #[arg(long, global = true, value_name = "PATH")]
     db: Option<PathBuf>,
+    /// PostgreSQL ledger, `postgres://user:password@host:port/db?sslmode=require`
+    /// [default: ledger.url; prefer FUNDRAISER_LEDGER__URL, which keeps the password out
+    /// of the process list]
+    #[arg(long, global = true, value_name = "URL")]
+    db_url: Option<String>,
 }
 
 /// Exit code for bad configuration or a ledger that cannot be used.
@@ -98,6 +103,7 @@ pub(crate) fn load_settings(args: ServeArgs) -> Result<crate::config::Settings, 
         file: args.config,
         bind: args.bind,
         db: args.db,
+        db_url: args.db_url,
     };
     Config::load(&sources)
         .and_then(Config::settings)
@@ -113,7 +119,7 @@ fn stats(args: ServeArgs) -> ExitCode {
         Err(code) => return code,
     };
     let now = crate::ledger::now_ms();
-    match crate::ledger::read_stats(&settings.ledger.path, now, &settings.ledger_scope()) {
+    match crate::ledger::read_stats(&settings.ledger.location, now, &settings.ledger_scope()) {
         Ok(stats) => {
             let figures = crate::admin::figures::Figures::compute(
                 &stats,
@@ -168,8 +174,8 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
         Ok(s) => std::sync::Arc::new(s),
         Err(code) => return code,
     };
-    let ledger = &settings.ledger.path;
-    let summary = match crate::ledger::offline::summary(ledger, &settings.ledger_scope()) {
+    let ledger = &settings.ledger.location;
+    let summary = match crate::ledger::offline::summary_at(ledger, &settings.ledger_scope()) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
@@ -177,7 +183,7 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
         eprintln!(
             "fundraiser: warning: no ledger at {}, so the exported home pages show {} raised \
              until their script fetches the live total; pass --db PATH to export with a ledger's total",
-            ledger.display(),
+            ledger.describe(),
             money(&settings, 0)
         );
     }
@@ -216,6 +222,12 @@ fn backup(args: ServeArgs, path: &Path) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let crate::ledger::Location::Postgres(_) = &settings.ledger.location {
+        return fail(format!(
+            "the ledger is PostgreSQL ({}): back it up with pg_dump (for example `pg_dump --format=custom --file=ledger.dump \"$DATABASE_URL\"`) or your provider's snapshots; fundraiser backup copies a SQLite ledger file",
+            settings.ledger.location.describe()
+        ));
+    }
     let source = &settings.ledger.path;
     match crate::ledger::offline::backup(source, path, &settings.ledger_scope()) {
         Ok(s) => {
@@ -261,15 +273,15 @@ fn check(args: ServeArgs) -> ExitCode {
             settings.currency.code()
         );
     }
-    let path = &settings.ledger.path;
-    match crate::ledger::offline::check(path, &settings.ledger_scope()) {
+    let location = &settings.ledger.location;
+    match crate::ledger::offline::check_at(location, &settings.ledger_scope()) {
         Ok(None) => println!(
             "ledger: {} does not exist yet; serve will create it",
-            path.display()
+            location.describe()
         ),
         Ok(Some(s)) => println!(
             "ledger: ok ({}; schema {}, {}, {} succeeded, {} raised)",
-            path.display(),
+            location.describe(),
             s.schema_version,
             count(s.donations, "donation", "donations"),
             s.succeeded,

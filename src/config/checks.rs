@@ -168,8 +168,17 @@ pub(super) fn check_ledger(l: &Ledger) -> Result<LedgerSettings, ConfigError> {
             crate::ledger::BATCH_MAX
         )));
     }
+    let url = l.url.expose().trim();
+    let location = if url.is_empty() {
+        crate::ledger::Location::File(l.path.clone())
+    } else {
+        let source = crate::ledger::postgres::PgSource::parse(url, l.ca_file.as_deref())
+            .map_err(ConfigError)?;
+        crate::ledger::Location::Postgres(std::sync::Arc::new(source))
+    };
     Ok(LedgerSettings {
         path: l.path.clone(),
+        location,
         batch_max: l.batch_max,
     })
 }

@@ -15,6 +15,8 @@ pub struct Sources {
     pub file: Option<PathBuf>,
     pub bind: Option<String>,
     pub db: Option<PathBuf>,
+    /// `--db-url`: a PostgreSQL ledger.
+    pub db_url: Option<String>,
 }
 
 impl Config {
@@ -45,13 +47,19 @@ impl Config {
         if let Some(db) = &sources.db {
             figment = figment.merge(Serialized::default("ledger.path", db));
         }
+        if let Some(url) = &sources.db_url {
+            figment = figment.merge(Serialized::default("ledger.url", url));
+        }
         figment.extract().map_err(|e| ConfigError(describe(e)))
     }
 }
 
 /// Keys whose values are secrets: never quoted in a message.
 fn is_secret_key(key: &str) -> bool {
-    key.ends_with("secret") || key.ends_with("secret_key") || key.ends_with("token")
+    key.ends_with("secret")
+        || key.ends_with("secret_key")
+        || key.ends_with("token")
+        || key == "ledger.url"
 }
 
 /// One line naming the key, the source and the problem.

@@ -157,9 +157,17 @@ impl Default for Donation {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Ledger {
+    /// The SQLite ledger file, when `url` is empty.
     pub path: PathBuf,
     /// The most writes one transaction carries (group commit); 1 commits each alone.
     pub batch_max: usize,
+    /// Empty: SQLite at `path`. `postgres://user:password@host:port/db?sslmode=require`:
+    /// a PostgreSQL ledger shared by every server given the same URL. A secret (it holds
+    /// the password).
+    pub url: Secret,
+    /// A PEM file of the certificate authority a managed database's certificate is
+    /// signed by, when the public roots do not cover it.
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for Ledger {
@@ -167,6 +175,8 @@ impl Default for Ledger {
         Self {
             path: PathBuf::from("data/ledger.db"),
             batch_max: crate::ledger::BATCH_MAX,
+            url: Secret::default(),
+            ca_file: None,
         }
     }
 }

@@ -95,7 +95,10 @@ pub struct TlsFiles {
 
 #[derive(Debug, Clone)]
 pub struct LedgerSettings {
+    /// The SQLite file (`ledger.path`), used when `location` is that file.
     pub path: PathBuf,
+    /// Where the ledger is: the file, or PostgreSQL (`ledger.url`).
+    pub location: crate::ledger::Location,
     /// Most writes committed in one transaction.
     pub batch_max: usize,
 }

@@ -2,7 +2,7 @@
 //! through the state machine of `kept`: the ledger stores what the donation keeps, the
 //! live total moves by the change of its net, and every change is an `events` row.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Db, DbResult, args};
 
 use super::apply::{Delta, Event, event, first_delivery, payload_seen, repeated};
 use super::{MoneyApplied, Scope, now_ms};
@@ -19,39 +19,38 @@ struct Paid {
 }
 
 pub fn apply_money(
-    conn: &Connection,
+    db: &mut dyn Db,
     notice: &MoneyNotice,
     delta: &mut Delta,
     scope: &Scope,
-) -> rusqlite::Result<MoneyApplied> {
-    let row = conn
-        .prepare_cached(
+) -> DbResult<MoneyApplied> {
+    let row = db
+        .query_opt(
             "SELECT id, currency, status, live, amount_minor, refunded_minor, dispute, dispute_minor
              FROM donations WHERE gateway = ?1 AND payment_ref = ?2",
+            args![notice.gateway, &notice.payment_ref],
         )?
-        .query_row(params![notice.gateway, notice.payment_ref], |r| {
-            let status: String = r.get(2)?;
-            let dispute: String = r.get(6)?;
-            Ok(Paid {
-                id: r.get(0)?,
-                currency: r.get(1)?,
-                status: Status::parse(&status).unwrap_or(Status::Pending),
-                live: r.get(3)?,
+        .map(|r| {
+            Ok::<_, super::sql::DbError>(Paid {
+                id: r.text(0)?,
+                currency: r.text(1)?,
+                status: Status::parse(&r.text(2)?).unwrap_or(Status::Pending),
+                live: r.bool(3)?,
                 kept: Kept {
-                    amount_minor: r.get(4)?,
-                    refunded_minor: r.get(5)?,
-                    dispute: Dispute::from_parts(&dispute, r.get(7)?),
+                    amount_minor: r.int(4)?,
+                    refunded_minor: r.int(5)?,
+                    dispute: Dispute::from_parts(&r.text(6)?, r.int(7)?),
                 },
             })
         })
-        .optional()?;
-    let seen = payload_seen(conn, &notice.digest)?;
+        .transpose()?;
+    let seen = payload_seen(db, &notice.digest)?;
     let Some(row) = row else {
         if seen {
             repeated();
         } else {
             event(
-                conn,
+                db,
                 Event {
                     kind: "money_unknown",
                     gateway: Some(notice.gateway),
@@ -64,7 +63,7 @@ pub fn apply_money(
         return Ok(MoneyApplied::UnknownPayment);
     };
     if let Some(event_id) = &notice.event_id
-        && !first_delivery(conn, notice.gateway, event_id)?
+        && !first_delivery(db, notice.gateway, event_id)?
     {
         repeated();
         return Ok(MoneyApplied::Done {
@@ -102,7 +101,7 @@ pub fn apply_money(
                 row.currency
             );
             event(
-                conn,
+                db,
                 Event {
                     donation_id: Some(&row.id),
                     kind,
@@ -120,17 +119,17 @@ pub fn apply_money(
     let after = before.apply(notice.event);
     let changed = after != before;
     if changed {
-        conn.prepare_cached(
+        db.execute(
             "UPDATE donations SET refunded_minor = ?2, dispute = ?3, dispute_minor = ?4,
                  updated_at = ?5 WHERE id = ?1",
-        )?
-        .execute(params![
-            row.id,
-            after.refunded_minor,
-            after.dispute.as_str(),
-            after.dispute.amount_minor(),
-            now_ms()
-        ])?;
+            args![
+                &row.id,
+                after.refunded_minor,
+                after.dispute.as_str(),
+                after.dispute.amount_minor(),
+                now_ms()
+            ],
+        )?;
         // Money of another mode or currency is recorded, never counted.
         if row.live == scope.live && row.currency == scope.currency {
             delta.raised += after.net() - before.net();
@@ -164,7 +163,7 @@ pub fn apply_money(
         if changed { "" } else { " (unchanged)" }
     );
     event(
-        conn,
+        db,
         Event {
             donation_id: Some(&row.id),
             kind,

@@ -2,7 +2,7 @@
 //! donation, applying a payment result through the state machine, expiring, and the
 //! audit events each leaves. Called only by the writer, one savepoint per job.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use super::sql::{Db, DbResult, args};
 
 use super::writer::{Op, Reply};
 use super::{Applied, Created, Scope, now_ms, read};
@@ -29,56 +29,63 @@ pub(super) struct Event<'a> {
     pub(super) detail: Option<&'a str>,
 }
 
-pub(super) fn event(conn: &Connection, e: Event<'_>) -> rusqlite::Result<()> {
-    conn.prepare_cached(
+pub(super) fn event(db: &mut dyn Db, e: Event<'_>) -> DbResult<()> {
+    db.execute(
         "INSERT INTO events (donation_id, at, kind, gateway, from_status, to_status, digest, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-    )?
-    .execute(params![e.donation_id, now_ms(), e.kind, e.gateway, e.from.map(Status::as_str), e.to.map(Status::as_str), e.digest, e.detail])?;
+        args![
+            e.donation_id,
+            now_ms(),
+            e.kind,
+            e.gateway,
+            e.from.map(Status::as_str),
+            e.to.map(Status::as_str),
+            e.digest,
+            e.detail
+        ],
+    )?;
     Ok(())
 }
 
-pub fn apply_op(
-    conn: &Connection,
-    op: &Op,
-    delta: &mut Delta,
-    scope: &Scope,
-) -> rusqlite::Result<Reply> {
+/// Expiry runs on one server at a time (the others skip it), under this lock.
+const EXPIRY_LOCK: i64 = 0x6675_6e64_6578_7069;
+
+pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> DbResult<Reply> {
     match op {
         Op::Create(d) => {
             if let (Some(net), true) = (&d.client_net, d.open_limit > 0) {
-                let open: i64 = conn
-                    .prepare_cached(
+                let open = db
+                    .query_one(
                         "SELECT COUNT(*) FROM donations WHERE client_net = ?1 AND status = 'pending'",
+                        args![net],
                     )?
-                    .query_row([net], |r| r.get(0))?;
+                    .int(0)?;
                 if open >= i64::from(d.open_limit) {
                     return Ok(Reply::Created(Created::TooManyOpen));
                 }
             }
             let now = now_ms();
-            conn.prepare_cached(
+            db.execute(
                 "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
                      donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net, live)
                  VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12, ?13)",
-            )?
-            .execute(params![
+                args![
                 d.id.as_str(),
                 d.amount.minor(),
                 d.amount.currency().code(),
                 d.gateway,
                 d.lang.code(),
-                d.donor_name,
-                d.donor_email,
+                &d.donor_name,
+                &d.donor_email,
                 d.anonymous,
-                d.client_ip,
+                &d.client_ip,
                 now,
-                d.gateway_ref,
-                d.client_net,
+                &d.gateway_ref,
+                &d.client_net,
                 d.live
             ])?;
             event(
-                conn,
+                db,
                 Event {
                     donation_id: Some(d.id.as_str()),
                     kind: "created",
@@ -94,13 +101,13 @@ pub fn apply_op(
             gateway_ref,
             url,
         } => {
-            conn.prepare_cached(
+            db.execute(
                 "UPDATE donations SET gateway_ref = ?2, checkout_url = ?4, updated_at = ?3
                  WHERE id = ?1",
-            )?
-            .execute(params![id, gateway_ref, now_ms(), url])?;
+                args![id, gateway_ref, now_ms(), url],
+            )?;
             event(
-                conn,
+                db,
                 Event {
                     donation_id: Some(id),
                     kind: "checkout",
@@ -111,14 +118,13 @@ pub fn apply_op(
             Ok(Reply::Done)
         }
         Op::FailCheckout { id, reason } => {
-            let changed = conn
-                .prepare_cached(
-                    "UPDATE donations SET status = 'failed', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
-                )?
-                .execute(params![id, now_ms()])?;
+            let changed = db.execute(
+                "UPDATE donations SET status = 'failed', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+                args![id, now_ms()],
+            )?;
             if changed > 0 {
                 event(
-                    conn,
+                    db,
                     Event {
                         donation_id: Some(id),
                         kind: "checkout_failed",
@@ -131,25 +137,31 @@ pub fn apply_op(
             }
             Ok(Reply::Done)
         }
-        Op::Apply(cb) => apply_callback(conn, cb, delta, scope).map(Reply::Applied),
+        Op::Apply(cb) => apply_callback(db, cb, delta, scope).map(Reply::Applied),
         Op::Money(notice) => {
-            super::after_payment::apply_money(conn, notice, delta, scope).map(Reply::Money)
+            super::after_payment::apply_money(db, notice, delta, scope).map(Reply::Money)
         }
         Op::ExpireBefore { cutoff_ms } => {
-            let ids: Vec<String> = conn
-                .prepare_cached(
+            if !db.try_exclusive(EXPIRY_LOCK)? {
+                // Another server is expiring the same donations right now.
+                return Ok(Reply::Count(0));
+            }
+            let ids = db
+                .query(
                     "SELECT id FROM donations WHERE status = 'pending' AND created_at < ?1",
+                    args![*cutoff_ms],
                 )?
-                .query_map([cutoff_ms], |r| r.get(0))?
-                .collect::<rusqlite::Result<_>>()?;
+                .iter()
+                .map(|r| r.text(0))
+                .collect::<DbResult<Vec<String>>>()?;
             let now = now_ms();
             for id in &ids {
-                conn.prepare_cached(
+                db.execute(
                     "UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1",
-                )?
-                .execute(params![id, now])?;
+                    args![id, now],
+                )?;
                 event(
-                    conn,
+                    db,
                     Event {
                         donation_id: Some(id),
                         kind: "expired",
@@ -162,44 +174,39 @@ pub fn apply_op(
             Ok(Reply::Count(ids.len() as u64))
         }
         Op::Probe => {
-            conn.prepare_cached(
+            db.execute(
                 "INSERT INTO settings (key, value) VALUES ('probe', ?1)
                  ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            )?
-            .execute([now_ms().to_string()])?;
+                args![&now_ms().to_string()],
+            )?;
             Ok(Reply::Done)
         }
         Op::RecordReconcile(run) => {
-            super::reconcile::record(conn, run)?;
+            super::reconcile::record(db, run)?;
             Ok(Reply::Done)
         }
         Op::SettingOrInsert { key, value } => {
-            conn.prepare_cached("INSERT OR IGNORE INTO settings (key, value) VALUES (?1, ?2)")?
-                .execute(params![key, value])?;
-            let stored: String = conn
-                .prepare_cached("SELECT value FROM settings WHERE key = ?1")?
-                .query_row([key], |r| r.get(0))?;
+            db.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                args![key, value],
+            )?;
+            let stored = db
+                .query_one("SELECT value FROM settings WHERE key = ?1", args![key])?
+                .text(0)?;
             Ok(Reply::Value(stored))
         }
     }
 }
 
 fn apply_callback(
-    conn: &Connection,
+    db: &mut dyn Db,
     cb: &PaymentResult,
     delta: &mut Delta,
     scope: &Scope,
-) -> rusqlite::Result<Applied> {
-    let row = conn
-        .prepare_cached(
-            "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
-                checkout_url
-             FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
-        )?
-        .query_row(params![cb.gateway, cb.gateway_ref], read::row_to_donation)
-        .optional()?;
+) -> DbResult<Applied> {
+    let row = read::donation_by_gateway_ref(db, cb.gateway, &cb.gateway_ref)?;
     if let Some(event_id) = &cb.event_id
-        && !first_delivery(conn, cb.gateway, event_id)?
+        && !first_delivery(db, cb.gateway, event_id)?
     {
         // Delivered again: already recorded once, so nothing else is recorded.
         return Ok(match row {
@@ -214,14 +221,14 @@ fn apply_callback(
     }
     // The same payload again (a replayed return URL, a redelivery without an event id)
     // changes nothing and is answered, but is not written again: counted instead.
-    let seen = payload_seen(conn, &cb.digest)?;
+    let seen = payload_seen(db, &cb.digest)?;
     let Some(row) = row else {
         if seen {
             repeated();
             return Ok(Applied::UnknownDonation);
         }
         event(
-            conn,
+            db,
             Event {
                 kind: "callback_unknown",
                 gateway: Some(cb.gateway),
@@ -255,7 +262,7 @@ fn apply_callback(
         }
         tracing::warn!(donation = %row.id, gateway = %cb.gateway, %detail, "payment amount mismatch: not counted");
         event(
-            conn,
+            db,
             Event {
                 donation_id: Some(&row.id),
                 kind: "mismatch",
@@ -273,8 +280,10 @@ fn apply_callback(
     }
     let (status, changed) = match transition(row.status, cb.outcome) {
         Transition::To { status, counts } => {
-            conn.prepare_cached("UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1")?
-                .execute(params![row.id, status.as_str(), now_ms()])?;
+            db.execute(
+                "UPDATE donations SET status = ?2, updated_at = ?3 WHERE id = ?1",
+                args![&row.id, status.as_str(), now_ms()],
+            )?;
             // Money of another mode or currency is recorded, never counted.
             if counts && row.live == scope.live && row.currency == scope.currency {
                 delta.raised += row.amount_minor;
@@ -288,12 +297,13 @@ fn apply_callback(
     if status == Status::Succeeded
         && let Some(payment) = &cb.payment_ref
     {
-        // What later refunds and disputes name. OR IGNORE: a payment id some other
-        // donation already holds (never expected) must not undo this success.
-        conn.prepare_cached(
-            "UPDATE OR IGNORE donations SET payment_ref = ?2 WHERE id = ?1 AND payment_ref IS NULL",
-        )?
-        .execute(params![row.id, payment])?;
+        // What later refunds and disputes name. A payment id some other donation already
+        // holds (never expected) is left alone: it must not undo this success.
+        db.execute(
+            "UPDATE donations SET payment_ref = ?2 WHERE id = ?1 AND payment_ref IS NULL
+               AND NOT EXISTS (SELECT 1 FROM donations o WHERE o.gateway = ?3 AND o.payment_ref = ?2)",
+            args![&row.id, payment, cb.gateway],
+        )?;
     }
     if !changed && seen {
         repeated();
@@ -305,7 +315,7 @@ fn apply_callback(
         });
     }
     event(
-        conn,
+        db,
         Event {
             donation_id: Some(&row.id),
             kind: &kind,
@@ -325,24 +335,22 @@ fn apply_callback(
 }
 
 /// Whether a payload with this digest was recorded before (a replay).
-pub(super) fn payload_seen(conn: &Connection, digest: &str) -> rusqlite::Result<bool> {
-    conn.prepare_cached("SELECT EXISTS (SELECT 1 FROM events WHERE digest = ?1)")?
-        .query_row([digest], |r| r.get::<_, bool>(0))
+pub(super) fn payload_seen(db: &mut dyn Db, digest: &str) -> DbResult<bool> {
+    Ok(db
+        .query_opt(
+            "SELECT 1 FROM events WHERE digest = ?1 LIMIT 1",
+            args![digest],
+        )?
+        .is_some())
 }
 
 /// Marks a gateway's notification id as applied; `false` when it was already.
-pub(super) fn first_delivery(
-    conn: &Connection,
-    gateway: &str,
-    event_id: &str,
-) -> rusqlite::Result<bool> {
-    Ok(conn
-        .prepare_cached(
-            "INSERT OR IGNORE INTO webhook_events (gateway, event_id, received_at)
-             VALUES (?1, ?2, ?3)",
-        )?
-        .execute(params![gateway, event_id, now_ms()])?
-        > 0)
+pub(super) fn first_delivery(db: &mut dyn Db, gateway: &str, event_id: &str) -> DbResult<bool> {
+    Ok(db.execute(
+        "INSERT INTO webhook_events (gateway, event_id, received_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT DO NOTHING",
+        args![gateway, event_id, now_ms()],
+    )? > 0)
 }
 
 pub(super) fn repeated() {

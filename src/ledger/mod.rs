@@ -1,18 +1,25 @@
-//! The donation ledger: an embedded SQLite database. Every SQL statement of the project
-//! lives in this module, so another database can be put behind the same API later.
+//! The donation ledger: an embedded SQLite database by default, or PostgreSQL shared by
+//! several servers (`ledger.url`). Every SQL statement of the project lives in this
+//! module, written once for both databases ([`sql`]); nothing outside it knows which one
+//! runs.
 //!
 //! Writes go through one writer thread ([`writer`]) that groups whatever is waiting into
 //! one transaction and answers each caller only after that transaction has committed;
-//! HTTP workers never wait on a SQLite lock. Reads use their own connections.
+//! HTTP workers never wait on a database lock. Reads use their own connections. On
+//! PostgreSQL a listener ([`listen`]) keeps the total in step with the other servers.
 
 mod after_payment;
 mod apply;
+mod listen;
 mod model;
 pub mod offline;
 mod open;
+pub mod postgres;
 mod read;
 mod reconcile;
 mod schema;
+pub mod sql;
+mod sqlite;
 mod stats;
 mod writer;
 pub use model::{Applied, Created, MoneyApplied, NewDonation, Refundable, Scope};
@@ -30,6 +37,7 @@ use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
 pub use reconcile::{PendingCheckout, ReconcileRun, ReconcileStart, ReconcileSummary};
+use sql::{Db, DbError, SharedSource};
 pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 
 /// Why the ledger could not do something.
@@ -38,7 +46,7 @@ pub enum LedgerError {
     /// The database cannot be written or read right now (disk full, I/O error, ...).
     /// Shared: one failed commit fails every write of its batch.
     #[error("the ledger is unavailable: {0}")]
-    Unavailable(#[source] Arc<rusqlite::Error>),
+    Unavailable(#[source] Arc<DbError>),
     /// The writer thread is gone; nothing more can be written.
     #[error("the ledger is unavailable: the ledger writer has stopped")]
     WriterStopped,
@@ -54,9 +62,44 @@ pub enum LedgerError {
     RecentlyUnwritable,
 }
 
+impl From<DbError> for LedgerError {
+    fn from(e: DbError) -> Self {
+        LedgerError::Unavailable(Arc::new(e))
+    }
+}
+
 impl From<rusqlite::Error> for LedgerError {
     fn from(e: rusqlite::Error) -> Self {
-        LedgerError::Unavailable(Arc::new(e))
+        LedgerError::from(DbError::from(e))
+    }
+}
+
+/// Where a ledger is.
+#[derive(Clone)]
+pub enum Location {
+    /// A SQLite file, written by this server alone.
+    File(PathBuf),
+    /// A PostgreSQL database, shared by any number of servers.
+    Postgres(Arc<postgres::PgSource>),
+}
+
+impl Location {
+    /// For messages and logs: never a password.
+    pub fn describe(&self) -> String {
+        self.source().describe()
+    }
+
+    fn source(&self) -> SharedSource {
+        match self {
+            Location::File(path) => Arc::new(sqlite::SqliteSource(path.clone())),
+            Location::Postgres(source) => source.clone(),
+        }
+    }
+}
+
+impl std::fmt::Debug for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
     }
 }
 
@@ -69,32 +112,57 @@ pub struct Ledger {
     tx: mpsc::Sender<writer::Job>,
     reads: Arc<read::ReadPool>,
     total: Arc<LiveTotal>,
-    path: PathBuf,
     /// What the total and the figures count.
     scope: Scope,
     /// When the writer last committed, and last failed to.
     health: writer::WriteHealth,
     /// One probe at a time: callers meanwhile share its answer.
     probing: Arc<tokio::sync::Mutex<()>>,
-    /// Held for the life of the process: one server per ledger.
-    _lock: Arc<std::fs::File>,
+    /// A SQLite ledger's lock, held for the life of the process: one server per file.
+    _lock: Option<Arc<std::fs::File>>,
 }
 
 impl Ledger {
     /// Opens (creating folders and file when needed) and migrates the ledger, loads the
     /// total and starts the writer thread.
     pub fn open(path: &Path, scope: Scope) -> Result<Ledger, OpenError> {
-        Ledger::open_with(path, BATCH_MAX, scope)
+        Ledger::open_at(&Location::File(path.to_path_buf()), BATCH_MAX, scope)
     }
 
-    /// [`Ledger::open`] with at most `batch_max` writes per transaction. Refuses a ledger
-    /// whose counted money is in another currency than `scope`'s, and says how many
-    /// succeeded donations the total leaves out (test money in a live run, or the reverse).
-    pub fn open_with(path: &Path, batch_max: usize, scope: Scope) -> Result<Ledger, OpenError> {
-        let (lock, conn) = open::for_writing(path)?;
-        open::refuse_other_currency(&conn, path, &scope)?;
-        let (raised, count) = read::succeeded_total(&conn, &scope).map_err(OpenError::Total)?;
-        let outside = read::succeeded_outside(&conn, &scope).map_err(OpenError::Total)?;
+    /// Opens (creating and migrating when needed) the ledger at `location`, with at most
+    /// `batch_max` writes per transaction. Refuses a ledger whose counted money is in
+    /// another currency than `scope`'s, and says how many succeeded donations the total
+    /// leaves out (test money in a live run, or the reverse).
+    pub fn open_at(
+        location: &Location,
+        batch_max: usize,
+        scope: Scope,
+    ) -> Result<Ledger, OpenError> {
+        // PostgreSQL's blocking client runs its own small runtime: opening happens on a
+        // thread of its own, so it may be called from async code (start-up, tests).
+        std::thread::scope(|s| {
+            s.spawn(|| Ledger::open_here(location, batch_max, scope))
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(OpenError::Writer(std::io::Error::other(
+                        "opening the ledger panicked",
+                    )))
+                })
+        })
+    }
+
+    fn open_here(location: &Location, batch_max: usize, scope: Scope) -> Result<Ledger, OpenError> {
+        let (lock, mut db): (_, Box<dyn Db>) = match location {
+            Location::File(path) => {
+                let (lock, db) = open::for_writing(path)?;
+                (Some(Arc::new(lock)), Box::new(db))
+            }
+            Location::Postgres(source) => (None, Box::new(open::for_writing_pg(source)?)),
+        };
+        open::refuse_other_currency(db.as_mut(), location, &scope)?;
+        let (raised, count) =
+            read::succeeded_total(db.as_mut(), &scope).map_err(OpenError::Total)?;
+        let outside = read::succeeded_outside(db.as_mut(), &scope).map_err(OpenError::Total)?;
         if outside > 0 {
             tracing::warn!(
                 left_out = outside,
@@ -111,8 +179,14 @@ impl Ledger {
         }));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         let health = writer::WriteHealth::default();
+        let source = location.source();
+        if let Location::Postgres(pg) = location {
+            listen::spawn(pg.clone(), Arc::downgrade(&total), scope.clone())
+                .map_err(OpenError::Writer)?;
+        }
         writer::spawn(
-            conn,
+            db,
+            source.clone(),
             rx,
             total.clone(),
             batch_max.clamp(1, BATCH_MAX),
@@ -122,13 +196,12 @@ impl Ledger {
         .map_err(OpenError::Writer)?;
         Ok(Ledger {
             tx,
-            reads: Arc::new(read::ReadPool::new(path.to_path_buf())),
+            reads: Arc::new(read::ReadPool::new(source)),
             total,
-            path: path.to_path_buf(),
             scope,
             health,
             probing: Arc::new(tokio::sync::Mutex::new(())),
-            _lock: Arc::new(lock),
+            _lock: lock,
         })
     }
 
@@ -154,10 +227,6 @@ impl Ledger {
         }
         // The writer records the probe's commit, or its failure.
         self.probe().await
-    }
-
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// The live total, updated by the writer after each commit that changes it.
@@ -399,14 +468,20 @@ impl Ledger {
     }
 }
 
-/// Reads the admin figures straight from a ledger file, read-only and without taking
-/// the server's lock, so an operator can run it next to a running server.
-pub fn read_stats(path: &Path, now_ms: i64, scope: &Scope) -> Result<LedgerStats, LedgerError> {
-    if !path.is_file() {
+/// Reads the admin figures straight from a ledger, read-only and (for a file) without
+/// taking the server's lock, so an operator can run it next to running servers.
+pub fn read_stats(
+    location: &Location,
+    now_ms: i64,
+    scope: &Scope,
+) -> Result<LedgerStats, LedgerError> {
+    if let Location::File(path) = location
+        && !path.is_file()
+    {
         return Err(LedgerError::Missing(path.to_path_buf()));
     }
-    let conn = open::connection(path, true)?;
-    Ok(stats::stats(&conn, now_ms, scope)?)
+    let mut db = location.source().connect(true)?;
+    Ok(stats::stats(db.as_mut(), now_ms, scope)?)
 }
 
 pub(crate) fn now_ms() -> i64 {

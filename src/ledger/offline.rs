@@ -9,7 +9,9 @@ use std::time::Duration;
 use rusqlite::backup::{Backup, StepResult};
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Scope, open, read, schema};
+use super::sql::Db;
+use super::sqlite::SqliteDb;
+use super::{Location, Scope, open, read, schema};
 
 /// What a ledger file holds, in a few figures.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,8 +34,8 @@ pub fn summary(path: &Path, scope: &Scope) -> Result<Option<Summary>, OfflineErr
     if !path.exists() {
         return Ok(None);
     }
-    let conn = open_read_only(path)?;
-    summarise(&conn, path, scope).map(Some)
+    let mut db = open_read_only(path)?;
+    summarise(&mut db, &path.display().to_string(), scope).map(Some)
 }
 
 /// Checks a ledger as `serve` would use it: a missing file is fine (serve creates it,
@@ -62,12 +64,54 @@ pub fn check(path: &Path, scope: &Scope) -> Result<Option<Summary>, OfflineError
             path.display()
         )));
     }
-    let conn = open_read_only(path)?;
-    verify(&conn, path)?;
-    if schema_version(&conn) >= 6 {
-        open::refuse_other_currency(&conn, path, scope).map_err(|e| OfflineError(e.to_string()))?;
+    let mut db = open_read_only(path)?;
+    verify(&db.0, path)?;
+    if schema_version(&mut db) >= 6 {
+        open::refuse_other_currency(&mut db, &Location::File(path.to_path_buf()), scope)
+            .map_err(|e| OfflineError(e.to_string()))?;
     }
-    summarise(&conn, path, scope).map(Some)
+    summarise(&mut db, &path.display().to_string(), scope).map(Some)
+}
+
+/// [`summary`] of the ledger wherever it is.
+pub fn summary_at(location: &Location, scope: &Scope) -> Result<Option<Summary>, OfflineError> {
+    match location {
+        Location::File(path) => summary(path, scope),
+        Location::Postgres(_) => check_postgres(location, scope),
+    }
+}
+
+/// [`check`] of the ledger wherever it is.
+pub fn check_at(location: &Location, scope: &Scope) -> Result<Option<Summary>, OfflineError> {
+    match location {
+        Location::File(path) => check(path, scope),
+        Location::Postgres(_) => check_postgres(location, scope),
+    }
+}
+
+/// Checks a PostgreSQL ledger as `serve` would use it: reachable, not from a newer
+/// version of the program, in the campaign's currency. `None` when it is still empty
+/// (serve creates the schema).
+pub fn check_postgres(location: &Location, scope: &Scope) -> Result<Option<Summary>, OfflineError> {
+    let at = location.describe();
+    let mut db = location
+        .source()
+        .connect(true)
+        .map_err(|e| OfflineError(format!("cannot reach the PostgreSQL ledger {at}: {e}")))?;
+    let version = schema::version(db.as_mut())
+        .map_err(|e| OfflineError(format!("cannot read the schema of {at}: {e}")))?;
+    if version == 0 {
+        return Ok(None);
+    }
+    if version > schema::VERSION {
+        return Err(OfflineError(format!(
+            "the ledger {at} has schema version {version}, newer than this program's {}: use a newer fundraiser",
+            schema::VERSION
+        )));
+    }
+    open::refuse_other_currency(db.as_mut(), location, scope)
+        .map_err(|e| OfflineError(e.to_string()))?;
+    summarise(db.as_mut(), &at, scope).map(Some)
 }
 
 /// Copies the ledger at `source` to `dest` with SQLite's online backup: one consistent
@@ -101,10 +145,10 @@ pub fn backup(source: &Path, dest: &Path, scope: &Scope) -> Result<Summary, Offl
             ))
         })?;
     let result = write_copy(source, &partial).and_then(|()| {
-        let conn = open_read_only(&partial)?;
-        verify(&conn, &partial)?;
-        let summary = summarise(&conn, &partial, scope)?;
-        drop(conn);
+        let mut db = open_read_only(&partial)?;
+        verify(&db.0, &partial)?;
+        let summary = summarise(&mut db, &partial.display().to_string(), scope)?;
+        drop(db);
         std::fs::rename(&partial, dest).map_err(|e| {
             OfflineError(format!("cannot move the backup to {}: {e}", dest.display()))
         })?;
@@ -126,7 +170,7 @@ fn write_copy(source: &Path, partial: &Path) -> Result<(), OfflineError> {
         ))
     })?;
     {
-        let backup = Backup::new(&src, &mut dst)
+        let backup = Backup::new(&src.0, &mut dst)
             .map_err(|e| OfflineError(format!("cannot start the backup: {e}")))?;
         // All pages in one step: one read transaction, so one consistent snapshot. The
         // server's writer is never blocked (WAL); a busy source is retried briefly.
@@ -158,7 +202,7 @@ fn write_copy(source: &Path, partial: &Path) -> Result<(), OfflineError> {
         .map_err(|e| OfflineError(format!("cannot flush the backup to disk: {e}")))
 }
 
-fn open_read_only(path: &Path) -> Result<Connection, OfflineError> {
+fn open_read_only(path: &Path) -> Result<SqliteDb, OfflineError> {
     open::connection(path, true)
         .or_else(|_| {
             // A ledger whose folder is not writable (a copy on read-only media) has no
@@ -169,6 +213,7 @@ fn open_read_only(path: &Path) -> Result<Connection, OfflineError> {
                 OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
             )
         })
+        .map(SqliteDb)
         .map_err(|e| OfflineError(format!("cannot open the ledger {}: {e}", path.display())))
 }
 
@@ -204,29 +249,20 @@ fn verify(conn: &Connection, path: &Path) -> Result<(), OfflineError> {
     Ok(())
 }
 
-/// The schema version a ledger file is at (0 when unreadable).
-fn schema_version(conn: &Connection) -> i64 {
-    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap_or(0)
+/// The schema version a ledger is at (0 when unreadable).
+fn schema_version(db: &mut dyn Db) -> i64 {
+    schema::version(db).unwrap_or(0)
 }
 
-fn summarise(conn: &Connection, path: &Path, scope: &Scope) -> Result<Summary, OfflineError> {
-    if schema_version(conn) < 6 {
+fn summarise(db: &mut dyn Db, at: &str, scope: &Scope) -> Result<Summary, OfflineError> {
+    if schema_version(db) < 6 {
         // A ledger from before modes were recorded: serve migrates it; until then its
         // figures are the plain ones.
-        return read::summary_unscoped(conn).map_err(|e| {
-            OfflineError(format!(
-                "cannot read the figures of {}: {e}",
-                path.display()
-            ))
-        });
+        return read::summary_unscoped(db)
+            .map_err(|e| OfflineError(format!("cannot read the figures of {at}: {e}")));
     }
-    read::summary(conn, scope).map_err(|e| {
-        OfflineError(format!(
-            "cannot read the figures of {}: {e}",
-            path.display()
-        ))
-    })
+    read::summary(db, scope)
+        .map_err(|e| OfflineError(format!("cannot read the figures of {at}: {e}")))
 }
 
 /// Whether `dest` names the ledger or one of its companions (`-wal`, `-shm`, `-journal`,

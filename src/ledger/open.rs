@@ -9,7 +9,10 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 
-use super::{Scope, schema};
+use super::postgres::{PgDb, PgSource};
+use super::sql::{Db, DbError};
+use super::sqlite::SqliteDb;
+use super::{Location, Scope, schema};
 
 /// Opening the ledger failed; the message is for the operator, the source kept.
 #[derive(Debug, thiserror::Error)]
@@ -52,17 +55,20 @@ pub enum OpenError {
     Schema { path: PathBuf, message: String },
     /// Counted money in another currency: relabelling it would misstate the total.
     #[error(
-        "the ledger {} holds {count} succeeded donation(s) in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path)",
-        path.display()
+        "the ledger {at} holds {count} succeeded donation(s) in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path or ledger.url)"
     )]
     OtherCurrency {
-        path: PathBuf,
+        at: String,
         other: String,
         count: u64,
         configured: String,
     },
+    #[error("cannot reach the PostgreSQL ledger {at}: {source}")]
+    Unreachable { at: String, source: DbError },
+    #[error("PostgreSQL ledger {at}: {message}")]
+    DatabaseSchema { at: String, message: String },
     #[error("cannot read the ledger total: {0}")]
-    Total(#[source] rusqlite::Error),
+    Total(#[source] DbError),
     #[error("cannot start the ledger writer: {0}")]
     Writer(#[source] std::io::Error),
 }
@@ -86,7 +92,7 @@ pub fn companions(path: &Path) -> [PathBuf; 4] {
 
 /// Creates the folder when needed, takes the lock, opens, checks and migrates: the
 /// connection the writer will own, and the lock to hold while it runs.
-pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError> {
+pub fn for_writing(path: &Path) -> Result<(std::fs::File, SqliteDb), OpenError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         DirBuilder::new()
             .recursive(true)
@@ -112,7 +118,7 @@ pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError
             })?;
         }
     }
-    let mut conn = connection(path, false).map_err(|source| OpenError::Open {
+    let conn = connection(path, false).map_err(|source| OpenError::Open {
         path: path.to_path_buf(),
         source,
     })?;
@@ -128,24 +134,36 @@ pub fn for_writing(path: &Path) -> Result<(std::fs::File, Connection), OpenError
             report,
         });
     }
-    schema::migrate(&mut conn).map_err(|message| OpenError::Schema {
+    let mut db = SqliteDb(conn);
+    schema::migrate(&mut db).map_err(|message| OpenError::Schema {
         path: path.to_path_buf(),
         message,
     })?;
-    Ok((lock, conn))
+    Ok((lock, db))
+}
+
+/// Connects to a PostgreSQL ledger and migrates it: the connection the writer will own.
+pub fn for_writing_pg(source: &PgSource) -> Result<PgDb, OpenError> {
+    let at = || super::sql::Source::describe(source);
+    let mut db = source.connect_pg().map_err(|e| OpenError::Unreachable {
+        at: at(),
+        source: e,
+    })?;
+    schema::migrate(&mut db).map_err(|message| OpenError::DatabaseSchema { at: at(), message })?;
+    Ok(db)
 }
 
 /// Refuses a ledger whose succeeded donations of the running mode are in another
 /// currency than the campaign's.
 pub fn refuse_other_currency(
-    conn: &Connection,
-    path: &Path,
+    db: &mut dyn Db,
+    location: &Location,
     scope: &Scope,
 ) -> Result<(), OpenError> {
-    let others = super::read::other_currencies(conn, scope).map_err(OpenError::Total)?;
+    let others = super::read::other_currencies(db, scope).map_err(OpenError::Total)?;
     match others.into_iter().next() {
         Some((other, count)) => Err(OpenError::OtherCurrency {
-            path: path.to_path_buf(),
+            at: location.describe(),
             other,
             count,
             configured: scope.currency.clone(),

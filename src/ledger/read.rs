@@ -1,11 +1,9 @@
 //! Reads, on their own connections, off the async workers.
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
-use rusqlite::{Connection, OptionalExtension};
-
-use super::{LedgerError, Refundable, Scope, open};
+use super::sql::{Db, DbResult, Row, SharedSource, args};
+use super::{LedgerError, Refundable, Scope};
 use crate::donation::Status;
 use crate::kept::{Dispute, Kept};
 use crate::lang::Lang;
@@ -28,38 +26,51 @@ pub struct DonationRow {
     pub checkout_url: Option<String>,
 }
 
-/// A few read-only connections, opened on demand and reused.
+/// A few connections for reads, opened on demand and reused.
 pub struct ReadPool {
-    path: PathBuf,
-    idle: Mutex<Vec<Connection>>,
+    source: SharedSource,
+    idle: Mutex<Vec<Box<dyn Db>>>,
 }
 
 const MAX_IDLE: usize = 4;
 
 impl ReadPool {
-    pub fn new(path: PathBuf) -> ReadPool {
+    pub fn new(source: SharedSource) -> ReadPool {
         ReadPool {
-            path,
+            source,
             idle: Mutex::new(Vec::new()),
         }
     }
 
-    /// Runs `f` on a pooled connection in the blocking thread pool.
+    /// Runs `f` on a pooled connection in the blocking thread pool. A connection that
+    /// failed is not kept; when the database dropped it (a restart, a failover), every
+    /// idle connection is dropped with it and `f` runs once more on a new one.
     pub async fn run<T, F>(self: &std::sync::Arc<Self>, f: F) -> Result<T, LedgerError>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
+        F: Fn(&mut dyn Db) -> DbResult<T> + Send + 'static,
     {
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
-            let conn = match pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop() {
-                Some(c) => c,
-                None => open::connection(&pool.path, true)?,
+            let reused = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            let fresh = reused.is_none();
+            let mut db = match reused {
+                Some(db) => db,
+                None => pool.source.connect(true)?,
             };
-            let result = f(&conn);
-            let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
-            if idle.len() < MAX_IDLE {
-                idle.push(conn);
+            let mut result = f(db.as_mut());
+            if !fresh && result.as_ref().is_err_and(|e| e.is_lost()) {
+                let stale =
+                    std::mem::take(&mut *pool.idle.lock().unwrap_or_else(|e| e.into_inner()));
+                drop(stale);
+                db = pool.source.connect(true)?;
+                result = f(db.as_mut());
+            }
+            if db.is_usable() && !result.as_ref().is_err_and(|e| e.is_lost()) {
+                let mut idle = pool.idle.lock().unwrap_or_else(|e| e.into_inner());
+                if idle.len() < MAX_IDLE {
+                    idle.push(db);
+                }
             }
             Ok(result?)
         })
@@ -68,137 +79,175 @@ impl ReadPool {
     }
 }
 
-/// The donations of a scope, as a common table expression `d` to read from.
-pub(super) const SCOPED: &str =
-    "WITH d AS (SELECT * FROM donations WHERE currency = :currency AND live = :live) ";
-
-pub(super) fn scope_params(scope: &Scope) -> [(&'static str, &dyn rusqlite::ToSql); 2] {
-    [(":currency", &scope.currency), (":live", &scope.live)]
+impl Drop for ReadPool {
+    /// Closes the idle connections on a thread of their own: PostgreSQL's blocking client
+    /// says goodbye to the server when dropped, which it cannot do on an async worker.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if !idle.is_empty() {
+            let closing = std::thread::Builder::new()
+                .name("ledger-close".into())
+                .spawn(move || drop(idle));
+            if let Err(e) = closing {
+                tracing::debug!(error = %e, "could not close the ledger's read connections");
+            }
+        }
+    }
 }
 
+/// The donations of a scope (`?1` its currency, `?2` whether live), as a common table
+/// expression `d` to read from.
+pub(super) const SCOPED: &str =
+    "WITH d AS (SELECT * FROM donations WHERE currency = ?1 AND live = ?2) ";
+
+/// What is left of a donation after its refunds.
+const LEFT: &str = "(amount_minor - refunded_minor)";
+
 /// What the charity keeps of a donation, in SQL: `kept::Kept::net` exactly (the amount,
-/// less refunds, less what an open or lost dispute withdrew of what was left).
-pub(super) const NET: &str = "MAX(0, MAX(0, amount_minor - refunded_minor)
-    - CASE WHEN dispute IN ('open', 'lost')
-      THEN MIN(MAX(dispute_minor, 0), MAX(0, amount_minor - refunded_minor)) ELSE 0 END)";
+/// less refunds, less what an open or lost dispute withdrew of what was left; the
+/// schema keeps refunds and disputes between 0 and the amount).
+pub(super) fn net() -> String {
+    format!(
+        "(CASE WHEN dispute IN ('open', 'lost')
+              THEN CASE WHEN dispute_minor < {LEFT} THEN {LEFT} - dispute_minor ELSE 0 END
+              ELSE {LEFT} END)"
+    )
+}
+
+/// What an open or lost dispute withdrew of what refunds left.
+pub(super) fn disputed() -> String {
+    format!(
+        "(CASE WHEN dispute IN ('open', 'lost')
+              THEN CASE WHEN dispute_minor < {LEFT} THEN dispute_minor ELSE {LEFT} END
+              ELSE 0 END)"
+    )
+}
+
+/// A sum of integers, as an integer on both databases.
+pub(super) fn sum(expr: &str) -> String {
+    format!("CAST(COALESCE(SUM({expr}), 0) AS BIGINT)")
+}
 
 /// The public total: what the charity keeps of the succeeded donations the scope counts,
 /// and how many of them keep anything.
-pub fn succeeded_total(conn: &Connection, scope: &Scope) -> rusqlite::Result<(i64, u64)> {
-    conn.prepare_cached(&format!(
-        "{SCOPED}SELECT COALESCE(SUM({NET}), 0), COALESCE(SUM({NET} > 0), 0)
-         FROM d WHERE status = 'succeeded'"
-    ))?
-    .query_row(&scope_params(scope)[..], |r| {
-        Ok((r.get(0)?, r.get::<_, i64>(1)? as u64))
-    })
+pub fn succeeded_total(db: &mut dyn Db, scope: &Scope) -> DbResult<(i64, u64)> {
+    let net = net();
+    let row = db.query_one(
+        &format!(
+            "{SCOPED}SELECT {}, COUNT(*) FILTER (WHERE {net} > 0)
+             FROM d WHERE status = 'succeeded'",
+            sum(&net)
+        ),
+        args![&scope.currency, scope.live],
+    )?;
+    Ok((row.int(0)?, row.count(1)?))
 }
 
 /// How many succeeded donations the scope leaves out (another mode or currency).
-pub fn succeeded_outside(conn: &Connection, scope: &Scope) -> rusqlite::Result<u64> {
-    conn.prepare_cached(
+pub fn succeeded_outside(db: &mut dyn Db, scope: &Scope) -> DbResult<u64> {
+    db.query_one(
         "SELECT COUNT(*) FROM donations WHERE status = 'succeeded'
-           AND NOT (currency = :currency AND live = :live)",
+           AND NOT (currency = ?1 AND live = ?2)",
+        args![&scope.currency, scope.live],
     )?
-    .query_row(&scope_params(scope)[..], |r| r.get::<_, i64>(0))
-    .map(|n| n as u64)
+    .count(0)
 }
 
 /// Succeeded donations of the scope's mode in other currencies: (currency, count).
-pub fn other_currencies(conn: &Connection, scope: &Scope) -> rusqlite::Result<Vec<(String, u64)>> {
-    let mut stmt = conn.prepare_cached(
+pub fn other_currencies(db: &mut dyn Db, scope: &Scope) -> DbResult<Vec<(String, u64)>> {
+    db.query(
         "SELECT currency, COUNT(*) FROM donations
-         WHERE status = 'succeeded' AND live = :live AND currency != :currency
+         WHERE status = 'succeeded' AND live = ?2 AND currency != ?1
          GROUP BY currency ORDER BY currency",
-    )?;
-    let rows = stmt.query_map(&scope_params(scope)[..], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-    })?;
-    rows.collect()
+        args![&scope.currency, scope.live],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.count(1)?)))
+    .collect()
 }
 
 /// The figures `fundraiser backup` and `check` report.
-pub fn summary(conn: &Connection, scope: &Scope) -> rusqlite::Result<super::offline::Summary> {
-    let totals = succeeded_total(conn, scope)?;
-    summary_with(conn, totals)
+pub fn summary(db: &mut dyn Db, scope: &Scope) -> DbResult<super::offline::Summary> {
+    let totals = succeeded_total(db, scope)?;
+    summary_with(db, totals)
 }
 
 /// [`summary`] of a ledger from before modes were recorded (schema 5 or older, which
 /// `serve` migrates): every succeeded donation.
-pub fn summary_unscoped(conn: &Connection) -> rusqlite::Result<super::offline::Summary> {
-    let totals = conn.query_row(
-        "SELECT COALESCE(SUM(amount_minor), 0), COUNT(*) FROM donations WHERE status = 'succeeded'",
-        [],
-        |r| Ok((r.get(0)?, r.get::<_, i64>(1)? as u64)),
+pub fn summary_unscoped(db: &mut dyn Db) -> DbResult<super::offline::Summary> {
+    let row = db.query_one(
+        "SELECT CAST(COALESCE(SUM(amount_minor), 0) AS BIGINT), COUNT(*) FROM donations
+         WHERE status = 'succeeded'",
+        &[],
     )?;
-    summary_with(conn, totals)
+    summary_with(db, (row.int(0)?, row.count(1)?))
 }
 
 fn summary_with(
-    conn: &Connection,
+    db: &mut dyn Db,
     (raised_minor, succeeded): (i64, u64),
-) -> rusqlite::Result<super::offline::Summary> {
-    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0).map(|n| n as u64));
+) -> DbResult<super::offline::Summary> {
     Ok(super::offline::Summary {
-        schema_version: conn.query_row("PRAGMA user_version", [], |r| r.get(0))?,
-        donations: count("SELECT COUNT(*) FROM donations")?,
+        schema_version: super::schema::version(db)?,
+        donations: db
+            .query_one("SELECT COUNT(*) FROM donations", &[])?
+            .count(0)?,
         succeeded,
         raised_minor,
-        events: count("SELECT COUNT(*) FROM events")?,
+        events: db.query_one("SELECT COUNT(*) FROM events", &[])?.count(0)?,
     })
 }
 
-pub fn count_by_status(conn: &Connection) -> rusqlite::Result<Vec<(Status, u64)>> {
-    let mut stmt = conn.prepare_cached("SELECT status, COUNT(*) FROM donations GROUP BY status")?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+pub fn count_by_status(db: &mut dyn Db) -> DbResult<Vec<(Status, u64)>> {
+    let rows = db.query(
+        "SELECT status, COUNT(*) FROM donations GROUP BY status",
+        &[],
+    )?;
     let mut out: Vec<(Status, u64)> = Status::ALL.iter().map(|&s| (s, 0)).collect();
     for row in rows {
-        let (status, n) = row?;
+        let status = row.text(0)?;
         if let Some(slot) = out.iter_mut().find(|(s, _)| s.as_str() == status) {
-            slot.1 = n as u64;
+            slot.1 = row.count(1)?;
         }
     }
     Ok(out)
 }
 
-pub fn donation(conn: &Connection, id: &str) -> rusqlite::Result<Option<DonationRow>> {
-    conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
-                checkout_url
-         FROM donations WHERE id = ?1",
-    )?
-    .query_row([id], row_to_donation)
-    .optional()
+const DONATION: &str = "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang,
+        created_at, live, checkout_url
+     FROM donations";
+
+pub fn donation(db: &mut dyn Db, id: &str) -> DbResult<Option<DonationRow>> {
+    db.query_opt(&format!("{DONATION} WHERE id = ?1"), args![id])?
+        .map(|r| row_to_donation(&r))
+        .transpose()
 }
 
 pub fn donation_by_gateway_ref(
-    conn: &Connection,
+    db: &mut dyn Db,
     gateway: &str,
     gateway_ref: &str,
-) -> rusqlite::Result<Option<DonationRow>> {
-    conn.prepare_cached(
-        "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang, created_at, live,
-                checkout_url
-         FROM donations WHERE gateway = ?1 AND gateway_ref = ?2",
+) -> DbResult<Option<DonationRow>> {
+    db.query_opt(
+        &format!("{DONATION} WHERE gateway = ?1 AND gateway_ref = ?2"),
+        args![gateway, gateway_ref],
     )?
-    .query_row([gateway, gateway_ref], row_to_donation)
-    .optional()
+    .map(|r| row_to_donation(&r))
+    .transpose()
 }
 
-pub(super) fn row_to_donation(r: &rusqlite::Row<'_>) -> rusqlite::Result<DonationRow> {
-    let status: String = r.get(3)?;
-    let lang: String = r.get(6)?;
+fn row_to_donation(r: &Row) -> DbResult<DonationRow> {
     Ok(DonationRow {
-        id: r.get(0)?,
-        amount_minor: r.get(1)?,
-        currency: r.get(2)?,
-        status: Status::parse(&status).unwrap_or(Status::Pending),
-        gateway: r.get(4)?,
-        gateway_ref: r.get(5)?,
-        lang: Lang::from_code(&lang).unwrap_or(Lang::En),
-        created_at_ms: r.get(7)?,
-        live: r.get(8)?,
-        checkout_url: r.get(9)?,
+        id: r.text(0)?,
+        amount_minor: r.int(1)?,
+        currency: r.text(2)?,
+        status: Status::parse(&r.text(3)?).unwrap_or(Status::Pending),
+        gateway: r.text(4)?,
+        gateway_ref: r.opt_text(5)?,
+        lang: Lang::from_code(&r.text(6)?).unwrap_or(Lang::En),
+        created_at_ms: r.int(7)?,
+        live: r.bool(8)?,
+        checkout_url: r.opt_text(9)?,
     })
 }
 
@@ -226,37 +275,35 @@ pub struct ExportRow {
 }
 
 /// Up to `limit` donations after `after_rowid`, in insertion order.
-pub fn export_page(
-    conn: &Connection,
-    after_rowid: i64,
-    limit: i64,
-) -> rusqlite::Result<Vec<ExportRow>> {
-    let mut stmt = conn.prepare_cached(
+pub fn export_page(db: &mut dyn Db, after_rowid: i64, limit: i64) -> DbResult<Vec<ExportRow>> {
+    db.query(
         "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
                 gateway_ref, donor_name, donor_email, anonymous, live, refunded_minor, dispute
          FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-    )?;
-    let rows = stmt.query_map([after_rowid, limit], |r| {
+        args![after_rowid, limit],
+    )?
+    .iter()
+    .map(|r| {
         Ok(ExportRow {
-            rowid: r.get(0)?,
-            id: r.get(1)?,
-            created_at_ms: r.get(2)?,
-            updated_at_ms: r.get(3)?,
-            status: r.get(4)?,
-            amount_minor: r.get(5)?,
-            currency: r.get(6)?,
-            lang: r.get(7)?,
-            gateway: r.get(8)?,
-            gateway_ref: r.get(9)?,
-            donor_name: r.get(10)?,
-            donor_email: r.get(11)?,
-            anonymous: r.get::<_, i64>(12)? != 0,
-            live: r.get(13)?,
-            refunded_minor: r.get(14)?,
-            dispute: r.get(15)?,
+            rowid: r.int(0)?,
+            id: r.text(1)?,
+            created_at_ms: r.int(2)?,
+            updated_at_ms: r.int(3)?,
+            status: r.text(4)?,
+            amount_minor: r.int(5)?,
+            currency: r.text(6)?,
+            lang: r.text(7)?,
+            gateway: r.text(8)?,
+            gateway_ref: r.opt_text(9)?,
+            donor_name: r.opt_text(10)?,
+            donor_email: r.opt_text(11)?,
+            anonymous: r.bool(12)?,
+            live: r.bool(13)?,
+            refunded_minor: r.int(14)?,
+            dispute: r.text(15)?,
         })
-    })?;
-    rows.collect()
+    })
+    .collect()
 }
 
 const REFUNDABLE: &str = "SELECT id, status, currency, payment_ref, amount_minor, refunded_minor,
@@ -264,43 +311,39 @@ const REFUNDABLE: &str = "SELECT id, status, currency, payment_ref, amount_minor
         (SELECT COUNT(*) FROM events e WHERE e.donation_id = donations.id AND e.kind = 'refund')
      FROM donations";
 
-fn row_to_refundable(r: &rusqlite::Row<'_>) -> rusqlite::Result<Refundable> {
-    let status: String = r.get(1)?;
-    let dispute: String = r.get(6)?;
+fn row_to_refundable(r: &Row) -> DbResult<Refundable> {
     Ok(Refundable {
-        id: r.get(0)?,
-        status: Status::parse(&status).unwrap_or(Status::Pending),
-        currency: r.get(2)?,
-        payment_ref: r.get(3)?,
+        id: r.text(0)?,
+        status: Status::parse(&r.text(1)?).unwrap_or(Status::Pending),
+        currency: r.text(2)?,
+        payment_ref: r.opt_text(3)?,
         kept: Kept {
-            amount_minor: r.get(4)?,
-            refunded_minor: r.get(5)?,
-            dispute: Dispute::from_parts(&dispute, r.get(7)?),
+            amount_minor: r.int(4)?,
+            refunded_minor: r.int(5)?,
+            dispute: Dispute::from_parts(&r.text(6)?, r.int(7)?),
         },
-        created_at_ms: r.get(8)?,
-        refunds: r.get::<_, i64>(9)? as u64,
+        created_at_ms: r.int(8)?,
+        refunds: r.count(9)?,
     })
 }
 
 /// One donation, as a refund needs it.
-pub fn refundable(conn: &Connection, id: &str) -> rusqlite::Result<Option<Refundable>> {
-    conn.prepare_cached(&format!("{REFUNDABLE} WHERE id = ?1"))?
-        .query_row([id], row_to_refundable)
-        .optional()
+pub fn refundable(db: &mut dyn Db, id: &str) -> DbResult<Option<Refundable>> {
+    db.query_opt(&format!("{REFUNDABLE} WHERE id = ?1"), args![id])?
+        .map(|r| row_to_refundable(&r))
+        .transpose()
 }
 
 /// The latest succeeded donations of the scope, newest first, for the dashboard.
-pub fn recent_succeeded(
-    conn: &Connection,
-    scope: &Scope,
-    limit: i64,
-) -> rusqlite::Result<Vec<Refundable>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{REFUNDABLE} WHERE status = 'succeeded' AND currency = :currency AND live = :live
-         ORDER BY created_at DESC, rowid DESC LIMIT :limit"
-    ))?;
-    let [currency, live] = scope_params(scope);
-    let params: [(&str, &dyn rusqlite::ToSql); 3] = [currency, live, (":limit", &limit)];
-    let rows = stmt.query_map(&params[..], row_to_refundable)?;
-    rows.collect()
+pub fn recent_succeeded(db: &mut dyn Db, scope: &Scope, limit: i64) -> DbResult<Vec<Refundable>> {
+    db.query(
+        &format!(
+            "{REFUNDABLE} WHERE status = 'succeeded' AND currency = ?1 AND live = ?2
+             ORDER BY created_at DESC, rowid DESC LIMIT ?3"
+        ),
+        args![&scope.currency, scope.live, limit],
+    )?
+    .iter()
+    .map(row_to_refundable)
+    .collect()
 }

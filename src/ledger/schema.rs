@@ -1,9 +1,11 @@
-//! The ledger's schema, versioned with `PRAGMA user_version` and migrated at start-up.
+//! The ledger's schema, migrated at start-up: the same numbered migrations for SQLite
+//! (versioned with `PRAGMA user_version`) and PostgreSQL (in a schema of its own, with a
+//! version table), each run in one transaction.
 
-use rusqlite::Connection;
+use super::sql::{Db, DbResult, Dialect, args};
 
 /// Each entry moves the schema from version `i` to `i + 1`. Append only; never edit.
-const MIGRATIONS: &[&str] = &[
+const SQLITE: &[&str] = &[
     // 1: donations, their audit trail, and settings the server keeps for itself.
     r#"
     CREATE TABLE donations (
@@ -120,13 +122,173 @@ const MIGRATIONS: &[&str] = &[
     "#,
 ];
 
-pub const VERSION: i64 = MIGRATIONS.len() as i64;
+/// [`SQLITE`]'s migrations, one for one, for PostgreSQL: the same tables, columns and
+/// guarantees (integers as BIGINT, flags as BOOLEAN, the append-only trigger in PL/pgSQL).
+/// Append only; never edit.
+const POSTGRES: &[&str] = &[
+    // 1
+    r#"
+    CREATE TABLE donations (
+        rowid         BIGINT GENERATED ALWAYS AS IDENTITY UNIQUE,
+        id            TEXT PRIMARY KEY,
+        amount_minor  BIGINT NOT NULL CHECK (amount_minor > 0),
+        currency      TEXT NOT NULL,
+        status        TEXT NOT NULL CHECK (status IN ('pending', 'succeeded', 'failed', 'expired')),
+        gateway       TEXT NOT NULL,
+        gateway_ref   TEXT,
+        lang          TEXT NOT NULL,
+        donor_name    TEXT,
+        donor_email   TEXT,
+        anonymous     BOOLEAN NOT NULL DEFAULT false,
+        client_ip     TEXT,
+        created_at    BIGINT NOT NULL,
+        updated_at    BIGINT NOT NULL,
+        UNIQUE (gateway, gateway_ref)
+    );
+    CREATE INDEX donations_status_created ON donations (status, created_at);
+
+    CREATE TABLE events (
+        seq          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        donation_id  TEXT,
+        at           BIGINT NOT NULL,
+        kind         TEXT NOT NULL,
+        gateway      TEXT,
+        from_status  TEXT,
+        to_status    TEXT,
+        digest       TEXT,
+        detail       TEXT
+    );
+    CREATE INDEX events_donation ON events (donation_id, seq);
+    CREATE FUNCTION events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN RAISE EXCEPTION 'events are append-only'; END $$;
+    CREATE TRIGGER events_append_only BEFORE UPDATE OR DELETE ON events
+        FOR EACH ROW EXECUTE FUNCTION events_append_only();
+    CREATE TRIGGER events_append_only_truncate BEFORE TRUNCATE ON events
+        FOR EACH STATEMENT EXECUTE FUNCTION events_append_only();
+
+    CREATE TABLE settings (
+        key    TEXT PRIMARY KEY,
+        value  TEXT NOT NULL
+    );
+    "#,
+    // 2
+    r#"
+    CREATE INDEX donations_client_status ON donations (client_ip, status);
+    "#,
+    // 3
+    r#"
+    CREATE TABLE webhook_events (
+        gateway      TEXT NOT NULL,
+        event_id     TEXT NOT NULL,
+        received_at  BIGINT NOT NULL,
+        PRIMARY KEY (gateway, event_id)
+    );
+    "#,
+    // 4
+    r#"
+    ALTER TABLE donations ADD COLUMN client_net TEXT;
+    UPDATE donations SET client_net = client_ip;
+    DROP INDEX donations_client_status;
+    CREATE INDEX donations_open_by_net ON donations (client_net) WHERE status = 'pending';
+    "#,
+    // 5
+    r#"
+    CREATE INDEX events_digest ON events (digest) WHERE digest IS NOT NULL;
+    "#,
+    // 6
+    r#"
+    ALTER TABLE donations ADD COLUMN live BOOLEAN NOT NULL DEFAULT false;
+    UPDATE donations SET live = true
+        WHERE gateway = 'stripe' AND substr(gateway_ref, 1, 8) = 'cs_live_';
+    "#,
+    // 7
+    r#"
+    ALTER TABLE donations ADD COLUMN refunded_minor BIGINT NOT NULL DEFAULT 0
+        CHECK (refunded_minor >= 0 AND refunded_minor <= amount_minor);
+    ALTER TABLE donations ADD COLUMN dispute TEXT NOT NULL DEFAULT ''
+        CHECK (dispute IN ('', 'open', 'won', 'lost'));
+    ALTER TABLE donations ADD COLUMN dispute_minor BIGINT NOT NULL DEFAULT 0
+        CHECK (dispute_minor >= 0 AND dispute_minor <= amount_minor);
+    ALTER TABLE donations ADD COLUMN payment_ref TEXT;
+    CREATE UNIQUE INDEX donations_payment_ref ON donations (gateway, payment_ref)
+        WHERE payment_ref IS NOT NULL;
+    "#,
+    // 8
+    r#"
+    CREATE TABLE reconcile_runs (
+        seq               BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        gateway           TEXT NOT NULL,
+        started_at        BIGINT NOT NULL,
+        finished_at       BIGINT NOT NULL,
+        sessions_checked  BIGINT NOT NULL CHECK (sessions_checked >= 0),
+        events_listed     BIGINT NOT NULL CHECK (events_listed >= 0),
+        healed            BIGINT NOT NULL CHECK (healed >= 0),
+        sessions_until_at BIGINT,
+        sessions_until_id TEXT,
+        events_since      BIGINT,
+        error             TEXT
+    );
+    CREATE INDEX donations_pending_created ON donations (gateway, created_at, id)
+        WHERE status = 'pending';
+    "#,
+    // 9
+    r#"
+    ALTER TABLE donations ADD COLUMN checkout_url TEXT;
+    "#,
+];
+
+pub const VERSION: i64 = SQLITE.len() as i64;
+
+/// Serializes migrations of servers starting together on one PostgreSQL ledger.
+const MIGRATION_LOCK: i64 = 0x6675_6e64_7261_6973;
+
+/// The schema version the database has; 0 for an empty one.
+pub fn version(db: &mut dyn Db) -> DbResult<i64> {
+    match db.dialect() {
+        Dialect::Sqlite => db.query_one("PRAGMA user_version", &[])?.int(0),
+        Dialect::Postgres => {
+            let exists = db
+                .query_one(
+                    "SELECT COUNT(*) FROM information_schema.tables
+                     WHERE table_schema = ?1 AND table_name = 'schema_version'",
+                    args![super::postgres::SCHEMA],
+                )?
+                .int(0)?;
+            if exists == 0 {
+                return Ok(0);
+            }
+            db.query_one("SELECT COALESCE(MAX(version), 0) FROM schema_version", &[])?
+                .int(0)
+        }
+    }
+}
 
 /// Brings the schema up to date in one transaction. A ledger from a newer binary is refused.
-pub fn migrate(conn: &mut Connection) -> Result<(), String> {
-    let current: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .map_err(|e| format!("cannot read the schema version: {e}"))?;
+pub fn migrate(db: &mut dyn Db) -> Result<(), String> {
+    let dialect = db.dialect();
+    let migrations = match dialect {
+        Dialect::Sqlite => SQLITE,
+        Dialect::Postgres => POSTGRES,
+    };
+    let begun = match dialect {
+        Dialect::Sqlite => db.begin_write(),
+        Dialect::Postgres => db.batch(&format!(
+            "BEGIN; SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
+             CREATE SCHEMA IF NOT EXISTS {schema};
+             CREATE TABLE IF NOT EXISTS {schema}.schema_version (version BIGINT NOT NULL);",
+            schema = super::postgres::SCHEMA
+        )),
+    };
+    begun.map_err(|e| format!("cannot start the migration: {e}"))?;
+    let result = migrate_in(db, migrations);
+    let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+    let ended = db.batch(end);
+    result?;
+    ended.map_err(|e| format!("cannot commit the migration: {e}"))
+}
+
+fn migrate_in(db: &mut dyn Db, migrations: &[&str]) -> Result<(), String> {
+    let current = version(db).map_err(|e| format!("cannot read the schema version: {e}"))?;
     if current > VERSION {
         return Err(format!(
             "the ledger has schema version {current}, newer than this binary knows ({VERSION}); use a newer fundraiser"
@@ -135,15 +297,23 @@ pub fn migrate(conn: &mut Connection) -> Result<(), String> {
     if current == VERSION {
         return Ok(());
     }
-    let tx = conn
-        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-        .map_err(|e| format!("cannot start the migration: {e}"))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(current as usize) {
-        tx.execute_batch(sql)
+    for (i, sql) in migrations.iter().enumerate().skip(current as usize) {
+        db.batch(sql)
             .map_err(|e| format!("migration {} failed: {e}", i + 1))?;
     }
-    tx.pragma_update(None, "user_version", VERSION)
-        .map_err(|e| format!("cannot record the schema version: {e}"))?;
-    tx.commit()
-        .map_err(|e| format!("cannot commit the migration: {e}"))
+    let recorded = match db.dialect() {
+        Dialect::Sqlite => db.batch(&format!("PRAGMA user_version = {VERSION}")),
+        Dialect::Postgres => db.batch(&format!(
+            "DELETE FROM schema_version; INSERT INTO schema_version (version) VALUES ({VERSION})"
+        )),
+    };
+    recorded.map_err(|e| format!("cannot record the schema version: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn both_databases_have_every_migration() {
+        assert_eq!(super::SQLITE.len(), super::POSTGRES.len());
+    }
 }

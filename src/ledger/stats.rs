@@ -1,10 +1,9 @@
 //! The admin figures (`/admin/stats`, `fundraiser stats`), read in one transaction over
 //! the donations the scope counts.
 
-use rusqlite::Connection;
-
 use super::Scope;
-use super::read::{SCOPED, scope_params};
+use super::read::{SCOPED, disputed, sum};
+use super::sql::{Db, DbResult, args};
 use crate::donation::Status;
 
 /// Count and amount of some donations.
@@ -60,90 +59,82 @@ pub const DAY_MS: i64 = 86_400_000;
 /// The most days `per_day` lists (about three years).
 const MAX_DAYS: i64 = 1100;
 
-/// The admin figures, over the donations the scope counts.
-pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<LedgerStats> {
-    let p = scope_params(scope);
+/// The admin figures, over the donations the scope counts, read from one snapshot.
+pub fn stats(db: &mut dyn Db, now_ms: i64, scope: &Scope) -> DbResult<LedgerStats> {
+    db.begin_read()?;
+    let result = stats_in(db, now_ms, scope);
+    // A read-only transaction: ending it cannot lose anything.
+    let ended = db.batch("COMMIT");
+    let out = result?;
+    ended?;
+    Ok(out)
+}
+
+fn stats_in(db: &mut dyn Db, now_ms: i64, scope: &Scope) -> DbResult<LedgerStats> {
     let mut out = LedgerStats {
         by_status: Status::ALL.iter().map(|&s| (s, Tally::default())).collect(),
         ..LedgerStats::default()
     };
-    let tx = conn.unchecked_transaction()?;
-    {
-        let mut stmt = tx.prepare_cached(&format!(
-            "{SCOPED}SELECT status, COUNT(*), COALESCE(SUM(amount_minor), 0) FROM d GROUP BY status"
-        ))?;
-        let rows = stmt.query_map(&p[..], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, i64>(2)?,
-            ))
-        })?;
-        for row in rows {
-            let (status, n, sum) = row?;
-            if let Some(slot) = out.by_status.iter_mut().find(|(s, _)| s.as_str() == status) {
-                slot.1 = Tally {
-                    count: n as u64,
-                    amount_minor: sum,
-                };
-            }
+    let p = args![&scope.currency, scope.live];
+    for row in db.query(
+        &format!(
+            "{SCOPED}SELECT status, COUNT(*), {} FROM d GROUP BY status",
+            sum("amount_minor")
+        ),
+        p,
+    )? {
+        let status = row.text(0)?;
+        if let Some(slot) = out.by_status.iter_mut().find(|(s, _)| s.as_str() == status) {
+            slot.1 = Tally {
+                count: row.count(1)?,
+                amount_minor: row.int(2)?,
+            };
         }
     }
-    {
-        let mut stmt = tx.prepare_cached(&format!(
-            "{SCOPED}SELECT lang, COUNT(*),
-                    COALESCE(SUM(status = 'succeeded'), 0),
-                    COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
-             FROM d GROUP BY lang ORDER BY lang"
-        ))?;
-        let rows = stmt.query_map(&p[..], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)? as u64,
-                Tally {
-                    count: r.get::<_, i64>(2)? as u64,
-                    amount_minor: r.get(3)?,
-                },
-            ))
-        })?;
-        for row in rows {
-            out.by_lang.push(row?);
-        }
+    for row in db.query(
+        &format!("{SCOPED}SELECT lang, COUNT(*), {SUCCEEDED} FROM d GROUP BY lang ORDER BY lang",),
+        p,
+    )? {
+        out.by_lang.push((
+            row.text(0)?,
+            row.count(1)?,
+            Tally {
+                count: row.count(2)?,
+                amount_minor: row.int(3)?,
+            },
+        ));
     }
-    {
-        let mut stmt = tx.prepare_cached(&format!(
+    for row in db.query(
+        &format!(
             "{SCOPED}SELECT created_at, amount_minor FROM d WHERE status = 'succeeded'
              ORDER BY created_at"
-        ))?;
-        let rows = stmt.query_map(&p[..], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))?;
-        for row in rows {
-            out.succeeded.push(row?);
-        }
+        ),
+        p,
+    )? {
+        out.succeeded.push((row.int(0)?, row.int(1)?));
     }
-    let (first, last): (Option<i64>, Option<i64>) = tx
-        .prepare_cached(&format!(
-            "{SCOPED}SELECT MIN(created_at), MAX(created_at) FROM d"
-        ))?
-        .query_row(&p[..], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    out.after_payment = tx
-        .prepare_cached(&format!(
-            "{SCOPED}SELECT COALESCE(SUM(refunded_minor), 0),
-                    COALESCE(SUM(CASE WHEN dispute IN ('open', 'lost')
-                        THEN MIN(MAX(dispute_minor, 0), MAX(0, amount_minor - refunded_minor))
-                        ELSE 0 END), 0),
-                    COALESCE(SUM(refunded_minor > 0), 0),
-                    COALESCE(SUM(dispute != ''), 0)
-             FROM d WHERE status = 'succeeded'"
-        ))?
-        .query_row(&p[..], |r| {
-            Ok(AfterPayment {
-                refunded_minor: r.get(0)?,
-                disputed_minor: r.get(1)?,
-                refunded_count: r.get::<_, i64>(2)? as u64,
-                disputed_count: r.get::<_, i64>(3)? as u64,
-            })
-        })?;
-    out.reconcile = super::reconcile::summary(&tx)?;
+    let row = db.query_one(
+        &format!("{SCOPED}SELECT MIN(created_at), MAX(created_at) FROM d"),
+        p,
+    )?;
+    let (first, last) = (row.opt_int(0)?, row.opt_int(1)?);
+    let row = db.query_one(
+        &format!(
+            "{SCOPED}SELECT {}, {}, COUNT(*) FILTER (WHERE refunded_minor > 0),
+                    COUNT(*) FILTER (WHERE dispute != '')
+             FROM d WHERE status = 'succeeded'",
+            sum("refunded_minor"),
+            sum(&disputed())
+        ),
+        p,
+    )?;
+    out.after_payment = AfterPayment {
+        refunded_minor: row.int(0)?,
+        disputed_minor: row.int(1)?,
+        refunded_count: row.count(2)?,
+        disputed_count: row.count(3)?,
+    };
+    out.reconcile = super::reconcile::summary(db)?;
     out.first_created_ms = first;
     out.last_created_ms = last;
     out.last_succeeded_ms = out.succeeded.iter().map(|&(at, _)| at).max();
@@ -156,7 +147,7 @@ pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<
             ..Bucket::default()
         })
         .collect();
-    fill_buckets(&tx, scope, from, HOUR_MS, &mut out.per_hour)?;
+    fill_buckets(db, scope, from, HOUR_MS, &mut out.per_hour)?;
 
     if let Some(first) = first {
         let today = now_ms.div_euclid(DAY_MS) * DAY_MS;
@@ -168,44 +159,37 @@ pub fn stats(conn: &Connection, now_ms: i64, scope: &Scope) -> rusqlite::Result<
                 ..Bucket::default()
             })
             .collect();
-        fill_buckets(&tx, scope, first_day, DAY_MS, &mut out.per_day)?;
+        fill_buckets(db, scope, first_day, DAY_MS, &mut out.per_day)?;
     }
-    tx.finish()?;
     Ok(out)
 }
 
+/// The succeeded donations among some: their count and amount.
+const SUCCEEDED: &str = "COUNT(*) FILTER (WHERE status = 'succeeded'),
+    CAST(COALESCE(SUM(amount_minor) FILTER (WHERE status = 'succeeded'), 0) AS BIGINT)";
+
 /// Counts donations created from `from` on into buckets of `width` ms.
 fn fill_buckets(
-    conn: &Connection,
+    db: &mut dyn Db,
     scope: &Scope,
     from: i64,
     width: i64,
     buckets: &mut [Bucket],
-) -> rusqlite::Result<()> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SCOPED}SELECT (created_at - :from) / :width AS slot, COUNT(*),
-                COALESCE(SUM(status = 'succeeded'), 0),
-                COALESCE(SUM(CASE WHEN status = 'succeeded' THEN amount_minor ELSE 0 END), 0)
-         FROM d WHERE created_at >= :from GROUP BY slot"
-    ))?;
-    let [currency, live] = scope_params(scope);
-    let params: [(&str, &dyn rusqlite::ToSql); 4] =
-        [currency, live, (":from", &from), (":width", &width)];
-    let rows = stmt.query_map(&params[..], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, i64>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, i64>(3)?,
-        ))
-    })?;
+) -> DbResult<()> {
+    let rows = db.query(
+        &format!(
+            "{SCOPED}SELECT (created_at - ?3) / ?4 AS slot, COUNT(*), {SUCCEEDED}
+             FROM d WHERE created_at >= ?3 GROUP BY slot"
+        ),
+        args![&scope.currency, scope.live, from, width],
+    )?;
     for row in rows {
-        let (slot, created, n, sum) = row?;
+        let slot = row.int(0)?;
         if let Some(b) = usize::try_from(slot).ok().and_then(|i| buckets.get_mut(i)) {
-            b.created = created as u64;
+            b.created = row.count(1)?;
             b.succeeded = Tally {
-                count: n as u64,
-                amount_minor: sum,
+                count: row.count(2)?,
+                amount_minor: row.int(3)?,
             };
         }
     }

@@ -1,9 +1,117 @@
-//! The ledger against real SQLite files in temporary folders.
+//! The ledger's behaviour, against both of its databases: a SQLite file in a temporary
+//! folder, and a fresh database on the PostgreSQL server `FUNDRAISER_TEST_POSTGRES` names
+//! (`tests/run.sh` starts one). Without that variable the PostgreSQL half says SKIPPED.
 use super::*;
 use crate::donation::{Channel, Outcome};
 use crate::lang::Lang;
 use crate::money::{Currency, Money};
-use rusqlite::Connection;
+
+/// A ledger's place for one test, removed when dropped (a file's folder).
+struct Place {
+    location: Location,
+    _dir: Option<tempfile::TempDir>,
+}
+
+#[derive(Clone, Copy)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Place {
+    /// A new, empty place on `backend`; `None` when PostgreSQL is not offered.
+    fn new(backend: Backend) -> Option<Place> {
+        match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                Some(Place {
+                    location: Location::File(dir.path().join("l.db")),
+                    _dir: Some(dir),
+                })
+            }
+            Backend::Postgres => {
+                let Ok(server) = std::env::var("FUNDRAISER_TEST_POSTGRES") else {
+                    eprintln!("SKIPPED: FUNDRAISER_TEST_POSTGRES is not set; tests/run.sh sets it");
+                    return None;
+                };
+                let url = fresh_database(&server);
+                let source = postgres::PgSource::parse(&url, None).unwrap();
+                Some(Place {
+                    location: Location::Postgres(Arc::new(source)),
+                    _dir: None,
+                })
+            }
+        }
+    }
+
+    fn open(&self) -> Ledger {
+        self.open_with(BATCH_MAX)
+    }
+
+    fn open_with(&self, batch_max: usize) -> Ledger {
+        Ledger::open_at(&self.location, batch_max, test_scope()).unwrap()
+    }
+
+    /// Runs `f` on a connection of its own, outside the ledger (on a thread of its own:
+    /// PostgreSQL's blocking client cannot run on the test's runtime).
+    fn raw<T: Send>(&self, f: impl FnOnce(&mut dyn Db) -> T + Send) -> T {
+        std::thread::scope(|s| {
+            s.spawn(|| f(self.location.source().connect(false).unwrap().as_mut()))
+                .join()
+                .unwrap()
+        })
+    }
+}
+
+/// Creates a database of its own on the server at `server` (a `postgres://` URL); its URL.
+fn fresh_database(server: &str) -> String {
+    let name = format!(
+        "ledger_test_{}",
+        DonationId::random().as_str().to_lowercase()
+    );
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let (admin_url, create) = (server.to_owned(), name.clone());
+    std::thread::spawn(move || {
+        let mut admin = ::postgres::Client::connect(&admin_url, ::postgres::NoTls).unwrap();
+        admin
+            .batch_execute(&format!("CREATE DATABASE {create}"))
+            .unwrap();
+    })
+    .join()
+    .unwrap();
+    let (base, query) = server.split_once('?').unwrap_or((server, ""));
+    let base = base.rsplit_once('/').map_or(base, |(b, _)| b);
+    format!("{base}/{name}?{query}")
+}
+
+/// Runs each named test on both databases: `name::sqlite` and `name::postgres`.
+macro_rules! on_both {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(super::Backend::Sqlite).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(super::Backend::Postgres).await;
+            }
+        }
+    )*};
+}
+
+on_both!(
+    pending_donations_expire_and_a_late_payment_still_counts,
+    group_commit_answers_every_writer_and_counts_each_success_once,
+    one_transaction_per_write_answers_every_writer_too,
+    events_are_append_only,
+    an_event_id_seen_before_changes_nothing,
+    an_unknown_reference_changes_nothing,
+    refunds_and_disputes_move_the_total_by_what_the_charity_keeps,
+);
 
 /// AED test money, as the sandbox takes it.
 fn test_scope() -> Scope {
@@ -42,10 +150,11 @@ fn paid(d: &NewDonation, outcome: Outcome) -> PaymentResult {
     }
 }
 
-#[tokio::test]
-async fn pending_donations_expire_and_a_late_payment_still_counts() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
+async fn pending_donations_expire_and_a_late_payment_still_counts(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
     let d = new_donation(700);
     ledger.create(d.clone()).await.unwrap();
     let fresh = new_donation(300);
@@ -86,19 +195,19 @@ async fn pending_donations_expire_and_a_late_payment_still_counts() {
     assert!(counts.contains(&(Status::Expired, 1)));
 }
 
-#[tokio::test]
-async fn group_commit_answers_every_writer_and_counts_each_success_once() {
-    concurrent_writers_each_count_once(BATCH_MAX).await;
+async fn group_commit_answers_every_writer_and_counts_each_success_once(backend: Backend) {
+    concurrent_writers_each_count_once(backend, BATCH_MAX).await;
 }
 
-#[tokio::test]
-async fn one_transaction_per_write_answers_every_writer_too() {
-    concurrent_writers_each_count_once(1).await;
+async fn one_transaction_per_write_answers_every_writer_too(backend: Backend) {
+    concurrent_writers_each_count_once(backend, 1).await;
 }
 
-async fn concurrent_writers_each_count_once(batch_max: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open_with(&dir.path().join("l.db"), batch_max, test_scope()).unwrap();
+async fn concurrent_writers_each_count_once(backend: Backend, batch_max: usize) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open_with(batch_max);
     let mut tasks = Vec::new();
     for i in 0..200 {
         let ledger = ledger.clone();
@@ -120,26 +229,35 @@ async fn concurrent_writers_each_count_once(batch_max: usize) {
     assert_eq!(ledger.ledger_total().await.unwrap(), (expected, 200));
     // Reopening loads the same total.
     drop(ledger);
-    let again = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
+    let again = place.open();
     assert_eq!(again.total().load().raised_minor, expected);
 }
 
-#[tokio::test]
-async fn events_are_append_only() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("l.db");
-    let ledger = Ledger::open(&path, test_scope()).unwrap();
+async fn events_are_append_only(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
     ledger.create(new_donation(500)).await.unwrap();
-    let conn = Connection::open(&path).unwrap();
-    assert!(conn.execute("UPDATE events SET kind = 'x'", []).is_err());
-    assert!(conn.execute("DELETE FROM events", []).is_err());
+    let (update, delete, count) = place.raw(|db| {
+        let update = db.execute("UPDATE events SET kind = 'x'", &[]);
+        let delete = db.execute("DELETE FROM events", &[]);
+        let count = db
+            .query_one("SELECT COUNT(*) FROM events", &[])
+            .unwrap()
+            .int(0);
+        (update.is_err(), delete.is_err(), count.unwrap())
+    });
+    assert!(update, "an event could be changed");
+    assert!(delete, "an event could be deleted");
+    assert_eq!(count, 1);
 }
 
-#[tokio::test]
-async fn an_event_id_seen_before_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("l.db");
-    let ledger = Ledger::open(&path, test_scope()).unwrap();
+async fn an_event_id_seen_before_changes_nothing(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
     let d = new_donation(900);
     ledger.create(d.clone()).await.unwrap();
     let with_event = |outcome, event: &str| PaymentResult {
@@ -160,10 +278,11 @@ async fn an_event_id_seen_before_changes_nothing() {
         }
     ));
     let events = || -> i64 {
-        Connection::open(&path)
-            .unwrap()
-            .query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))
-            .unwrap()
+        place.raw(|db| {
+            db.query_one("SELECT COUNT(*) FROM events", &[])
+                .and_then(|r| r.int(0))
+                .unwrap()
+        })
     };
     let before = events();
     let again = ledger
@@ -241,10 +360,11 @@ async fn an_event_id_seen_before_changes_nothing() {
     ));
 }
 
-#[tokio::test]
-async fn an_unknown_reference_changes_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let ledger = Ledger::open(&dir.path().join("l.db"), test_scope()).unwrap();
+async fn an_unknown_reference_changes_nothing(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
     let ghost = new_donation(500);
     assert_eq!(
         ledger.apply(paid(&ghost, Outcome::Paid)).await.unwrap(),
@@ -264,12 +384,12 @@ fn notice(payment: &str, event: crate::kept::MoneyEvent, digest: &str) -> crate:
     }
 }
 
-#[tokio::test]
-async fn refunds_and_disputes_move_the_total_by_what_the_charity_keeps() {
+async fn refunds_and_disputes_move_the_total_by_what_the_charity_keeps(backend: Backend) {
     use crate::kept::MoneyEvent;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("l.db");
-    let ledger = Ledger::open(&path, test_scope()).unwrap();
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
     let d = new_donation(10_000);
     ledger.create(d.clone()).await.unwrap();
     let mut result = paid(&d, Outcome::Paid);
@@ -335,6 +455,6 @@ async fn refunds_and_disputes_move_the_total_by_what_the_charity_keeps() {
     // What the live total says is what the file says, after a restart too.
     assert_eq!(ledger.ledger_total().await.unwrap(), (0, 0));
     drop(ledger);
-    let again = Ledger::open(&path, test_scope()).unwrap();
+    let again = place.open();
     assert_eq!(again.total().load().raised_minor, 0);
 }

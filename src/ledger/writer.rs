@@ -1,18 +1,20 @@
 //! The one thread that writes the ledger, with group commit: every job waiting when a
 //! transaction starts goes into that transaction (each in its own savepoint, so one
 //! failing job cannot undo the others), and each caller is answered only after the
-//! commit that contains its write. `synchronous=FULL` makes that commit durable.
+//! commit that contains its write. `synchronous=FULL` makes a SQLite commit durable;
+//! PostgreSQL's commit is durable with its default `synchronous_commit`. On PostgreSQL,
+//! where other servers write too, a batch that conflicts with theirs is run again.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use rusqlite::{Connection, TransactionBehavior};
 use tokio::sync::{mpsc, oneshot};
 
 use super::apply::{Delta, apply_op};
+use super::sql::{Db, DbError, SharedSource};
 use super::{Applied, Created, LedgerError, MoneyApplied, NewDonation, Scope};
 use crate::donation::PaymentResult;
 use crate::kept::MoneyNotice;
-use crate::total::{LiveTotal, TotalSnapshot};
+use crate::total::LiveTotal;
 
 /// How many jobs may wait for the writer before senders wait too.
 pub const QUEUE: usize = 8192;
@@ -91,123 +93,164 @@ impl WriteHealth {
     }
 }
 
-/// The running total as the committed ledger has it.
-struct Totals {
-    raised: i64,
-    count: u64,
-    version: u64,
-}
+/// The most times a batch is run again after conflicting with another server's.
+const CONFLICT_RETRIES: u32 = 12;
 
 pub fn spawn(
-    conn: Connection,
+    db: Box<dyn Db>,
+    source: SharedSource,
     rx: mpsc::Receiver<Job>,
     live: std::sync::Arc<LiveTotal>,
     batch_max: usize,
     scope: Scope,
     health: WriteHealth,
 ) -> std::io::Result<()> {
-    let snapshot = live.load();
-    let totals = Totals {
-        raised: snapshot.raised_minor,
-        count: snapshot.donations,
-        version: snapshot.version,
+    let writer = Writer {
+        db: Some(db),
+        source,
+        live,
+        scope,
+        health,
     };
     std::thread::Builder::new()
         .name("ledger-writer".into())
-        .spawn(move || run(conn, rx, live, totals, batch_max, scope, health))
+        .spawn(move || writer.run(rx, batch_max))
         .map(|_| ())
 }
 
-fn run(
-    mut conn: Connection,
-    mut rx: mpsc::Receiver<Job>,
+struct Writer {
+    /// `None` after the connection was lost, until it is opened again.
+    db: Option<Box<dyn Db>>,
+    source: SharedSource,
     live: std::sync::Arc<LiveTotal>,
-    mut totals: Totals,
-    batch_max: usize,
     scope: Scope,
     health: WriteHealth,
-) {
-    let mut batch: Vec<Job> = Vec::with_capacity(batch_max);
-    while let Some(first) = rx.blocking_recv() {
-        batch.push(first);
-        while batch.len() < batch_max {
-            match rx.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
+}
+
+impl Writer {
+    fn run(mut self, mut rx: mpsc::Receiver<Job>, batch_max: usize) {
+        let mut batch: Vec<Job> = Vec::with_capacity(batch_max);
+        while let Some(first) = rx.blocking_recv() {
+            batch.push(first);
+            while batch.len() < batch_max {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let started = std::time::Instant::now();
+            let (results, delta) = self.commit(&batch);
+            crate::metrics::get()
+                .ledger_write
+                .observe(started.elapsed());
+            self.health.record(results.iter().any(Result::is_ok));
+            if delta.changed {
+                self.live.add(delta.raised, delta.count);
+            }
+            for (job, result) in batch.drain(..).zip(results) {
+                // A caller that went away (client disconnected) does not matter: its
+                // write is committed either way.
+                let _ = job.reply.send(result);
             }
         }
-        let started = std::time::Instant::now();
-        let (results, delta) = commit_batch(&mut conn, &batch, &scope);
-        crate::metrics::get()
-            .ledger_write
-            .observe(started.elapsed());
-        health.record(results.iter().any(Result::is_ok));
-        if delta.changed {
-            totals.raised += delta.raised;
-            totals.count = totals.count.saturating_add_signed(delta.count);
-            totals.version += 1;
-            live.store(TotalSnapshot {
-                raised_minor: totals.raised,
-                donations: totals.count,
-                updated_at: time::OffsetDateTime::now_utc(),
-                version: totals.version,
-            });
-        }
-        for (job, result) in batch.drain(..).zip(results) {
-            // A caller that went away (client disconnected) does not matter: its write
-            // is committed either way.
-            let _ = job.reply.send(result);
+    }
+
+    /// Runs the batch in one transaction, again when it conflicted with another
+    /// server's. A connection the database dropped while it sat idle (a restart, a
+    /// failover) is found out by this batch: it runs once more on a new connection, so
+    /// no donor sees an error once the database is back.
+    fn commit(&mut self, batch: &[Job]) -> (Vec<Result<Reply, LedgerError>>, Delta) {
+        let mut attempt = 0;
+        loop {
+            let (mut db, reused) = match self.db.take().filter(|db| db.is_usable()) {
+                Some(db) => (db, true),
+                None => match self.source.connect(false) {
+                    Ok(db) => (db, false),
+                    Err(e) => return fail_all(batch, e),
+                },
+            };
+            let outcome = commit_batch(db.as_mut(), batch, &self.scope);
+            let lost = outcome.as_ref().is_err_and(DbError::is_lost);
+            if db.is_usable() && !lost {
+                self.db = Some(db);
+            }
+            match outcome {
+                Err(e) if e.is_conflict() && attempt < CONFLICT_RETRIES => {
+                    attempt += 1;
+                    crate::metrics::inc(&crate::metrics::get().ledger_conflicts);
+                    let pause = 2u64.saturating_pow(attempt.min(8)) + rand::random_range(0..5);
+                    std::thread::sleep(std::time::Duration::from_millis(pause));
+                }
+                Err(e) if lost && reused => {
+                    tracing::info!(error = %e, "the ledger's connection was lost; reconnecting");
+                }
+                Err(e) => return fail_all(batch, e),
+                Ok(done) => return done,
+            }
         }
     }
 }
 
-/// Runs the batch in one immediate transaction. If the commit fails, every job fails and
-/// nothing is counted.
-fn commit_batch(
-    conn: &mut Connection,
-    batch: &[Job],
-    scope: &Scope,
-) -> (Vec<Result<Reply, LedgerError>>, Delta) {
-    let fail_all = |e: rusqlite::Error| {
-        tracing::error!(error = %e, jobs = batch.len(), "ledger write failed");
-        let e = std::sync::Arc::new(e);
-        (
-            batch
-                .iter()
-                .map(|_| Err(LedgerError::Unavailable(e.clone())))
-                .collect(),
-            Delta::default(),
-        )
-    };
-    let mut tx = match conn.transaction_with_behavior(TransactionBehavior::Immediate) {
-        Ok(tx) => tx,
-        Err(e) => return fail_all(e),
-    };
+/// Every job of a batch failed: nothing was committed or counted.
+fn fail_all(batch: &[Job], e: DbError) -> (Vec<Result<Reply, LedgerError>>, Delta) {
+    tracing::error!(error = %e, jobs = batch.len(), "ledger write failed");
+    let e = std::sync::Arc::new(e);
+    (
+        batch
+            .iter()
+            .map(|_| Err(LedgerError::Unavailable(e.clone())))
+            .collect(),
+        Delta::default(),
+    )
+}
+
+type Committed = (Vec<Result<Reply, LedgerError>>, Delta);
+
+/// Runs the batch in one write transaction, each job in a savepoint so one refused job
+/// leaves the others. An error that fails the transaction (the commit, a conflict, a
+/// lost connection) fails the whole batch, and nothing is counted.
+fn commit_batch(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committed, DbError> {
+    db.begin_write()?;
+    match run_jobs(db, batch, scope) {
+        Ok(done) => {
+            if done.1.changed {
+                db.announce_total()?;
+            }
+            db.batch("COMMIT")?;
+            Ok(done)
+        }
+        Err(e) => {
+            if db.is_usable() {
+                // The transaction is given up whole; should even the rollback fail, the
+                // next batch's BEGIN says so.
+                let _ = db.batch("ROLLBACK");
+            }
+            Err(e)
+        }
+    }
+}
+
+fn run_jobs(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committed, DbError> {
     let mut delta = Delta::default();
     let mut results = Vec::with_capacity(batch.len());
     for job in batch {
         let mut job_delta = Delta::default();
-        let result = (|| {
-            let sp = tx.savepoint()?;
-            let reply = apply_op(&sp, &job.op, &mut job_delta, scope)?;
-            sp.commit()?;
-            Ok::<_, rusqlite::Error>(reply)
-        })();
-        match result {
+        db.batch("SAVEPOINT job")?;
+        match apply_op(db, &job.op, &mut job_delta, scope) {
             Ok(reply) => {
+                db.batch("RELEASE job")?;
                 delta.raised += job_delta.raised;
                 delta.count += job_delta.count;
                 delta.changed |= job_delta.changed;
                 results.push(Ok(reply));
             }
+            Err(e) if e.is_conflict() || e.is_lost() => return Err(e),
             Err(e) => {
                 tracing::warn!(error = %e, "ledger job refused");
-                results.push(Err(LedgerError::from(e)));
+                db.batch("ROLLBACK TO job; RELEASE job")?;
+                results.push(Err(LedgerError::Unavailable(std::sync::Arc::new(e))));
             }
         }
     }
-    match tx.commit() {
-        Ok(()) => (results, delta),
-        Err(e) => fail_all(e),
-    }
+    Ok((results, delta))
 }

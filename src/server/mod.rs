@@ -44,8 +44,8 @@ pub fn init_logging() {
 
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let settings = Arc::new(settings);
-    let ledger = Ledger::open_with(
-        &settings.ledger.path,
+    let ledger = Ledger::open_at(
+        &settings.ledger.location,
         settings.ledger.batch_max,
         settings.ledger_scope(),
     )
@@ -165,7 +165,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     }
     tracing::info!(
         version = env!("CARGO_PKG_VERSION"),
-        ledger = %settings.ledger.path.display(),
+        ledger = %settings.ledger.location.describe(),
         gateway = settings.gateway.name(),
         "fundraiser listening on {scheme}://{addr}"
     );

@@ -18,5 +18,6 @@ mod openapi;
 mod properties;
 mod reconcile;
 mod security;
+mod several_servers;
 mod site;
 mod stripe;

@@ -8,6 +8,7 @@ use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 mod ledger_file;
+pub mod postgres;
 pub use ledger_file::{LedgerFile, Seed};
 
 pub const SECRET: &str = "integration-test-secret";

@@ -1,0 +1,290 @@
+//! The PostgreSQL backend of [`Db`], for more than one server on one ledger: connections
+//! (TLS by rustls), prepared statements cached per connection, serializable write
+//! transactions, an advisory lock for work one server does at a time, and `NOTIFY` to
+//! tell the other servers the total moved. The ledger's tables live in a schema of their
+//! own, `fundraiser`.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use postgres::config::{Host, SslMode};
+use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
+use postgres::{Client, NoTls, Statement};
+
+use super::sql::{Cell, Db, DbError, DbResult, Dialect, Row, Source, Value};
+
+/// The schema the ledger's tables live in.
+pub const SCHEMA: &str = "fundraiser";
+/// The channel servers announce total changes on.
+pub const CHANNEL: &str = "fundraiser_total";
+
+impl ToSql for Value<'_> {
+    fn to_sql(
+        &self,
+        ty: &Type,
+        out: &mut BytesMut,
+    ) -> Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        match self {
+            Value::Null => Ok(IsNull::Yes),
+            Value::Int(v) => match *ty {
+                Type::INT8 => v.to_sql(ty, out),
+                Type::INT4 => i32::try_from(*v)?.to_sql(ty, out),
+                Type::INT2 => i16::try_from(*v)?.to_sql(ty, out),
+                Type::BOOL => (*v != 0).to_sql(ty, out),
+                _ => Err(format!("an integer given for a {ty} parameter").into()),
+            },
+            Value::Text(s) => s.to_sql(ty, out),
+        }
+    }
+
+    fn accepts(_: &Type) -> bool {
+        true
+    }
+
+    to_sql_checked!();
+}
+
+fn cell(row: &postgres::Row, i: usize) -> DbResult<Cell> {
+    let ty = row
+        .columns()
+        .get(i)
+        .map(|c| c.type_().clone())
+        .ok_or_else(|| DbError::Decode(format!("no column {i}")))?;
+    let int = |v: Option<i64>| v.map_or(Cell::Null, Cell::Int);
+    Ok(match ty {
+        Type::INT8 => int(row.try_get::<_, Option<i64>>(i)?),
+        Type::INT4 => int(row.try_get::<_, Option<i32>>(i)?.map(i64::from)),
+        Type::INT2 => int(row.try_get::<_, Option<i16>>(i)?.map(i64::from)),
+        Type::BOOL => int(row.try_get::<_, Option<bool>>(i)?.map(i64::from)),
+        Type::TEXT | Type::VARCHAR | Type::NAME | Type::BPCHAR => row
+            .try_get::<_, Option<String>>(i)?
+            .map_or(Cell::Null, Cell::Text),
+        other => {
+            return Err(DbError::Decode(format!(
+                "column {i} has type {other}, not text or integer"
+            )));
+        }
+    })
+}
+
+/// A connection, with the statements it has prepared.
+pub struct PgDb {
+    client: Client,
+    prepared: HashMap<String, Statement>,
+}
+
+impl PgDb {
+    fn statement(&mut self, sql: &str) -> DbResult<Statement> {
+        if let Some(s) = self.prepared.get(sql) {
+            return Ok(s.clone());
+        }
+        let statement = self.client.prepare(&super::sql::dollar_placeholders(sql))?;
+        self.prepared.insert(sql.to_owned(), statement.clone());
+        Ok(statement)
+    }
+
+    /// Waits up to `timeout` for notifications; how many arrived.
+    pub fn wait_notifications(&mut self, timeout: Duration) -> DbResult<usize> {
+        use postgres::fallible_iterator::FallibleIterator;
+        let mut notifications = self.client.notifications();
+        if notifications.timeout_iter(timeout).next()?.is_none() {
+            return Ok(0);
+        }
+        // And whatever else has already arrived, without waiting again.
+        Ok(1 + notifications.iter().count()?)
+    }
+}
+
+fn params<'a>(args: &'a [Value<'a>]) -> Vec<&'a (dyn ToSql + Sync)> {
+    args.iter().map(|v| v as &(dyn ToSql + Sync)).collect()
+}
+
+impl Db for PgDb {
+    fn dialect(&self) -> Dialect {
+        Dialect::Postgres
+    }
+
+    fn execute(&mut self, sql: &str, args: &[Value<'_>]) -> DbResult<u64> {
+        let statement = self.statement(sql)?;
+        Ok(self.client.execute(&statement, &params(args))?)
+    }
+
+    fn query(&mut self, sql: &str, args: &[Value<'_>]) -> DbResult<Vec<Row>> {
+        let statement = self.statement(sql)?;
+        let rows = self.client.query(&statement, &params(args))?;
+        rows.iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| cell(r, i))
+                    .collect::<DbResult<_>>()
+                    .map(Row)
+            })
+            .collect()
+    }
+
+    fn batch(&mut self, sql: &str) -> DbResult<()> {
+        Ok(self.client.batch_execute(sql)?)
+    }
+
+    fn begin_write(&mut self) -> DbResult<()> {
+        // Servers write side by side: a transaction that would see another's writes
+        // half-way fails with a serialization error and the writer runs it again.
+        self.batch("BEGIN ISOLATION LEVEL SERIALIZABLE")
+    }
+
+    fn begin_read(&mut self) -> DbResult<()> {
+        self.batch("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    }
+
+    fn try_exclusive(&mut self, key: i64) -> DbResult<bool> {
+        let rows = self
+            .client
+            .query("SELECT pg_try_advisory_xact_lock($1)", &[&key])?;
+        Ok(rows
+            .first()
+            .and_then(|r| r.try_get::<_, bool>(0).ok())
+            .unwrap_or(false))
+    }
+
+    fn announce_total(&mut self) -> DbResult<()> {
+        self.batch(&format!("NOTIFY {CHANNEL}"))
+    }
+
+    fn is_usable(&self) -> bool {
+        !self.client.is_closed()
+    }
+}
+
+/// A PostgreSQL ledger's address and how to reach it.
+pub struct PgSource {
+    config: postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
+    shown: String,
+}
+
+/// Whether `url` names a PostgreSQL ledger.
+pub fn is_postgres_url(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
+}
+
+impl PgSource {
+    /// Reads a `postgres://user:password@host:port/db?sslmode=...` URL. Errors never
+    /// repeat the URL (it holds the password).
+    pub fn parse(url: &str, ca_file: Option<&Path>) -> Result<PgSource, String> {
+        if !is_postgres_url(url) {
+            return Err("ledger.url must start with postgres:// (or be empty for SQLite)".into());
+        }
+        let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
+            format!("ledger.url is not a valid PostgreSQL URL: {e}")
+        })?;
+        if config.get_connect_timeout().is_none() {
+            config.connect_timeout(Duration::from_secs(5));
+        }
+        config.keepalives(true);
+        config.keepalives_idle(Duration::from_secs(30));
+        if config.get_application_name().is_none() {
+            config.application_name("fundraiser");
+        }
+        let tls = tls_config(ca_file)?;
+        let shown = shown(&config);
+        Ok(PgSource { config, tls, shown })
+    }
+}
+
+/// `user@host:port/db`, without the password.
+fn shown(config: &postgres::Config) -> String {
+    let host = config
+        .get_hosts()
+        .iter()
+        .map(|h| match h {
+            Host::Tcp(name) => name.clone(),
+            Host::Unix(path) => path.display().to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(",");
+    let port = config.get_ports().first().copied().unwrap_or(5432);
+    format!(
+        "postgres://{}@{host}:{port}/{}",
+        config.get_user().unwrap_or(""),
+        config.get_dbname().unwrap_or("")
+    )
+}
+
+/// rustls with the public roots, and the operator's own certificate authority (a
+/// managed database's) when `ledger.ca_file` names one.
+fn tls_config(ca_file: Option<&Path>) -> Result<tokio_postgres_rustls::MakeRustlsConnect, String> {
+    use rustls_pki_types::CertificateDer;
+    use rustls_pki_types::pem::PemObject;
+    let mut roots = rustls::RootCertStore::empty();
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    if let Some(path) = ca_file {
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| format!("ledger.ca_file {}: {e}", path.display()))?;
+        if certs.is_empty() {
+            return Err(format!("ledger.ca_file {}: no certificate", path.display()));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| format!("ledger.ca_file {}: {e}", path.display()))?;
+        }
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| format!("TLS for the ledger: {e}"))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
+}
+
+impl PgSource {
+    pub fn connect_pg(&self) -> DbResult<PgDb> {
+        let mut client = match self.config.get_ssl_mode() {
+            SslMode::Disable => self.config.connect(NoTls)?,
+            _ => self.config.connect(self.tls.clone())?,
+        };
+        client.batch_execute(&format!(
+            "SET search_path TO {SCHEMA}; SET statement_timeout = '30s'"
+        ))?;
+        Ok(PgDb {
+            client,
+            prepared: HashMap::new(),
+        })
+    }
+}
+
+impl Source for PgSource {
+    fn connect(&self, _read_only: bool) -> DbResult<Box<dyn Db>> {
+        Ok(Box::new(self.connect_pg()?))
+    }
+
+    fn describe(&self) -> String {
+        self.shown.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_url_is_shown_without_its_password() {
+        let source = PgSource::parse(
+            "postgres://donor:s3cret@db.example:6543/ledger?sslmode=require",
+            None,
+        )
+        .unwrap();
+        assert_eq!(source.describe(), "postgres://donor@db.example:6543/ledger");
+        let err = PgSource::parse("postgres://donor:s3cret@db.example:notaport/x", None)
+            .err()
+            .unwrap();
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(PgSource::parse("mysql://x", None).is_err());
+    }
+}

@@ -1,0 +1,328 @@
+//! Several servers on one PostgreSQL ledger: a load balancer's worth of `fundraiser`
+//! processes, each donation's steps landing on different ones, a server killed in the
+//! middle, and the database itself stopped and started under donations. Needs the test
+//! PostgreSQL `tests/run.sh` starts; without it each test says SKIPPED.
+
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::blocking::Response;
+
+use crate::common::postgres::{self, Cluster, LedgerDb};
+use crate::common::{Opts, SECRET, Server, client, donation_id, hmac_hex, location};
+
+fn on_ledger(url: &str) -> Opts {
+    Opts::default()
+        .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+        .env("FUNDRAISER_LEDGER__URL", url)
+        // The test delivers each webhook itself, to another server than the donor's.
+        .env("FUNDRAISER_SANDBOX__WEBHOOKS", "false")
+}
+
+/// The servers' addresses, as a load balancer in front of them knows them.
+struct Balancer(RwLock<Vec<String>>);
+
+impl Balancer {
+    fn new(servers: &[&Server]) -> Balancer {
+        Balancer(RwLock::new(
+            servers.iter().map(|s| s.base.clone()).collect(),
+        ))
+    }
+
+    /// Sends with `send` to server `first`, and on to the next when one cannot be
+    /// reached (killed, restarting), as a load balancer does, for up to 30 s.
+    fn send(&self, first: usize, send: impl Fn(&str) -> reqwest::Result<Response>) -> Response {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut k = first;
+        loop {
+            let base = {
+                let bases = self.0.read().unwrap();
+                bases[k % bases.len()].clone()
+            };
+            match send(&base) {
+                Ok(r) => return r,
+                Err(e) => {
+                    assert!(Instant::now() < deadline, "no server answered: {e}");
+                    k += 1;
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+            }
+        }
+    }
+
+    fn bases(&self) -> Vec<String> {
+        self.0.read().unwrap().clone()
+    }
+}
+
+/// The sandbox's webhook for a paid donation, signed with the test secret.
+fn paid_webhook(base: &str, id: &str, minor: i64) -> reqwest::Result<Response> {
+    let body = format!(r#"{{"ref":"{id}","outcome":"paid","amount":{minor},"currency":"AED"}}"#);
+    client()
+        .post(format!("{base}/payment/webhook/sandbox"))
+        .header(
+            "Sandbox-Signature",
+            hmac_hex(SECRET.as_bytes(), body.as_bytes()),
+        )
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+}
+
+fn total_at(base: &str) -> Option<(i64, i64)> {
+    let t: serde_json::Value = client()
+        .get(format!("{base}/api/total"))
+        .send()
+        .ok()?
+        .json()
+        .ok()?;
+    Some((t["raised_minor"].as_i64()?, t["donations"].as_i64()?))
+}
+
+/// Waits up to `within` for every server's `/api/total` to say `expected`.
+fn totals_agree(bases: &[String], expected: (i64, i64), within: Duration) -> Result<(), String> {
+    let deadline = Instant::now() + within;
+    loop {
+        let seen: Vec<_> = bases.iter().map(|b| total_at(b)).collect();
+        if seen.iter().all(|t| *t == Some(expected)) {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!("totals {seen:?}, the database says {expected:?}"));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// One donation of `5 + i % 40` AED: the form posted to server `i`, paid on its
+/// checkout there, the webhook delivered to server `i + 1` and the donor's return to
+/// server `i + 2`. Returns its id and amount once both confirmations answered.
+fn donate_across(lb: &Balancer, i: usize) -> (String, i64) {
+    let amount = 5 + (i % 40) as i64;
+    let lang = if i % 2 == 0 { "en" } else { "ar" };
+    let r = lb.send(i, |b| {
+        client()
+            .post(format!("{b}/donate"))
+            .form(&[("amount", amount.to_string().as_str()), ("lang", lang)])
+            .send()
+    });
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "donation {i}");
+    let checkout = location(&r);
+    let id = donation_id(&checkout);
+    let r = lb.send(i, |b| {
+        client()
+            .post(format!("{b}{checkout}"))
+            .form(&[("outcome", "pay")])
+            .send()
+    });
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "checkout of {i}");
+    let ret = location(&r);
+    let r = lb.send(i + 1, |b| paid_webhook(b, &id, amount * 100));
+    assert_eq!(r.status(), StatusCode::OK, "webhook of {i}");
+    let r = lb.send(i + 2, |b| client().get(format!("{b}{ret}")).send());
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "return of {i}");
+    assert!(location(&r).ends_with("/success/"), "return of {i}");
+    (id, amount * 100)
+}
+
+#[test]
+fn three_servers_share_one_ledger_through_a_crash() {
+    let Some(server) = postgres::server("three_servers_share_one_ledger_through_a_crash") else {
+        return;
+    };
+    let url = postgres::fresh_database(&server);
+    let mut servers: Vec<Server> = (0..3)
+        .map(|_| Server::start_with(on_ledger(&url)))
+        .collect();
+    let lb = Balancer::new(&servers.iter().collect::<Vec<_>>());
+    const DONATIONS: usize = 300;
+    let next = AtomicUsize::new(0);
+    let confirmed = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..6 {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    if i >= DONATIONS {
+                        break;
+                    }
+                    let done = donate_across(&lb, i);
+                    confirmed.lock().unwrap().push(done);
+                }
+            });
+        }
+        // A third of the way in, one server is SIGKILLed with donations in flight, and
+        // started again (on a new port the balancer is told of).
+        while confirmed.lock().unwrap().len() < DONATIONS / 3 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let victim = servers.remove(1);
+        let mut child = victim.child;
+        child.kill().unwrap();
+        child.wait().unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        let again = Server::start_with(on_ledger(&url));
+        lb.0.write().unwrap()[1] = again.base.clone();
+        servers.insert(1, again);
+    });
+    let confirmed = confirmed.into_inner().unwrap();
+    assert_eq!(confirmed.len(), DONATIONS);
+    let expected = (
+        confirmed.iter().map(|(_, minor)| minor).sum::<i64>(),
+        DONATIONS as i64,
+    );
+    // Every server shows the sum within a second of the last confirmation.
+    totals_agree(&lb.bases(), expected, Duration::from_secs(1)).unwrap();
+    // Every confirmation answered is in the database, each counted once.
+    let mut db = LedgerDb::open(&url);
+    assert_eq!(db.kept(), expected);
+    for (id, _) in &confirmed {
+        assert_eq!(db.status(id).as_deref(), Some("succeeded"), "{id}");
+        assert_eq!(db.transitions(id, "pending", "succeeded"), 1, "{id}");
+    }
+}
+
+/// What one attempt of a donor or gateway got, and when it started.
+struct Attempt {
+    at: Instant,
+    what: &'static str,
+    status: StatusCode,
+}
+
+#[test]
+fn the_database_stopped_and_started_under_donations() {
+    if postgres::server("the_database_stopped_and_started_under_donations").is_none() {
+        return;
+    }
+    let cluster = Cluster::start();
+    let servers = [
+        Server::start_with(on_ledger(&cluster.url)),
+        Server::start_with(on_ledger(&cluster.url)),
+    ];
+    let lb = Balancer::new(&[&servers[0], &servers[1]]);
+    let attempts = Mutex::new(Vec::<Attempt>::new());
+    let acknowledged = Mutex::new(Vec::<(String, i64)>::new());
+    let stop = AtomicBool::new(false);
+    let next = AtomicUsize::new(0);
+    let note = |what, at, r: &Response| {
+        attempts.lock().unwrap().push(Attempt {
+            at,
+            what,
+            status: r.status(),
+        });
+        r.status()
+    };
+    let (down_at, up_at);
+    std::thread::scope(|s| {
+        for _ in 0..3 {
+            s.spawn(|| {
+                while !stop.load(Ordering::SeqCst) {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let amount = 5 + (i % 40) as i64;
+                    let lang = if i % 2 == 0 { "en" } else { "ar" };
+                    let at = Instant::now();
+                    let r = lb.send(i, |b| {
+                        client()
+                            .post(format!("{b}/donate"))
+                            .form(&[("amount", amount.to_string().as_str()), ("lang", lang)])
+                            .send()
+                    });
+                    if note("donate", at, &r) != StatusCode::SEE_OTHER {
+                        // The donor is told to try again in their language.
+                        let body = r.text().unwrap();
+                        assert!(body.contains(&format!(r#"lang="{lang}""#)), "{body}");
+                        std::thread::sleep(Duration::from_millis(50));
+                        continue;
+                    }
+                    let checkout = location(&r);
+                    let id = donation_id(&checkout);
+                    let at = Instant::now();
+                    let r = lb.send(i, |b| {
+                        client()
+                            .post(format!("{b}{checkout}"))
+                            .form(&[("outcome", "pay")])
+                            .send()
+                    });
+                    if note("checkout", at, &r) != StatusCode::SEE_OTHER {
+                        continue;
+                    }
+                    // The gateway delivers the webhook until it is acknowledged.
+                    loop {
+                        let at = Instant::now();
+                        let r = lb.send(i + 1, |b| paid_webhook(b, &id, amount * 100));
+                        if note("webhook", at, &r) == StatusCode::OK {
+                            acknowledged
+                                .lock()
+                                .unwrap()
+                                .push((id.clone(), amount * 100));
+                            break;
+                        }
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                }
+            });
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        down_at = Instant::now();
+        cluster.down();
+        std::thread::sleep(Duration::from_millis(500));
+        // While it is down: pages and the last known total still served, /readyz not.
+        let before = total_at(&servers[0].base).expect("the total while the database is down");
+        for server in &servers {
+            assert_eq!(total_at(&server.base), Some(before));
+            let home = client().get(server.url("/")).send().unwrap();
+            assert_eq!(home.status(), StatusCode::OK);
+            let ready = client().get(server.url("/readyz")).send().unwrap();
+            assert_eq!(ready.status(), StatusCode::SERVICE_UNAVAILABLE);
+        }
+        std::thread::sleep(Duration::from_millis(1500));
+        cluster.up();
+        up_at = Instant::now();
+        std::thread::sleep(Duration::from_millis(2500));
+        stop.store(true, Ordering::SeqCst);
+    });
+    let attempts = attempts.into_inner().unwrap();
+    let refused: Vec<_> = attempts
+        .iter()
+        .filter(|a| a.status != StatusCode::SEE_OTHER && a.status != StatusCode::OK)
+        .collect();
+    for a in &refused {
+        assert_eq!(a.status, StatusCode::SERVICE_UNAVAILABLE, "{}", a.what);
+        assert!(
+            a.at > down_at,
+            "{} refused before the database stopped",
+            a.what
+        );
+        assert!(
+            a.at < up_at,
+            "{} refused after the database was back",
+            a.what
+        );
+    }
+    assert!(
+        refused.iter().any(|a| a.what == "donate"),
+        "no donor saw the outage"
+    );
+    assert!(
+        attempts.iter().filter(|a| a.at > up_at).count() > 10,
+        "too few attempts after the database came back"
+    );
+    // Every webhook acknowledged is counted, once, and every server shows it.
+    let acknowledged = acknowledged.into_inner().unwrap();
+    let expected = (
+        acknowledged.iter().map(|(_, minor)| minor).sum::<i64>(),
+        acknowledged.len() as i64,
+    );
+    let mut db = LedgerDb::open(&cluster.url);
+    assert_eq!(db.kept(), expected);
+    for (id, _) in &acknowledged {
+        assert_eq!(db.transitions(id, "pending", "succeeded"), 1, "{id}");
+    }
+    totals_agree(&lb.bases(), expected, Duration::from_secs(5)).unwrap();
+    for server in &servers {
+        let ready = client().get(server.url("/readyz")).send().unwrap();
+        assert_eq!(ready.status(), StatusCode::OK);
+    }
+}
