@@ -24,6 +24,21 @@ else
   exit "$status"
 fi
 
+echo "== a throwaway PostgreSQL for the ledger's second backend (Debian's postgresql)"
+pg_dir=$(mktemp -u /tmp/fundraiser-test-pg.XXXXXX)
+pg_status=0
+pg_url=$(tests/support/postgres.sh start "$pg_dir") || pg_status=$?
+if [ "$pg_status" = 0 ]; then
+  export TEST_POSTGRES_URL="$pg_url"
+  trap 'tests/support/postgres.sh stop "$pg_dir"' EXIT
+  echo "PostgreSQL on $pg_url"
+elif [ "$pg_status" = 3 ]; then
+  unset TEST_POSTGRES_URL
+  echo "== PostgreSQL: SKIPPED, Debian's postgresql cannot be installed here: the ledger's PostgreSQL tests say SKIPPED" >&2
+else
+  exit "$pg_status"
+fi
+
 echo "== unit, integration and property tests (cargo, release profile; benches compile too)"
 cargo test --release --locked --all-targets "${target[@]}"
 

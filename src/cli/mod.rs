@@ -1,4 +1,4 @@
-//! The command line: `fundraiser [serve|stats|export|backup|check|healthcheck|reconcile]
+//! The command line: `fundraiser [serve|stats|export|backup|check|migrate-to|healthcheck|reconcile]
 //! [--config FILE]
 //! [--bind ADDR] [--db PATH]`.
 
@@ -42,6 +42,14 @@ enum Command {
     Backup {
         /// The backup file to write
         path: PathBuf,
+    },
+    /// Copy the SQLite ledger (ledger.path or --db) into an empty PostgreSQL ledger, for
+    /// more than one server (README: "More than one server"), and verify the copy's
+    /// figures; stop the server first. Then set ledger.url to the same URL.
+    MigrateTo {
+        /// postgres://user:password@host:port/db?sslmode=require [default: ledger.url;
+        /// prefer FUNDRAISER_LEDGER__URL, which keeps the password out of the process list]
+        url: Option<String>,
     },
     /// Check the configuration, the ledger and the TLS files: exit code 0 when `serve`
     /// can start with them, 2 (with what is wrong) when not.
@@ -92,6 +100,7 @@ pub fn main() -> ExitCode {
         Command::Export { dir } => export(cli.options, &dir),
         Command::Backup { path } => backup(cli.options, &path),
         Command::Check => check(cli.options),
+        Command::MigrateTo { url } => migrate_to(cli.options, url),
         Command::Healthcheck { url } => healthcheck(cli.options, url),
         Command::Reconcile { url } => reconcile(cli.options, url),
     }
@@ -240,6 +249,52 @@ fn backup(args: ServeArgs, path: &Path) -> ExitCode {
                 s.succeeded,
                 money(&settings, s.raised_minor),
                 count(s.events, "event", "events")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
+fn migrate_to(args: ServeArgs, url: Option<String>) -> ExitCode {
+    let settings = match load_settings(args) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let target = match (url, &settings.ledger.location) {
+        (Some(url), _) => {
+            match crate::ledger::postgres::PgSource::parse(&url, settings.ledger.ca_file.as_deref())
+            {
+                Ok(source) => std::sync::Arc::new(source),
+                Err(e) => return fail(e),
+            }
+        }
+        (None, crate::ledger::Location::Postgres(source)) => source.clone(),
+        (None, crate::ledger::Location::File(_)) => {
+            return fail(
+                "migrate-to needs the PostgreSQL ledger to copy into: give its URL, or set ledger.url (FUNDRAISER_LEDGER__URL)",
+            );
+        }
+    };
+    let path = &settings.ledger.path;
+    let scope = settings.ledger_scope();
+    match crate::ledger::migrate::to_postgres(path, &target, &scope) {
+        Ok(copied) => {
+            let rows: Vec<String> = copied
+                .rows
+                .iter()
+                .map(|(table, n)| format!("{table} {n}"))
+                .collect();
+            let s = &copied.summary;
+            println!(
+                "copied {} into {} ({}) and verified: {}, {} succeeded, {} raised in both. Point every server at it with ledger.url (FUNDRAISER_LEDGER__URL); keep {} as the record of before",
+                path.display(),
+                crate::ledger::sql::Source::describe(target.as_ref()),
+                rows.join(", "),
+                count(s.donations, "donation", "donations"),
+                s.succeeded,
+                money(&settings, s.raised_minor),
+                path.display()
             );
             ExitCode::SUCCESS
         }

@@ -180,6 +180,7 @@ pub(super) fn check_ledger(l: &Ledger) -> Result<LedgerSettings, ConfigError> {
         path: l.path.clone(),
         location,
         batch_max: l.batch_max,
+        ca_file: l.ca_file.clone(),
     })
 }
 

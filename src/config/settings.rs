@@ -101,6 +101,8 @@ pub struct LedgerSettings {
     pub location: crate::ledger::Location,
     /// Most writes committed in one transaction.
     pub batch_max: usize,
+    /// The certificate authority of a PostgreSQL ledger's server (`ledger.ca_file`).
+    pub ca_file: Option<PathBuf>,
 }
 
 /// Abuse and resource limits; a count of 0 switches that limit off.

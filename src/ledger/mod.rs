@@ -11,6 +11,7 @@
 mod after_payment;
 mod apply;
 mod listen;
+pub mod migrate;
 mod model;
 pub mod offline;
 mod open;

@@ -310,6 +310,16 @@ fn migrate_in(db: &mut dyn Db, migrations: &[&str]) -> Result<(), String> {
     recorded.map_err(|e| format!("cannot record the schema version: {e}"))
 }
 
+/// The tables the migrations create.
+#[cfg(test)]
+pub fn tables() -> Vec<String> {
+    SQLITE
+        .iter()
+        .flat_map(|m| m.split("CREATE TABLE ").skip(1))
+        .filter_map(|rest| rest.split_whitespace().next().map(str::to_owned))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,5 +1,5 @@
 //! The ledger's behaviour, against both of its databases: a SQLite file in a temporary
-//! folder, and a fresh database on the PostgreSQL server `FUNDRAISER_TEST_POSTGRES` names
+//! folder, and a fresh database on the PostgreSQL server `TEST_POSTGRES_URL` names
 //! (`tests/run.sh` starts one). Without that variable the PostgreSQL half says SKIPPED.
 use super::*;
 use crate::donation::{Channel, Outcome};
@@ -30,8 +30,8 @@ impl Place {
                 })
             }
             Backend::Postgres => {
-                let Ok(server) = std::env::var("FUNDRAISER_TEST_POSTGRES") else {
-                    eprintln!("SKIPPED: FUNDRAISER_TEST_POSTGRES is not set; tests/run.sh sets it");
+                let Ok(server) = std::env::var("TEST_POSTGRES_URL") else {
+                    eprintln!("SKIPPED: TEST_POSTGRES_URL is not set; tests/run.sh sets it");
                     return None;
                 };
                 let url = fresh_database(&server);

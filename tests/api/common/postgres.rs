@@ -1,5 +1,5 @@
 //! PostgreSQL for the suites that share one ledger between servers: the throwaway server
-//! `tests/run.sh` starts (`FUNDRAISER_TEST_POSTGRES`), a fresh database on it per test, or
+//! `tests/run.sh` starts (`TEST_POSTGRES_URL`), a fresh database on it per test, or
 //! a cluster of a test's own that it can stop and start (`tests/support/postgres.sh`).
 
 use std::path::PathBuf;
@@ -7,10 +7,10 @@ use std::process::Command;
 
 /// The test PostgreSQL server's URL; `None` (and SKIPPED said) when there is none.
 pub fn server(test: &str) -> Option<String> {
-    match std::env::var("FUNDRAISER_TEST_POSTGRES") {
+    match std::env::var("TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            eprintln!("SKIPPED {test}: FUNDRAISER_TEST_POSTGRES is not set (tests/run.sh sets it)");
+            eprintln!("SKIPPED {test}: TEST_POSTGRES_URL is not set (tests/run.sh sets it)");
             None
         }
     }
