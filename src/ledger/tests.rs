@@ -458,3 +458,61 @@ async fn refunds_and_disputes_move_the_total_by_what_the_charity_keeps(backend: 
     let again = place.open();
     assert_eq!(again.total().load().raised_minor, 0);
 }
+
+/// Two servers on one PostgreSQL ledger confirming the same donations at the same time
+/// (a webhook on one, the donor's return on the other): each is counted once, however
+/// their transactions interleave, and both totals end equal to the database's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_confirming_the_same_donations_count_each_once() {
+    let Some(place) = Place::new(Backend::Postgres) else {
+        return;
+    };
+    let (a, b) = (place.open(), place.open());
+    let mut donations = Vec::new();
+    for i in 0..200 {
+        let d = new_donation(100 + i);
+        a.create(d.clone()).await.unwrap();
+        donations.push(d);
+    }
+    let mut tasks = Vec::new();
+    for d in &donations {
+        for ledger in [&a, &b] {
+            let (ledger, d) = (ledger.clone(), d.clone());
+            tasks.push(tokio::spawn(async move {
+                ledger.apply(paid(&d, Outcome::Paid)).await.unwrap()
+            }));
+        }
+    }
+    let mut changed = 0;
+    for t in tasks {
+        if let Applied::Done { changed: true, .. } = t.await.unwrap() {
+            changed += 1;
+        }
+    }
+    assert_eq!(
+        changed, 200,
+        "each donation changed by exactly one of the two"
+    );
+    let expected: i64 = (0..200).map(|i| 100 + i).sum();
+    assert_eq!(a.ledger_total().await.unwrap(), (expected, 200));
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while [&a, &b]
+        .iter()
+        .any(|l| l.total().load().raised_minor != expected)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a server's total did not follow"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let twice = place.raw(|db| {
+        db.query_one(
+            "SELECT COUNT(*) FROM events WHERE from_status = 'pending' AND to_status = 'succeeded'",
+            &[],
+        )
+        .and_then(|r| r.int(0))
+        .unwrap()
+    });
+    assert_eq!(twice, 200);
+}
