@@ -199,20 +199,26 @@ impl PgSource {
     }
 }
 
-/// `user@host:port/db`, without the password.
+/// `postgres://user@host:port[,host:port...]/db`, without the password.
 fn shown(config: &postgres::Config) -> String {
-    let host = config
+    let ports = config.get_ports();
+    let hosts = config
         .get_hosts()
         .iter()
-        .map(|h| match h {
-            Host::Tcp(name) => name.clone(),
-            Host::Unix(path) => path.display().to_string(),
+        .enumerate()
+        .map(|(i, h)| {
+            let name = match h {
+                Host::Tcp(name) => name.clone(),
+                Host::Unix(path) => path.display().to_string(),
+            };
+            // One port given applies to every host.
+            let port = ports.get(i).or(ports.first()).copied().unwrap_or(5432);
+            format!("{name}:{port}")
         })
         .collect::<Vec<_>>()
         .join(",");
-    let port = config.get_ports().first().copied().unwrap_or(5432);
     format!(
-        "postgres://{}@{host}:{port}/{}",
+        "postgres://{}@{hosts}/{}",
         config.get_user().unwrap_or(""),
         config.get_dbname().unwrap_or("")
     )
@@ -286,6 +292,15 @@ mod tests {
         )
         .unwrap();
         assert_eq!(source.describe(), "postgres://donor@db.example:6543/ledger");
+        let pair = PgSource::parse(
+            "postgres://donor:s3cret@a.example,b.example:5433/ledger?target_session_attrs=read-write",
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            pair.describe(),
+            "postgres://donor@a.example:5432,b.example:5433/ledger"
+        );
         let err = PgSource::parse("postgres://donor:s3cret@db.example:notaport/x", None)
             .err()
             .unwrap();

@@ -26,19 +26,25 @@ pub struct DonationRow {
     pub checkout_url: Option<String>,
 }
 
-/// A few connections for reads, opened on demand and reused.
+/// A few connections for reads, opened on demand and reused; at most [`MAX_OPEN`] in use
+/// at once, so a burst of readers waits its turn rather than opening a connection each
+/// (PostgreSQL's `max_connections` is shared by every server).
 pub struct ReadPool {
     source: SharedSource,
     idle: Mutex<Vec<Box<dyn Db>>>,
+    open: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 const MAX_IDLE: usize = 4;
+/// The most read connections one server uses at once.
+pub const MAX_OPEN: usize = 16;
 
 impl ReadPool {
     pub fn new(source: SharedSource) -> ReadPool {
         ReadPool {
             source,
             idle: Mutex::new(Vec::new()),
+            open: std::sync::Arc::new(tokio::sync::Semaphore::new(MAX_OPEN)),
         }
     }
 
@@ -50,8 +56,17 @@ impl ReadPool {
         T: Send + 'static,
         F: Fn(&mut dyn Db) -> DbResult<T> + Send + 'static,
     {
+        // Held by the read itself, which runs to its end even when its caller has gone.
+        // The semaphore is never closed.
+        let turn = self
+            .open
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(|_| LedgerError::WriterStopped)?;
         let pool = self.clone();
         tokio::task::spawn_blocking(move || {
+            let _turn = turn;
             let reused = pool.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
             let fresh = reused.is_none();
             let mut db = match reused {
