@@ -62,6 +62,11 @@ tests/slow_clients.sh "$bin"
 echo "== load benchmark, smoke run: 1 s per case against nginx, confirmations verified"
 BIN="$bin" benches/load.sh 1 1
 
+if [ "$pg_status" = 0 ]; then
+  echo "== ledgers benchmark, smoke run: 1 s per case, SQLite and PostgreSQL with 1 and 3 servers, verified"
+  BIN="$bin" benches/ledgers.sh 1 1
+fi
+
 echo "== fuzzing: each cargo-fuzz target for a bounded time"
 tests/fuzz.sh 15
 
