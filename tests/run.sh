@@ -30,10 +30,11 @@ pg_status=0
 pg_url=$(tests/support/postgres.sh start "$pg_dir") || pg_status=$?
 if [ "$pg_status" = 0 ]; then
   export TEST_POSTGRES_URL="$pg_url"
+  [ -f "$pg_dir/ca.crt" ] && export TEST_POSTGRES_CA="$pg_dir/ca.crt"
   trap 'tests/support/postgres.sh stop "$pg_dir"' EXIT
   echo "PostgreSQL on $pg_url"
 elif [ "$pg_status" = 3 ]; then
-  unset TEST_POSTGRES_URL
+  unset TEST_POSTGRES_URL TEST_POSTGRES_CA
   echo "== PostgreSQL: SKIPPED, Debian's postgresql cannot be installed here: the ledger's PostgreSQL tests say SKIPPED" >&2
 else
   exit "$pg_status"

@@ -2,13 +2,112 @@
 //! dedicated connection (outside the read pool) `LISTEN`s for the writers' `NOTIFY` and
 //! reads the total again from the database when one arrives, and every few seconds
 //! regardless, so a missed notification or a reconnect never leaves it stale for long.
+//!
+//! The server's own commits show at once, before any read: the [`Follower`] shows the
+//! last figures read plus this server's commits that read cannot have seen. A commit
+//! that overlapped a read may or may not be in it; it is left out (never counted twice)
+//! and read again at once.
 
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
 use super::Scope;
 use super::postgres::{CHANNEL, PgSource};
 use crate::total::LiveTotal;
+
+/// One of this server's commits that moved the total, and when it may have happened.
+struct Own {
+    began: Instant,
+    ended: Instant,
+    raised: i64,
+    count: i64,
+}
+
+/// The total of a server on a shared ledger: the database's figures as last read, plus
+/// what this server committed that the read did not include.
+pub struct Follower {
+    total: Arc<LiveTotal>,
+    state: Mutex<Follow>,
+}
+
+struct Follow {
+    /// The database's figures as last read, and when that read ran.
+    raised: i64,
+    count: i64,
+    read: Option<(Instant, Instant)>,
+    /// This server's commits the last read did not include.
+    own: Vec<Own>,
+}
+
+impl Follower {
+    pub fn new(total: Arc<LiveTotal>) -> Follower {
+        let now = total.load();
+        let base = (
+            now.raised_minor,
+            i64::try_from(now.donations).unwrap_or(i64::MAX),
+        );
+        Follower {
+            total,
+            state: Mutex::new(Follow {
+                raised: base.0,
+                count: base.1,
+                read: None,
+                own: Vec::new(),
+            }),
+        }
+    }
+
+    /// This server committed a change of the total, between `began` and `ended`. When
+    /// the last read ran after `began` it may already include it (and its notification
+    /// brings the next read): it is not added again.
+    pub fn committed(&self, began: Instant, ended: Instant, raised: i64, count: i64) {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state
+            .read
+            .is_some_and(|(_, read_ended)| read_ended >= began)
+        {
+            return;
+        }
+        state.own.push(Own {
+            began,
+            ended,
+            raised,
+            count,
+        });
+        self.show(&state);
+    }
+
+    /// The database said `raised` from `count` donations in a read between `began` and
+    /// `ended`. `true` when one of this server's commits overlapped the read: it is left
+    /// out until the next read, which is due at once.
+    fn read(&self, began: Instant, ended: Instant, raised: i64, count: u64) -> bool {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        state.raised = raised;
+        state.count = i64::try_from(count).unwrap_or(i64::MAX);
+        state.read = Some((began, ended));
+        let mut unsure = false;
+        state.own.retain(|own| {
+            if own.ended < began {
+                // Committed before the read began: in it.
+                false
+            } else if own.began > ended {
+                // Begun after the read ended: not in it.
+                true
+            } else {
+                unsure = true;
+                false
+            }
+        });
+        self.show(&state);
+        unsure
+    }
+
+    fn show(&self, state: &Follow) {
+        let raised = state.raised + state.own.iter().map(|o| o.raised).sum::<i64>();
+        let count = state.count + state.own.iter().map(|o| o.count).sum::<i64>();
+        self.total.set(raised, u64::try_from(count).unwrap_or(0));
+    }
+}
 
 /// How often the total is read again without a notification.
 pub const REREAD_EVERY: Duration = Duration::from_secs(3);
@@ -17,15 +116,15 @@ const AT_MOST_EVERY: Duration = Duration::from_millis(100);
 /// How long a lost connection waits before it is opened again.
 const RECONNECT_AFTER: Duration = Duration::from_secs(1);
 
-/// Starts the listener; it stops once the ledger (its total) is dropped.
-pub fn spawn(source: Arc<PgSource>, total: Weak<LiveTotal>, scope: Scope) -> std::io::Result<()> {
+/// Starts the listener; it stops once the ledger's writer (holding the follower) is gone.
+pub fn spawn(source: Arc<PgSource>, total: Weak<Follower>, scope: Scope) -> std::io::Result<()> {
     std::thread::Builder::new()
         .name("ledger-listen".into())
         .spawn(move || run(&source, &total, &scope))
         .map(|_| ())
 }
 
-fn run(source: &PgSource, total: &Weak<LiveTotal>, scope: &Scope) {
+fn run(source: &PgSource, total: &Weak<Follower>, scope: &Scope) {
     let mut failing = false;
     while total.strong_count() > 0 {
         match listen(source, total, scope) {
@@ -44,25 +143,76 @@ fn run(source: &PgSource, total: &Weak<LiveTotal>, scope: &Scope) {
 /// Listens until the ledger is dropped (`Ok`) or the connection fails.
 fn listen(
     source: &PgSource,
-    total: &Weak<LiveTotal>,
+    total: &Weak<Follower>,
     scope: &Scope,
 ) -> Result<(), super::sql::DbError> {
     let mut db = source.connect_pg()?;
     super::sql::Db::batch(&mut db, &format!("LISTEN {CHANNEL}"))?;
     loop {
         // Read after LISTEN: nothing committed from here on goes unheard.
+        let began = Instant::now();
         let (raised, count) = super::read::succeeded_total(&mut db, scope)?;
         let read_at = Instant::now();
-        let Some(live) = total.upgrade() else {
+        let Some(follower) = total.upgrade() else {
             return Ok(());
         };
-        if live.set(raised, count) {
-            tracing::debug!(raised, count, "total moved by another server");
+        let unsure = follower.read(began, read_at, raised, count);
+        drop(follower);
+        if !unsure {
+            db.wait_notifications(REREAD_EVERY)?;
         }
-        drop(live);
-        db.wait_notifications(REREAD_EVERY)?;
         if let Some(rest) = AT_MOST_EVERY.checked_sub(read_at.elapsed()) {
             std::thread::sleep(rest);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::total::TotalSnapshot;
+
+    fn follower() -> (Arc<LiveTotal>, Follower) {
+        let total = Arc::new(LiveTotal::new(TotalSnapshot {
+            raised_minor: 1000,
+            donations: 1,
+            updated_at: time::OffsetDateTime::now_utc(),
+            version: 1,
+        }));
+        (total.clone(), Follower::new(total))
+    }
+
+    fn shown(total: &LiveTotal) -> (i64, u64) {
+        let t = total.load();
+        (t.raised_minor, t.donations)
+    }
+
+    #[test]
+    fn a_commit_is_never_counted_twice_by_a_read_that_may_include_it() {
+        let (total, f) = follower();
+        let t0 = Instant::now();
+        let at = |ms| t0 + Duration::from_millis(ms);
+        // Committed before the read began: the read includes it.
+        f.committed(at(0), at(1), 500, 1);
+        assert_eq!(shown(&total), (1500, 2));
+        assert!(!f.read(at(2), at(3), 1500, 2));
+        assert_eq!(shown(&total), (1500, 2));
+        // Overlapping the read: left out until the next read, never added twice.
+        f.committed(at(4), at(6), 200, 1);
+        assert!(f.read(at(5), at(7), 1700, 3));
+        assert_eq!(shown(&total), (1700, 3));
+        // Begun after the read ended: shown on top of it.
+        f.committed(at(9), at(10), 300, 1);
+        assert!(!f.read(at(7), at(8), 1700, 3));
+        assert_eq!(shown(&total), (2000, 4));
+        // Another server's commit arrives with the next read.
+        assert!(!f.read(at(11), at(12), 2900, 5));
+        assert_eq!(shown(&total), (2900, 5));
+        // A commit reported after a read that ran after it began: that read may hold
+        // it, so it is not added on top (its notification brings the next read).
+        f.committed(at(10), at(13), 100, 1);
+        assert_eq!(shown(&total), (2900, 5));
+        assert!(!f.read(at(14), at(15), 3000, 6));
+        assert_eq!(shown(&total), (3000, 6));
     }
 }

@@ -181,15 +181,20 @@ impl Ledger {
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         let health = writer::WriteHealth::default();
         let source = location.source();
-        if let Location::Postgres(pg) = location {
-            listen::spawn(pg.clone(), Arc::downgrade(&total), scope.clone())
-                .map_err(OpenError::Writer)?;
-        }
+        let sink = match location {
+            Location::File(_) => writer::TotalSink::Alone(total.clone()),
+            Location::Postgres(pg) => {
+                let follower = Arc::new(listen::Follower::new(total.clone()));
+                listen::spawn(pg.clone(), Arc::downgrade(&follower), scope.clone())
+                    .map_err(OpenError::Writer)?;
+                writer::TotalSink::Shared(follower)
+            }
+        };
         writer::spawn(
             db,
             source.clone(),
             rx,
-            total.clone(),
+            sink,
             batch_max.clamp(1, BATCH_MAX),
             scope.clone(),
             health.clone(),

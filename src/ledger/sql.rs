@@ -136,10 +136,26 @@ pub enum Dialect {
 pub enum DbError {
     #[error("{0}")]
     Sqlite(#[from] rusqlite::Error),
-    #[error("{0}")]
+    /// With its causes: "error performing TLS handshake: invalid peer certificate: ...".
+    #[error("{}", with_causes(.0))]
     Postgres(#[from] postgres::Error),
     #[error("unexpected value: {0}")]
     Decode(String),
+}
+
+/// An error and the errors under it, as one line.
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut line = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if !line.contains(&text) {
+            line.push_str(": ");
+            line.push_str(&text);
+        }
+        cause = c.source();
+    }
+    line
 }
 
 impl DbError {

@@ -96,11 +96,19 @@ impl WriteHealth {
 /// The most times a batch is run again after conflicting with another server's.
 const CONFLICT_RETRIES: u32 = 12;
 
+/// Where a commit's change of the total goes.
+pub enum TotalSink {
+    /// The server's own ledger: added to the total.
+    Alone(std::sync::Arc<LiveTotal>),
+    /// A ledger other servers write too: to the follower that also reads theirs.
+    Shared(std::sync::Arc<super::listen::Follower>),
+}
+
 pub fn spawn(
     db: Box<dyn Db>,
     source: SharedSource,
     rx: mpsc::Receiver<Job>,
-    live: std::sync::Arc<LiveTotal>,
+    live: TotalSink,
     batch_max: usize,
     scope: Scope,
     health: WriteHealth,
@@ -122,7 +130,7 @@ struct Writer {
     /// `None` after the connection was lost, until it is opened again.
     db: Option<Box<dyn Db>>,
     source: SharedSource,
-    live: std::sync::Arc<LiveTotal>,
+    live: TotalSink,
     scope: Scope,
     health: WriteHealth,
 }
@@ -140,12 +148,16 @@ impl Writer {
             }
             let started = std::time::Instant::now();
             let (results, delta) = self.commit(&batch);
-            crate::metrics::get()
-                .ledger_write
-                .observe(started.elapsed());
+            let ended = std::time::Instant::now();
+            crate::metrics::get().ledger_write.observe(ended - started);
             self.health.record(results.iter().any(Result::is_ok));
             if delta.changed {
-                self.live.add(delta.raised, delta.count);
+                match &self.live {
+                    TotalSink::Alone(total) => total.add(delta.raised, delta.count),
+                    TotalSink::Shared(follower) => {
+                        follower.committed(started, ended, delta.raised, delta.count)
+                    }
+                }
             }
             for (job, result) in batch.drain(..).zip(results) {
                 // A caller that went away (client disconnected) does not matter: its

@@ -22,19 +22,7 @@ fn raised(server: &Server) -> i64 {
 
 /// A webhook signed with the test secret, as the sandbox gateway sends it.
 fn webhook(server: &Server, reference: &str, outcome: &str, amount: i64) -> Response {
-    let body = format!(
-        r#"{{"ref":"{reference}","outcome":"{outcome}","amount":{amount},"currency":"AED"}}"#
-    );
-    client()
-        .post(server.url("/payment/webhook/sandbox"))
-        .header(
-            "Sandbox-Signature",
-            hmac_hex(SECRET.as_bytes(), body.as_bytes()),
-        )
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .unwrap()
+    sandbox_webhook(&server.base, reference, outcome, amount).unwrap()
 }
 
 #[test]

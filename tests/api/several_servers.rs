@@ -12,7 +12,8 @@ use reqwest::blocking::Response;
 
 use crate::common::postgres::{self, Cluster, LedgerDb};
 use crate::common::{
-    Opts, SECRET, Server, binary, client, command, donation_id, hmac_hex, location, run_briefly,
+    Opts, SECRET, Server, binary, client, command, donation_id, location, run_briefly,
+    sandbox_webhook,
 };
 
 fn on_ledger(url: &str) -> Opts {
@@ -61,16 +62,7 @@ impl Balancer {
 
 /// The sandbox's webhook for a paid donation, signed with the test secret.
 fn paid_webhook(base: &str, id: &str, minor: i64) -> reqwest::Result<Response> {
-    let body = format!(r#"{{"ref":"{id}","outcome":"paid","amount":{minor},"currency":"AED"}}"#);
-    client()
-        .post(format!("{base}/payment/webhook/sandbox"))
-        .header(
-            "Sandbox-Signature",
-            hmac_hex(SECRET.as_bytes(), body.as_bytes()),
-        )
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
+    sandbox_webhook(base, id, "paid", minor)
 }
 
 fn total_at(base: &str) -> Option<(i64, i64)> {
@@ -439,7 +431,7 @@ fn a_sqlite_ledger_moves_to_postgres_and_goes_on_counting() {
     assert_eq!(total_at(&two.base), Some(before), "a replay counted twice");
     let lb = Balancer::new(&[&two]);
     let (id, minor) = donate_across(&lb, 0);
-    assert_eq!(total_at(&two.base), Some((before.0 + minor, 4)));
+    totals_agree(&lb.bases(), (before.0 + minor, 4), Duration::from_secs(1)).unwrap();
     let mut db = LedgerDb::open(&url);
     assert_eq!(db.status(&id).as_deref(), Some("succeeded"));
     assert_eq!(db.kept(), (before.0 + minor, 4));
@@ -471,4 +463,36 @@ fn an_unreachable_database_stops_start_up_with_a_clear_message() {
         );
         assert!(text.contains("cannot reach"), "{args:?}: {text}");
     }
+}
+
+#[test]
+fn the_ledger_speaks_tls_to_the_database_and_checks_its_certificate() {
+    let Some(server) =
+        postgres::server("the_ledger_speaks_tls_to_the_database_and_checks_its_certificate")
+    else {
+        return;
+    };
+    let Ok(ca) = std::env::var("TEST_POSTGRES_CA") else {
+        eprintln!("SKIPPED: TEST_POSTGRES_CA is not set (the test PostgreSQL has no TLS)");
+        return;
+    };
+    // The certificate names localhost; TLS required, as a managed database does.
+    let plain = postgres::fresh_database(&server);
+    let url = plain
+        .replacen("@127.0.0.1:", "@localhost:", 1)
+        .replace("sslmode=disable", "sslmode=require");
+    let dir = tempfile::tempdir().unwrap();
+    // A certificate nobody vouches for is refused before anything is sent.
+    let (code, text) = run(dir.path(), &["check", "--db-url", &url]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("cannot reach"), "{text}");
+    assert!(text.to_lowercase().contains("certificate"), "{text}");
+    // With the database's CA it connects, over TLS, and donations count.
+    let one = Server::start_with(on_ledger(&url).env("FUNDRAISER_LEDGER__CA_FILE", &ca));
+    let lb = Balancer::new(&[&one]);
+    let (id, minor) = donate_across(&lb, 0);
+    totals_agree(&lb.bases(), (minor, 1), Duration::from_secs(1)).unwrap();
+    let mut db = LedgerDb::open(&plain);
+    assert_eq!(db.status(&id).as_deref(), Some("succeeded"));
+    assert!(db.all_connections_of_fundraiser_use_tls() > 0);
 }

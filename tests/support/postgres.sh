@@ -2,7 +2,9 @@
 # A throwaway PostgreSQL cluster for the test run, on a loopback port.
 #
 #   tests/support/postgres.sh start DIR   installs Debian's postgresql when missing, creates
-#                                         a cluster in DIR, starts it and prints its URL
+#                                         a cluster in DIR, starts it and prints its URL;
+#                                         it also speaks TLS, with a certificate for
+#                                         localhost signed by a CA made here, DIR/ca.crt
 #   tests/support/postgres.sh down DIR    stops the server, keeping the cluster (a fault)
 #   tests/support/postgres.sh up DIR      starts it again, on the same port
 #   tests/support/postgres.sh stop DIR    stops it and removes DIR
@@ -48,7 +50,27 @@ start)
     { cat "$dir/initdb.log" >&2; exit 1; }
   # A free loopback port, chosen by the kernel.
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  # TLS, as managed databases require: a throwaway CA and a certificate for localhost
+  # (openssl comes with the postgresql package, through ssl-cert).
+  tls=off
+  if command -v openssl >/dev/null; then
+    (
+      cd "$dir"
+      openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=fundraiser-test-ca \
+        -keyout ca.key -out ca.crt
+      openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key -out server.csr
+      printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' >server.ext
+      openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2 \
+        -extfile server.ext -out data/server.crt
+      mv server.key data/server.key
+      chmod 600 data/server.key
+      chmod 644 ca.crt
+      [ "$(id -u)" = 0 ] && chown postgres: data/server.crt data/server.key
+      rm -f ca.key ca.srl server.csr server.ext
+    ) >"$dir/tls.log" 2>&1 && tls=on
+  fi
   cat >>"$dir/data/postgresql.conf" <<CONF
+ssl = $tls
 port = $port
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$dir'

@@ -350,6 +350,28 @@ pub fn hmac_hex(key: &[u8], message: &[u8]) -> String {
     hex::encode(m.finalize().into_bytes())
 }
 
+/// The sandbox's webhook for a result, signed with the test secret, as the sandbox gateway
+/// sends it, to the server at `base`.
+pub fn sandbox_webhook(
+    base: &str,
+    reference: &str,
+    outcome: &str,
+    amount: i64,
+) -> reqwest::Result<reqwest::blocking::Response> {
+    let body = format!(
+        r#"{{"ref":"{reference}","outcome":"{outcome}","amount":{amount},"currency":"AED"}}"#
+    );
+    client()
+        .post(format!("{base}/payment/webhook/sandbox"))
+        .header(
+            "Sandbox-Signature",
+            hmac_hex(SECRET.as_bytes(), body.as_bytes()),
+        )
+        .header("Content-Type", "application/json")
+        .body(body)
+        .send()
+}
+
 /// The donation a sandbox checkout URL or a sandbox return URL is about.
 pub fn donation_id(checkout_or_return: &str) -> String {
     if let Some(id) = checkout_or_return.strip_prefix("/sandbox/checkout/") {

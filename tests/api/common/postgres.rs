@@ -69,6 +69,23 @@ impl LedgerDb {
             .map(|r| r.get(0))
     }
 
+    /// How many of fundraiser's connections to this database there are, all of them
+    /// over TLS (panics on one that is not).
+    pub fn all_connections_of_fundraiser_use_tls(&mut self) -> i64 {
+        let rows = self
+            .0
+            .query(
+                "SELECT s.ssl FROM pg_stat_activity a JOIN pg_stat_ssl s ON s.pid = a.pid
+                  WHERE a.application_name = 'fundraiser' AND a.datname = current_database()",
+                &[],
+            )
+            .expect("read pg_stat_ssl");
+        for row in &rows {
+            assert!(row.get::<_, bool>(0), "a connection without TLS");
+        }
+        rows.len() as i64
+    }
+
     /// How many times a donation moved from one status to another.
     pub fn transitions(&mut self, id: &str, from: &str, to: &str) -> i64 {
         self.0
