@@ -496,3 +496,26 @@ fn the_ledger_speaks_tls_to_the_database_and_checks_its_certificate() {
     assert_eq!(db.status(&id).as_deref(), Some("succeeded"));
     assert!(db.all_connections_of_fundraiser_use_tls() > 0);
 }
+
+#[test]
+fn a_ledger_from_a_newer_fundraiser_is_refused() {
+    let Some(server) = postgres::server("a_ledger_from_a_newer_fundraiser_is_refused") else {
+        return;
+    };
+    let url = postgres::fresh_database(&server);
+    let dir = tempfile::tempdir().unwrap();
+    // A first start creates the schema; a newer version then claims it.
+    let (code, text) = run(dir.path(), &["check", "--db-url", &url]);
+    assert_eq!(code, 0, "{text}");
+    drop(Server::start_with(on_ledger(&url)));
+    LedgerDb::open(&url).set_schema_version(999);
+    for args in [
+        vec!["check", "--db-url", &url],
+        vec!["serve", "--bind", "127.0.0.1:0", "--db-url", &url],
+    ] {
+        let (code, text) = run(dir.path(), &args);
+        assert_eq!(code, 2, "{args:?}: {text}");
+        assert!(text.contains("schema version 999"), "{args:?}: {text}");
+        assert!(text.contains("newer"), "{args:?}: {text}");
+    }
+}

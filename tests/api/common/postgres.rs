@@ -58,6 +58,16 @@ impl LedgerDb {
         (row.get(0), row.get(1))
     }
 
+    /// Records `version` as the ledger's schema version, as a newer fundraiser would.
+    pub fn set_schema_version(&mut self, version: i64) {
+        self.0
+            .execute(
+                "UPDATE fundraiser.schema_version SET version = $1",
+                &[&version],
+            )
+            .expect("set the schema version");
+    }
+
     /// A donation's status.
     pub fn status(&mut self, id: &str) -> Option<String> {
         self.0
