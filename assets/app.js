@@ -48,4 +48,10 @@
     });
     window.addEventListener("pageshow", function () { button.disabled = false; });
   }
+  // The printable receipt: a button that opens the browser's print dialog (print or save as PDF).
+  var print = document.querySelector("[data-print]");
+  if (print) {
+    print.hidden = false;
+    print.addEventListener("click", function () { window.print(); });
+  }
 })();

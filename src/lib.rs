@@ -21,6 +21,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod money;
 pub mod plural;
+pub mod receipt;
 pub mod reconcile;
 pub mod render;
 pub mod routes;

@@ -96,6 +96,11 @@ pub struct Metrics {
     pub gateway_429: AtomicU64,
     /// Calls to the payment provider, by what they were for (`gate::Priority` order).
     pub gateway_calls: [AtomicU64; 4],
+    /// Emails the SMTP server accepted, attempts that failed for now (tried again later),
+    /// and messages given up.
+    pub emails_sent: AtomicU64,
+    pub emails_retried: AtomicU64,
+    pub emails_failed: AtomicU64,
 }
 
 static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
@@ -120,6 +125,9 @@ static METRICS: LazyLock<Metrics> = LazyLock::new(|| Metrics {
     gateway_wait: Histogram::new(),
     gateway_429: AtomicU64::new(0),
     gateway_calls: [const { AtomicU64::new(0) }; 4],
+    emails_sent: AtomicU64::new(0),
+    emails_retried: AtomicU64::new(0),
+    emails_failed: AtomicU64::new(0),
 });
 
 /// Answers to one route, by (method, status).
@@ -293,6 +301,18 @@ impl Metrics {
             "Answers 429 (too many requests) from the payment provider; each call is retried after a pause.",
             load(&self.gateway_429),
         );
+        out.push_str("# HELP fundraiser_emails_total Emails (receipts, refund notices) by what became of each attempt: sent (accepted by the SMTP server), retried (failed for now, tried again later), failed (given up).\n# TYPE fundraiser_emails_total counter\n");
+        for (result, n) in [
+            ("sent", &self.emails_sent),
+            ("retried", &self.emails_retried),
+            ("failed", &self.emails_failed),
+        ] {
+            let _ = writeln!(
+                out,
+                "fundraiser_emails_total{{result=\"{result}\"}} {}",
+                load(n)
+            );
+        }
         out.push_str("# HELP fundraiser_gateway_wait_seconds How long calls waited at the gate before going to the payment provider.\n# TYPE fundraiser_gateway_wait_seconds histogram\n");
         self.gateway_wait
             .write(&mut out, "fundraiser_gateway_wait_seconds", "");

@@ -23,6 +23,8 @@ pub struct AppState {
     pub gate: Arc<crate::gateway::gate::Gate>,
     /// Checkouts being started, which donors may be waiting for.
     pub checkouts: Arc<crate::checkout::Checkouts>,
+    /// Signs and checks the links to printable receipts.
+    pub receipts: crate::receipt::ReceiptKey,
 }
 
 impl AppState {

@@ -15,7 +15,7 @@ use crate::money::Currency;
 /// Rows read from the ledger per query (and per chunk sent).
 const PAGE: i64 = 1000;
 
-pub const HEADER: [&str; 16] = [
+pub const HEADER: [&str; 18] = [
     "id",
     "created_at",
     "updated_at",
@@ -35,6 +35,10 @@ pub const HEADER: [&str; 16] = [
     // Refunded so far (minor units), and the dispute: empty, open, won or lost.
     "refunded_minor",
     "dispute",
+    // The receipt's number (R-000001) once the donation succeeded, and what became of its
+    // latest email: queued, sent or failed; empty when none was queued.
+    "receipt_number",
+    "receipt_status",
 ];
 
 /// A cell a spreadsheet would take for a formula gets a leading `'`, which spreadsheets
@@ -84,6 +88,10 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
     let updated = rfc3339_ms(row.updated_at_ms);
     let amount_minor = row.amount_minor.to_string();
     let refunded = row.refunded_minor.to_string();
+    let receipt = row
+        .receipt_no
+        .map(crate::ledger::receipt_label)
+        .unwrap_or_default();
     push_record(
         out,
         [
@@ -103,6 +111,8 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
             if row.live { "live" } else { "test" },
             &refunded,
             &row.dispute,
+            &receipt,
+            row.receipt_status.as_deref().unwrap_or(""),
         ],
     );
 }

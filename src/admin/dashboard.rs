@@ -5,7 +5,7 @@ use maud::{DOCTYPE, Markup, html};
 use super::charts;
 use super::figures::{Figures, rfc3339_ms};
 use crate::lang::Lang;
-use crate::ledger::{HOUR_MS, LedgerStats, Refundable};
+use crate::ledger::{HOUR_MS, LedgerStats, OutboxRow, OutboxSummary, Refundable, receipt_label};
 use crate::money::{Currency, format_count, format_money};
 use crate::plural;
 use crate::render::strings::Strings;
@@ -17,6 +17,10 @@ const EDGES_MAJOR: [u64; 7] = [10, 50, 100, 250, 500, 1000, 5000];
 pub struct Recent<'a> {
     pub donations: &'a [Refundable],
     pub form_token: &'a str,
+    /// The outbox of receipts and refund notices.
+    pub outbox: &'a OutboxSummary,
+    /// Whether an SMTP server is configured.
+    pub emails: bool,
 }
 
 pub fn page(
@@ -201,6 +205,7 @@ pub fn page(
                             p.muted { "Leave the amount empty to refund all that is left. A refund goes to the payment provider first and is recorded once it accepts it." }
                         }
                     }
+                    (outbox_panel(recent))
                     section.panel #reconciliation {
                         h2 { "Reconciliation" }
                         @let r = &f.reconciliation;
@@ -242,4 +247,74 @@ pub fn page(
         }
     };
     markup.into_string()
+}
+
+/// The outbox: counts, the messages not sent (with why), the latest sent, and a form on
+/// each to send the receipt again (to a corrected address when one is typed).
+fn outbox_panel(recent: &Recent<'_>) -> Markup {
+    let o = recent.outbox;
+    let fmt = &Strings::of(Lang::En).numbers;
+    let count = |n: u64| format_count(n, fmt);
+    let rows = |list: &[OutboxRow], sent: bool| {
+        html! {
+            table {
+                thead { tr {
+                    th { "Queued" } th { "Receipt" } th { "Kind" } th { "To" }
+                    @if sent { th { "Sent" } } @else { th { "Status" } th.num { "Attempts" } th { "Last error" } }
+                    th { "Send again" }
+                } }
+                tbody {
+                    @for m in list {
+                        tr {
+                            td { (rfc3339_ms(m.created_at_ms).get(..16).unwrap_or_default()) }
+                            td { (m.receipt_number.map(receipt_label).unwrap_or_default()) }
+                            td { (m.kind.as_str()) }
+                            td { (m.to) }
+                            @if sent {
+                                td { (m.sent_at_ms.map(rfc3339_ms).unwrap_or_default().get(..16).unwrap_or_default()) }
+                            } @else {
+                                td { (m.status) @if m.status == "queued" && m.attempts > 0 { " (next " (rfc3339_ms(m.next_at_ms).get(11..16).unwrap_or_default()) " UTC)" } }
+                                td.num { (m.attempts) }
+                                td { (m.last_error.as_deref().unwrap_or("–")) }
+                            }
+                            td {
+                                @if m.kind == crate::ledger::MessageKind::Receipt {
+                                    form.refund method="post" action=(format!("/admin/donations/{}/receipt", m.donation_id)) {
+                                        input type="hidden" name="form_token" value=(recent.form_token);
+                                        label {
+                                            span.visually-hidden { "Send the receipt of " (m.donation_id) " to" }
+                                            input type="email" name="email" size="16" placeholder=(m.to);
+                                        }
+                                        button type="submit" { "Send" }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    html! {
+        section.panel #outbox {
+            h2 { "Receipts by email" }
+            @if !recent.emails {
+                p.warn { "No email server is configured (email.smtp_url): receipts are not emailed. Donors still get their printable receipt from the thank-you page." }
+            }
+            p {
+                (count(o.queued)) " queued · " (count(o.sent)) " sent · " (count(o.failed)) " failed"
+            }
+            @if o.waiting.is_empty() {
+                p.muted { "Nothing is waiting: every receipt queued so far was accepted by the email server." }
+            } @else {
+                h3 { "Waiting or failed" }
+                (rows(&o.waiting, false))
+            }
+            @if !o.sent_recently.is_empty() {
+                h3 { "Latest sent" }
+                (rows(&o.sent_recently, true))
+            }
+            p.muted { "A message failing for now is tried again after 1 minute, 5, 30, 2 hours, then every 6 hours for 3 days (email.retry). Leave the address empty to send to the one stored; a corrected address is kept." }
+        }
+    }
 }

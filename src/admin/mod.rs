@@ -14,6 +14,7 @@ pub mod figures;
 pub mod guard;
 pub mod reconcile;
 pub mod refund;
+pub mod resend;
 pub mod table;
 
 use std::sync::Arc;
@@ -200,17 +201,20 @@ pub async fn dashboard(
         return r;
     }
     let recent = state.ledger.recent_succeeded(RECENT).await;
-    match (figures(&state, &admin).await, recent) {
-        (Ok((f, stats)), Ok(donations)) => {
+    let outbox = state.ledger.outbox(RECENT).await;
+    match (figures(&state, &admin).await, recent, outbox) {
+        (Ok((f, stats)), Ok(donations), Ok(outbox)) => {
             let token = guard::form_token(&admin);
             let recent = dashboard::Recent {
                 donations: &donations,
                 form_token: &token,
+                outbox: &outbox,
+                emails: state.settings.email.enabled(),
             };
             let page = dashboard::page(&f, &stats, state.settings.currency, now_ms(), &recent);
             crate::http::html(StatusCode::OK, page)
         }
-        (Err(e), _) | (_, Err(e)) => {
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => {
             tracing::warn!(error = %e, "admin figures unavailable");
             AdminError::Unavailable.answer()
         }

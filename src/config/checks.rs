@@ -15,6 +15,7 @@ pub(super) struct CampaignChecked {
     pub(super) currency: Currency,
     pub(super) goal_minor: i64,
     pub(super) ends_at: Option<time::OffsetDateTime>,
+    pub(super) time_zone: jiff::tz::TimeZone,
 }
 
 /// The `[donation]` values, checked, in the campaign's currency.
@@ -61,10 +62,17 @@ pub(super) fn check_campaign(c: &Campaign) -> Result<CampaignChecked, ConfigErro
                 })?,
         ),
     };
+    let time_zone = jiff::tz::TimeZone::get(c.time_zone.trim()).map_err(|_| {
+        ConfigError(format!(
+            "campaign.time_zone: {:?} is not a time zone name like Asia/Dubai, Europe/London or UTC",
+            c.time_zone
+        ))
+    })?;
     Ok(CampaignChecked {
         currency,
         goal_minor,
         ends_at,
+        time_zone,
     })
 }
 

@@ -5,6 +5,7 @@
 //! the server works with (`settings`).
 
 mod checks;
+mod email;
 mod load;
 mod network;
 mod sections;
@@ -12,6 +13,7 @@ mod settings;
 #[cfg(test)]
 mod tests;
 
+pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use load::Sources;
 pub use sections::*;
 pub use settings::{

@@ -19,6 +19,7 @@ pub struct Config {
     pub stripe: Stripe,
     pub limits: Limits,
     pub admin: Admin,
+    pub email: super::Email,
 }
 
 /// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).
@@ -122,6 +123,8 @@ pub struct Campaign {
     pub currency: String,
     pub goal: u64,
     pub ends_at: String,
+    /// IANA time zone receipts give their date and time in.
+    pub time_zone: String,
 }
 
 impl Default for Campaign {
@@ -130,6 +133,7 @@ impl Default for Campaign {
             currency: "AED".into(),
             goal: 1_500_000,
             ends_at: String::new(),
+            time_zone: "Asia/Dubai".into(),
         }
     }
 }

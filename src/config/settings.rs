@@ -42,6 +42,8 @@ pub struct Settings {
     pub currency: Currency,
     pub goal_minor: i64,
     pub ends_at: Option<time::OffsetDateTime>,
+    /// The campaign's time zone, for dates on receipts.
+    pub time_zone: jiff::tz::TimeZone,
     // [donation]
     pub min_minor: i64,
     pub max_minor: i64,
@@ -65,6 +67,8 @@ pub struct Settings {
     pub reconcile: ReconcileSettings,
     /// The line of calls to the gateway in use (its section's gate and queue keys).
     pub queue: QueueSettings,
+    /// Receipts by email (`[email]`).
+    pub email: super::EmailSettings,
 }
 
 /// The gate every gateway call passes, and how donors wait for a checkout.
@@ -183,6 +187,7 @@ impl Config {
             )?,
         };
         let ledger = check_ledger(&self.ledger)?;
+        let email = super::email::check_email(&self.email)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
         Ok(Settings {
@@ -200,6 +205,7 @@ impl Config {
             currency: campaign.currency,
             goal_minor: campaign.goal_minor,
             ends_at: campaign.ends_at,
+            time_zone: campaign.time_zone,
             min_minor: donation.min_minor,
             max_minor: donation.max_minor,
             presets_minor: donation.presets_minor,
@@ -215,6 +221,7 @@ impl Config {
             sandbox_webhooks: self.sandbox.webhooks,
             reconcile,
             queue,
+            email,
         })
     }
 }
@@ -253,6 +260,7 @@ impl Settings {
     /// mode (test or live money).
     pub fn ledger_scope(&self) -> crate::ledger::Scope {
         crate::ledger::Scope::new(self.currency.code(), !self.test_mode())
+            .with_emails(self.email.enabled())
     }
 
     /// Whether the money taken is test money: the sandbox, or Stripe with a test key.

@@ -206,6 +206,13 @@ pub fn message(lang: Lang, status: StatusCode, title: &str, text: &str) -> HttpR
             p { a.button.cta href=(donate) { (t.form.try_again) } }
         }
     };
-    let body = crate::site::runtime_page(lang, &donate, &lang.other().page("donate"), title, main);
+    let body = crate::site::runtime_page(
+        lang,
+        &donate,
+        &lang.other().page("donate"),
+        title,
+        main,
+        false,
+    );
     html(status, body)
 }

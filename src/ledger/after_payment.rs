@@ -130,6 +130,13 @@ pub fn apply_money(
                 now_ms()
             ],
         )?;
+        super::outbox::on_refund(
+            db,
+            &row.id,
+            after.refunded_minor,
+            after.refunded_minor - before.refunded_minor,
+            scope.emails,
+        )?;
         // Money of another mode or currency is recorded, never counted.
         if row.live == scope.live && row.currency == scope.currency {
             delta.raised += after.net() - before.net();

@@ -185,6 +185,17 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
             super::reconcile::record(db, run)?;
             Ok(Reply::Done)
         }
+        Op::ClaimOutbox {
+            now_ms,
+            lease_ms,
+            limit,
+        } => super::outbox::claim(db, *now_ms, *lease_ms, *limit).map(Reply::Outbox),
+        Op::RecordAttempt { seq, attempt } => {
+            super::outbox::record(db, *seq, attempt)?;
+            Ok(Reply::Done)
+        }
+        Op::ReleaseClaims => super::outbox::release_claims(db).map(Reply::Count),
+        Op::Resend { id, to } => super::outbox::resend(db, id, to.as_deref()).map(Reply::Resent),
         Op::SettingOrInsert { key, value } => {
             db.execute(
                 "INSERT INTO settings (key, value) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
@@ -289,6 +300,9 @@ fn apply_callback(
                 delta.raised += row.amount_minor;
                 delta.count += 1;
                 delta.changed = true;
+            }
+            if status == Status::Succeeded {
+                super::outbox::on_success(db, &row.id, scope.emails)?;
             }
             (status, true)
         }

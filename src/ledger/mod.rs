@@ -15,6 +15,7 @@ pub mod migrate;
 mod model;
 pub mod offline;
 mod open;
+mod outbox;
 pub mod postgres;
 mod read;
 mod reconcile;
@@ -25,6 +26,9 @@ mod stats;
 mod writer;
 pub use model::{Applied, Created, MoneyApplied, NewDonation, Refundable, Scope};
 pub use open::OpenError;
+pub use outbox::{
+    Attempt, MessageKind, OutboxRow, OutboxSummary, Outgoing, Receipt, Resent, receipt_label,
+};
 pub use writer::BATCH_MAX;
 
 use std::path::{Path, PathBuf};
@@ -121,6 +125,8 @@ pub struct Ledger {
     probing: Arc<tokio::sync::Mutex<()>>,
     /// A SQLite ledger's lock, held for the life of the process: one server per file.
     _lock: Option<Arc<std::fs::File>>,
+    /// Other servers share this ledger (PostgreSQL).
+    shared: bool,
 }
 
 impl Ledger {
@@ -207,6 +213,7 @@ impl Ledger {
             scope,
             health,
             probing: Arc::new(tokio::sync::Mutex::new(())),
+            shared: matches!(location, Location::Postgres(_)),
             _lock: lock,
         })
     }
@@ -466,6 +473,90 @@ impl Ledger {
     /// Records a reconciliation run; returns once committed.
     pub async fn record_reconcile(&self, run: ReconcileRun) -> Result<(), LedgerError> {
         self.write_done(writer::Op::RecordReconcile(run)).await
+    }
+
+    /// A donation's receipt; `NotFound` until it has succeeded.
+    pub async fn receipt(&self, id: &str) -> Result<Receipt, LedgerError> {
+        let id = id.to_owned();
+        self.reads
+            .run(move |conn| outbox::receipt(conn, &id))
+            .await?
+            .ok_or(LedgerError::NotFound)
+    }
+
+    /// Claims up to `limit` messages due to be sent, for `lease`: another server does not
+    /// send them meanwhile. An idle outbox costs one read, no write.
+    pub async fn claim_outbox(
+        &self,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<Outgoing>, LedgerError> {
+        let now = now_ms();
+        if !self
+            .reads
+            .run(move |conn| outbox::any_due(conn, now))
+            .await?
+        {
+            return Ok(Vec::new());
+        }
+        let lease_ms = i64::try_from(lease.as_millis()).unwrap_or(i64::MAX / 4);
+        self.write(
+            writer::Op::ClaimOutbox {
+                now_ms: now,
+                lease_ms,
+                limit,
+            },
+            |r| match r {
+                writer::Reply::Outbox(o) => Some(o),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// Records how an attempt to send message `seq` ended; returns once committed.
+    pub async fn record_attempt(&self, seq: i64, attempt: Attempt) -> Result<(), LedgerError> {
+        self.write_done(writer::Op::RecordAttempt { seq, attempt })
+            .await
+    }
+
+    /// At the start of the only server of a SQLite ledger, frees the messages a crash left
+    /// claimed, so they go out at once; on PostgreSQL claims simply run out.
+    pub async fn release_claims(&self) -> Result<u64, LedgerError> {
+        if self.shared {
+            return Ok(0);
+        }
+        self.write(writer::Op::ReleaseClaims, |r| match r {
+            writer::Reply::Count(n) => Some(n),
+            _ => None,
+        })
+        .await
+    }
+
+    /// Queues a donation's receipt again, to `to` (kept as its address) or its own.
+    pub async fn resend_receipt(
+        &self,
+        id: &DonationId,
+        to: Option<String>,
+    ) -> Result<Resent, LedgerError> {
+        self.write(
+            writer::Op::Resend {
+                id: id.to_string(),
+                to,
+            },
+            |r| match r {
+                writer::Reply::Resent(r) => Some(r),
+                _ => None,
+            },
+        )
+        .await
+    }
+
+    /// The outbox's counts and its latest `limit` waiting and sent messages.
+    pub async fn outbox(&self, limit: i64) -> Result<OutboxSummary, LedgerError> {
+        self.reads
+            .run(move |conn| outbox::summary(conn, limit))
+            .await
     }
 
     /// Number of donations in each status.

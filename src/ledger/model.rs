@@ -14,6 +14,9 @@ pub struct Scope {
     /// ISO 4217 code, as stored with each donation.
     pub currency: String,
     pub live: bool,
+    /// Whether receipts are emailed (`[email]` configured): a donation that succeeds
+    /// then queues its receipt in the same transaction. Off, nothing is queued.
+    pub emails: bool,
 }
 
 impl Scope {
@@ -21,7 +24,14 @@ impl Scope {
         Scope {
             currency: currency.to_owned(),
             live,
+            emails: false,
         }
+    }
+
+    /// The same scope, queueing receipts by email or not.
+    pub fn with_emails(mut self, emails: bool) -> Scope {
+        self.emails = emails;
+        self
     }
 
     pub fn mode(&self) -> &'static str {

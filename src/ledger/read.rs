@@ -287,13 +287,19 @@ pub struct ExportRow {
     pub refunded_minor: i64,
     /// `""`, `open`, `won` or `lost`.
     pub dispute: String,
+    pub receipt_no: Option<i64>,
+    /// What became of the latest receipt email: `queued`, `sent` or `failed`.
+    pub receipt_status: Option<String>,
 }
 
 /// Up to `limit` donations after `after_rowid`, in insertion order.
 pub fn export_page(db: &mut dyn Db, after_rowid: i64, limit: i64) -> DbResult<Vec<ExportRow>> {
     db.query(
         "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
-                gateway_ref, donor_name, donor_email, anonymous, live, refunded_minor, dispute
+                gateway_ref, donor_name, donor_email, anonymous, live, refunded_minor, dispute,
+                receipt_no,
+                (SELECT o.status FROM outbox o WHERE o.donation_id = donations.id
+                   AND o.kind = 'receipt' ORDER BY o.seq DESC LIMIT 1)
          FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
         args![after_rowid, limit],
     )?
@@ -316,6 +322,8 @@ pub fn export_page(db: &mut dyn Db, after_rowid: i64, limit: i64) -> DbResult<Ve
             live: r.bool(13)?,
             refunded_minor: r.int(14)?,
             dispute: r.text(15)?,
+            receipt_no: r.opt_int(16)?,
+            receipt_status: r.opt_text(17)?,
         })
     })
     .collect()

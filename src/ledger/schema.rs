@@ -120,6 +120,39 @@ const SQLITE: &[&str] = &[
     r#"
     ALTER TABLE donations ADD COLUMN checkout_url TEXT;
     "#,
+    // 10: receipts (#18). Each donation that succeeds gets the next receipt number in the
+    // same transaction (a counter row, so numbers have no gaps and are never reused), and
+    // each message to send (a receipt, a refund notice) waits in the outbox until an SMTP
+    // server has accepted it. `claimed_until`: a server sending it holds it until then.
+    r#"
+    ALTER TABLE donations ADD COLUMN receipt_no INTEGER;
+    ALTER TABLE donations ADD COLUMN receipt_at INTEGER;
+    CREATE UNIQUE INDEX donations_receipt_no ON donations (receipt_no) WHERE receipt_no IS NOT NULL;
+    CREATE TABLE counters (
+        name   TEXT PRIMARY KEY,
+        value  INTEGER NOT NULL CHECK (value >= 0)
+    ) STRICT;
+    INSERT INTO counters (name, value) VALUES ('receipt', 0);
+    CREATE TABLE outbox (
+        seq            INTEGER PRIMARY KEY AUTOINCREMENT,
+        donation_id    TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('receipt', 'refund')),
+        ref            TEXT NOT NULL,
+        to_addr        TEXT NOT NULL,
+        amount_minor   INTEGER NOT NULL CHECK (amount_minor > 0),
+        message_key    TEXT NOT NULL UNIQUE,
+        status         TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+        attempts       INTEGER NOT NULL DEFAULT 0,
+        created_at     INTEGER NOT NULL,
+        next_at        INTEGER NOT NULL,
+        claimed_until  INTEGER NOT NULL DEFAULT 0,
+        sent_at        INTEGER,
+        last_error     TEXT,
+        UNIQUE (donation_id, kind, ref)
+    ) STRICT;
+    CREATE INDEX outbox_due ON outbox (next_at) WHERE status = 'queued';
+    CREATE INDEX outbox_donation ON outbox (donation_id, seq);
+    "#,
 ];
 
 /// [`SQLITE`]'s migrations, one for one, for PostgreSQL: the same tables, columns and
@@ -234,6 +267,36 @@ const POSTGRES: &[&str] = &[
     // 9
     r#"
     ALTER TABLE donations ADD COLUMN checkout_url TEXT;
+    "#,
+    // 10
+    r#"
+    ALTER TABLE donations ADD COLUMN receipt_no BIGINT;
+    ALTER TABLE donations ADD COLUMN receipt_at BIGINT;
+    CREATE UNIQUE INDEX donations_receipt_no ON donations (receipt_no) WHERE receipt_no IS NOT NULL;
+    CREATE TABLE counters (
+        name   TEXT PRIMARY KEY,
+        value  BIGINT NOT NULL CHECK (value >= 0)
+    );
+    INSERT INTO counters (name, value) VALUES ('receipt', 0);
+    CREATE TABLE outbox (
+        seq            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        donation_id    TEXT NOT NULL,
+        kind           TEXT NOT NULL CHECK (kind IN ('receipt', 'refund')),
+        ref            TEXT NOT NULL,
+        to_addr        TEXT NOT NULL,
+        amount_minor   BIGINT NOT NULL CHECK (amount_minor > 0),
+        message_key    TEXT NOT NULL UNIQUE,
+        status         TEXT NOT NULL CHECK (status IN ('queued', 'sent', 'failed')),
+        attempts       BIGINT NOT NULL DEFAULT 0,
+        created_at     BIGINT NOT NULL,
+        next_at        BIGINT NOT NULL,
+        claimed_until  BIGINT NOT NULL DEFAULT 0,
+        sent_at        BIGINT,
+        last_error     TEXT,
+        UNIQUE (donation_id, kind, ref)
+    );
+    CREATE INDEX outbox_due ON outbox (next_at) WHERE status = 'queued';
+    CREATE INDEX outbox_donation ON outbox (donation_id, seq);
     "#,
 ];
 

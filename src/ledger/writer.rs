@@ -46,6 +46,24 @@ pub enum Op {
     Probe,
     /// The record of a reconciliation run.
     RecordReconcile(super::reconcile::ReconcileRun),
+    /// Due messages of the outbox, held by this server for `lease_ms`.
+    ClaimOutbox {
+        now_ms: i64,
+        lease_ms: i64,
+        limit: i64,
+    },
+    /// How sending a message ended.
+    RecordAttempt {
+        seq: i64,
+        attempt: super::outbox::Attempt,
+    },
+    /// Frees messages claimed before a restart (one server per SQLite ledger).
+    ReleaseClaims,
+    /// A donation's receipt queued again, to `to` or its own address.
+    Resend {
+        id: String,
+        to: Option<String>,
+    },
 }
 
 pub enum Reply {
@@ -55,6 +73,8 @@ pub enum Reply {
     Money(MoneyApplied),
     Count(u64),
     Value(String),
+    Outbox(Vec<super::outbox::Outgoing>),
+    Resent(super::outbox::Resent),
 }
 
 pub struct Job {

@@ -157,6 +157,7 @@ pub fn main_content(t: &Strings, page: &Page) -> Markup {
             section.notice.ok {
                 (PreEscaped(r##"<svg class="badge" viewBox="0 0 48 48" width="56" height="56" aria-hidden="true" focusable="false"><circle cx="24" cy="24" r="22" fill="currentColor"/><path d="M14 25l7 7 13-15" fill="none" stroke="#fff" stroke-width="4" stroke-linecap="round" stroke-linejoin="round"/></svg>"##))
                 h1 { (page.meta.title) }
+                (PreEscaped(slot("receipt")))
                 div.prose { (body) }
                 p { a.button href=(home_href(&t.lang)) { (t.form.back_home) } }
             }

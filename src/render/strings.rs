@@ -50,7 +50,41 @@ pub struct Strings {
     pub errors: ErrorStrings,
     pub checkout: CheckoutStrings,
     pub wait: WaitStrings,
+    pub receipt: ReceiptStrings,
     pub numbers: NumberFormat,
+}
+
+/// A receipt: its email, its printable page, and a refund notice.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReceiptStrings {
+    pub subject: String,
+    pub refund_subject: String,
+    pub heading: String,
+    /// `{name}`: the donor's name.
+    pub greeting: String,
+    pub greeting_anonymous: String,
+    pub thanks: String,
+    pub refund: String,
+    pub number: String,
+    pub date: String,
+    pub amount: String,
+    pub refunded: String,
+    pub donation_id: String,
+    pub campaign_label: String,
+    pub received_by: String,
+    pub test: String,
+    /// `{contact}`: the contact page's address.
+    pub questions: String,
+    pub view_online: String,
+    pub print: String,
+    /// The success page's line, and its link to the printable receipt.
+    pub ready: String,
+    pub ready_link: String,
+    pub sign_off: String,
+    /// `{day} {month} {year}, {time} ({zone})`.
+    pub date_pattern: String,
+    pub months: [String; 12],
 }
 
 /// The waiting page of a donor in line for a checkout, and the page of a full line.

@@ -263,7 +263,7 @@ pub fn fold_name(raw: &str) -> String {
 }
 
 /// A light check that catches typos, not a full RFC 5322 parser.
-fn plausible_email(email: &str) -> bool {
+pub fn plausible_email(email: &str) -> bool {
     if email.len() > EMAIL_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return false;
     }

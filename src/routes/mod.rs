@@ -91,11 +91,27 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             ),
     )
     .service(
-        web::scope("/admin/donations").service(
-            web::resource("/{id}/refund")
-                .app_data(RouteLabel("/admin/donations/{id}/refund"))
-                .route(web::post().to(crate::admin::refund::refund))
-                .default_service(web::to(|| not_allowed("POST"))),
+        web::scope("/admin/donations")
+            .service(
+                web::resource("/{id}/refund")
+                    .app_data(RouteLabel("/admin/donations/{id}/refund"))
+                    .route(web::post().to(crate::admin::refund::refund))
+                    .default_service(web::to(|| not_allowed("POST"))),
+            )
+            .service(
+                web::resource("/{id}/receipt")
+                    .app_data(RouteLabel("/admin/donations/{id}/receipt"))
+                    .route(web::post().to(crate::admin::resend::resend))
+                    .default_service(web::to(|| not_allowed("POST"))),
+            ),
+    )
+    .service(
+        web::scope("/receipt").service(
+            web::resource("/{id}")
+                .app_data(RouteLabel("/receipt/{id}"))
+                .route(web::get().to(crate::receipt::page::page))
+                .route(web::head().to(crate::receipt::page::page))
+                .default_service(web::to(|| not_allowed("GET, HEAD"))),
         ),
     )
     .service(waiting_page("/donate/wait", "/donate/wait/{id}"))

@@ -14,6 +14,11 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .finish();
     }
     let site = &state.site;
+    if let Some(lang) = crate::site::Site::success_lang(req.path())
+        && let Some(body) = thank_you(&req, &state, lang).await
+    {
+        return crate::http::html(StatusCode::OK, body);
+    }
     match site.lookup(req.path()) {
         Lookup::File(resource) => resource.respond(&req, StatusCode::OK),
         Lookup::Home(lang) => site.respond_home(lang, state.ledger.total(), &req),
@@ -29,4 +34,34 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         }
         Lookup::NotFound(lang) => site.not_found(lang).respond(&req, StatusCode::NOT_FOUND),
     }
+}
+
+/// The thank-you page of a donor back from paying (`?receipt=<id>&t=<token>`), with the
+/// number of their receipt and its link; `None` for any other request of the page,
+/// which is then the page as built.
+async fn thank_you(
+    req: &HttpRequest,
+    state: &AppState,
+    lang: crate::lang::Lang,
+) -> Option<Vec<u8>> {
+    #[derive(serde::Deserialize)]
+    struct Query {
+        receipt: String,
+        t: String,
+    }
+    let q = web::Query::<Query>::from_query(req.query_string()).ok()?;
+    if !state.receipts.verify(&q.receipt, &q.t) {
+        return None;
+    }
+    let mut receipt = state.ledger.receipt(&q.receipt).await.ok()?;
+    receipt.lang = lang;
+    let view = crate::receipt::ReceiptView::new(&receipt, &state.settings, &state.receipts);
+    let href = state.settings.api_url(&format!(
+        "/receipt/{}?t={}&lang={}",
+        q.receipt,
+        q.t,
+        lang.code()
+    ));
+    let note = crate::receipt::page::success_note(&view, &href);
+    Some(state.site.success_page_with(lang, &note))
 }

@@ -43,7 +43,7 @@ pub async fn return_(
         && row.status == Status::Succeeded
     {
         crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
-        return see_other(&state.settings.page_url(&row.lang.page("success")));
+        return see_other(&thank_you(&state, row.lang, &row.id));
     }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(ReturnOutcome::Settled(cb)) => cb,
@@ -61,13 +61,14 @@ pub async fn return_(
         }
     };
     match apply(&state, callback).await {
-        Ok(Applied::Done { lang, status, .. }) => {
-            let page = if status == Status::Succeeded {
-                "success"
+        Ok(Applied::Done {
+            id, lang, status, ..
+        }) => {
+            if status == Status::Succeeded {
+                see_other(&thank_you(&state, lang, &id))
             } else {
-                "error"
-            };
-            see_other(&state.settings.page_url(&lang.page(page)))
+                see_other(&state.settings.page_url(&lang.page("error")))
+            }
         }
         Ok(Applied::Mismatch { lang, .. }) => {
             see_other(&state.settings.page_url(&lang.page("error")))
@@ -217,6 +218,15 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
             PageError::Unavailable.answer(Lang::En)
         }
     }
+}
+
+/// The thank-you page of a donation that succeeded, with the link to its receipt.
+fn thank_you(state: &AppState, lang: Lang, id: &str) -> String {
+    format!(
+        "{}?receipt={id}&t={}",
+        state.settings.page_url(&lang.page("success")),
+        state.receipts.token(id)
+    )
 }
 
 /// Applies a callback; answers once it is committed. The home page follows by itself:

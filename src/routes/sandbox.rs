@@ -73,6 +73,7 @@ pub async fn page(
         &twin,
         &Strings::of(lang).checkout.title,
         main,
+        false,
     );
     html(StatusCode::OK, body)
 }

@@ -109,7 +109,7 @@ fn waiting(state: &AppState, lang: Lang, id: &DonationId) -> HttpResponse {
             p { a.button href=(here) { (t.now) } }
         }
     };
-    let body = crate::site::runtime_page(lang, &here, &twin, &t.title, main);
+    let body = crate::site::runtime_page(lang, &here, &twin, &t.title, main, false);
     let mut answer = html_answer(StatusCode::OK, body);
     let headers = answer.headers_mut();
     if let Ok(value) = header::HeaderValue::from_str(&refresh.to_string()) {

@@ -88,6 +88,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         )),
     };
 
+    let receipts = receipt_key(&ledger).await?;
     let now = time::OffsetDateTime::now_utc();
     let site = Arc::new(
         Site::load(settings.clone(), &ledger.total().load(), now)
@@ -107,6 +108,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         reconciler: reconciler.clone(),
         gate: gate.clone(),
         checkouts: Arc::new(crate::checkout::Checkouts::new()),
+        receipts: receipts.clone(),
     };
     let admin = web::Data::new(crate::admin::Admin::new(&settings));
 
@@ -160,6 +162,8 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ));
     }
     spawn_expiry(ledger.clone(), settings.pending_ttl);
+    crate::receipt::sender::spawn(ledger.clone(), settings.clone(), receipts)
+        .map_err(ServeError::Start)?;
     if let Some(every) = settings.reconcile.every {
         crate::reconcile::spawn(reconciler, ledger.clone(), gateway.clone(), every);
     }
@@ -220,6 +224,20 @@ async fn sandbox_secret(settings: &Settings, ledger: &Ledger) -> Result<String, 
         .setting_or_insert("sandbox.secret", &hex::encode(bytes))
         .await
         .map_err(|e| ServeError::Start(format!("cannot store the sandbox secret: {e}")))
+}
+
+/// The key of the printable receipts' links: generated once and kept in the ledger, so
+/// every server of a shared ledger signs alike and links outlive restarts.
+async fn receipt_key(ledger: &Ledger) -> Result<crate::receipt::ReceiptKey, ServeError> {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let key = ledger
+        .setting_or_insert("receipt.key", &hex::encode(bytes))
+        .await
+        .map_err(|e| ServeError::Start(format!("cannot store the receipts' key: {e}")))?;
+    Ok(crate::receipt::ReceiptKey::new(crate::secret::Secret::new(
+        key,
+    )))
 }
 
 /// An address this process can reach itself on, for the sandbox's webhooks.

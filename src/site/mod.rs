@@ -77,6 +77,7 @@ pub struct Site {
     not_found: [Resource; 2],
     home_templates: [Template; 2],
     donate_templates: [Template; 2],
+    success_templates: [Template; 2],
     home: ArcSwap<HomePages>,
     home_rebuild: Mutex<()>,
     html_cache: HeaderValue,
@@ -164,6 +165,17 @@ impl Site {
             template("donate/index.html", "donate_form")?,
             template("ar/donate/index.html", "donate_form")?,
         ];
+        let success_templates = [
+            template("success/index.html", "receipt")?,
+            template("ar/success/index.html", "receipt")?,
+        ];
+        for lang in Lang::ALL {
+            let body = success_templates[lang.index()].fill("");
+            files.insert(
+                format!("{}success/index.html", lang_dir(lang)),
+                Resource::compressing(content_type(".html"), html_cache.clone(), body).pinned(),
+            );
+        }
         let ended = settings.campaign_ended(now);
         for lang in Lang::ALL {
             let form = islands::donate_form(lang, &settings, &FormState::initial(&settings), ended);
@@ -185,6 +197,7 @@ impl Site {
             not_found,
             home_templates,
             donate_templates,
+            success_templates,
             home: ArcSwap::from_pointee(HomePages {
                 version: total.version,
                 pages,
@@ -225,6 +238,20 @@ impl Site {
     pub fn donate_page_with(&self, lang: Lang, state: &FormState, ended: bool) -> Vec<u8> {
         let form = islands::donate_form(lang, &self.settings, state, ended);
         self.donate_templates[lang.index()].fill(&form)
+    }
+
+    /// The thank-you page with a line about the donor's receipt.
+    pub fn success_page_with(&self, lang: Lang, note: &str) -> Vec<u8> {
+        self.success_templates[lang.index()].fill(note)
+    }
+
+    /// The language of a thank-you page's path, when it is one.
+    pub fn success_lang(path: &str) -> Option<Lang> {
+        match path {
+            "/success/" | "/success/index.html" => Some(Lang::En),
+            "/ar/success/" | "/ar/success/index.html" => Some(Lang::Ar),
+            _ => None,
+        }
     }
 
     pub fn html_cache(&self) -> &HeaderValue {
@@ -325,6 +352,7 @@ pub fn runtime_page(
     twin_href: &str,
     title: &str,
     main: maud::Markup,
+    script: bool,
 ) -> String {
     let menu = menu(lang);
     let assets = assets();
@@ -337,7 +365,7 @@ pub fn runtime_page(
         twin_href,
         title,
         description: title,
-        script: false,
+        script,
         noindex: true,
     };
     let page = crate::render::layout::shell(&shell, main).into_string();
