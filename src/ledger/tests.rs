@@ -131,6 +131,9 @@ on_both!(
     an_event_id_seen_before_changes_nothing,
     an_unknown_reference_changes_nothing,
     refunds_and_disputes_move_the_total_by_what_the_charity_keeps,
+    receipts_are_numbered_without_gaps_and_queued_once,
+    no_email_server_queues_nothing_but_still_numbers,
+    a_claimed_message_is_sent_once_and_a_failed_one_again_later,
 );
 
 /// AED test money, as the sandbox takes it.
@@ -559,4 +562,219 @@ async fn two_servers_expire_each_unpaid_donation_once() {
         .unwrap()
     });
     assert_eq!(expired, 50);
+}
+
+/// Every receipt number of the ledger, in order.
+async fn receipt_numbers(place: &Place) -> Vec<i64> {
+    place.raw(|db| {
+        db.query(
+            "SELECT receipt_no FROM donations WHERE receipt_no IS NOT NULL ORDER BY receipt_no",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| r.int(0).unwrap())
+        .collect()
+    })
+}
+
+fn with_email(amount: i64) -> NewDonation {
+    NewDonation {
+        donor_email: Some("donor@example.org".into()),
+        donor_name: Some("Amal".into()),
+        ..new_donation(amount)
+    }
+}
+
+async fn receipts_are_numbered_without_gaps_and_queued_once(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger =
+        Ledger::open_at(&place.location, BATCH_MAX, test_scope().with_emails(true)).unwrap();
+    let mut tasks = Vec::new();
+    for i in 0..120 {
+        let ledger = ledger.clone();
+        tasks.push(tokio::spawn(async move {
+            // Every other donor gave an address; a third of donations fail first.
+            let d = if i % 2 == 0 {
+                with_email(100)
+            } else {
+                new_donation(100)
+            };
+            ledger.create(d.clone()).await.unwrap();
+            if i % 3 == 0 {
+                ledger.apply(paid(&d, Outcome::Declined)).await.unwrap();
+            }
+            ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+            ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+        }));
+    }
+    // Donations that never succeed get no number.
+    let unpaid = with_email(100);
+    ledger.create(unpaid.clone()).await.unwrap();
+    ledger
+        .apply(paid(&unpaid, Outcome::Declined))
+        .await
+        .unwrap();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(receipt_numbers(&place).await, (1..=120).collect::<Vec<_>>());
+    let outbox = ledger.outbox(500).await.unwrap();
+    assert_eq!((outbox.queued, outbox.sent, outbox.failed), (60, 0, 0));
+    let queued = place.raw(|db| {
+        db.query_one(
+            "SELECT COUNT(DISTINCT donation_id), COUNT(DISTINCT message_key) FROM outbox",
+            &[],
+        )
+        .unwrap()
+        .0
+    });
+    assert_eq!(queued, [sql::Cell::Int(60), sql::Cell::Int(60)]);
+    // A refund queues one notice; the same refund told again queues nothing more.
+    let d = with_email(1000);
+    ledger.create(d.clone()).await.unwrap();
+    let mut result = paid(&d, Outcome::Paid);
+    result.payment_ref = Some("pi_receipt".into());
+    ledger.apply(result).await.unwrap();
+    let refunded = crate::kept::MoneyEvent::Refunded { total_minor: 400 };
+    ledger
+        .apply_money(notice("pi_receipt", refunded, "r1"))
+        .await
+        .unwrap();
+    ledger
+        .apply_money(notice("pi_receipt", refunded, "r2"))
+        .await
+        .unwrap();
+    let kinds = place.raw(|db| {
+        db.query(
+            "SELECT kind, amount_minor FROM outbox WHERE donation_id = ?1 ORDER BY seq",
+            sql::args![d.id.as_str()],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.text(0).unwrap(), r.int(1).unwrap()))
+        .collect::<Vec<_>>()
+    });
+    assert_eq!(
+        kinds,
+        [("receipt".to_owned(), 1000), ("refund".to_owned(), 400)]
+    );
+    assert_eq!(ledger.receipt(d.id.as_str()).await.unwrap().number, 121);
+}
+
+async fn no_email_server_queues_nothing_but_still_numbers(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger = place.open();
+    let d = with_email(500);
+    ledger.create(d.clone()).await.unwrap();
+    ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+    assert_eq!(receipt_numbers(&place).await, [1]);
+    assert_eq!(ledger.outbox(10).await.unwrap(), OutboxSummary::default());
+    assert!(
+        ledger
+            .claim_outbox(Duration::from_secs(60), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+async fn a_claimed_message_is_sent_once_and_a_failed_one_again_later(backend: Backend) {
+    let Some(place) = Place::new(backend) else {
+        return;
+    };
+    let ledger =
+        Ledger::open_at(&place.location, BATCH_MAX, test_scope().with_emails(true)).unwrap();
+    let (a, b) = (with_email(700), with_email(800));
+    for d in [&a, &b] {
+        ledger.create(d.clone()).await.unwrap();
+        ledger.apply(paid(d, Outcome::Paid)).await.unwrap();
+    }
+    let lease = Duration::from_secs(60);
+    let claimed = ledger.claim_outbox(lease, 10).await.unwrap();
+    assert_eq!(claimed.len(), 2);
+    assert_eq!(claimed[0].receipt.donation_id, a.id.as_str());
+    assert_eq!(
+        (claimed[0].receipt.number, claimed[0].amount_minor),
+        (1, 700)
+    );
+    assert_eq!(claimed[0].message_key, format!("{}.receipt", a.id));
+    // Claimed: no one else takes them while they are being sent.
+    assert!(ledger.claim_outbox(lease, 10).await.unwrap().is_empty());
+    ledger
+        .record_attempt(claimed[0].seq, Attempt::Sent)
+        .await
+        .unwrap();
+    let retry = Attempt::Retry {
+        error: "451 try later".into(),
+        next_at_ms: now_ms() - 1,
+    };
+    ledger.record_attempt(claimed[1].seq, retry).await.unwrap();
+    // Recording twice changes nothing more: a sent message stays sent.
+    ledger
+        .record_attempt(claimed[0].seq, Attempt::Failed { error: "x".into() })
+        .await
+        .unwrap();
+    let again = ledger.claim_outbox(lease, 10).await.unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!((again[0].seq, again[0].attempts), (claimed[1].seq, 1));
+    let summary = ledger.outbox(10).await.unwrap();
+    assert_eq!((summary.queued, summary.sent, summary.failed), (1, 1, 0));
+    assert_eq!(
+        summary.waiting[0].last_error.as_deref(),
+        Some("451 try later")
+    );
+    // A SQLite ledger frees its claims at start-up: its one server is the only sender.
+    if matches!(backend, Backend::Sqlite) {
+        assert_eq!(ledger.release_claims().await.unwrap(), 1);
+        assert_eq!(ledger.claim_outbox(lease, 10).await.unwrap().len(), 1);
+    }
+    // Sent again on request, as a copy with its own Message-ID, to a corrected address.
+    let resent = ledger
+        .resend_receipt(&a.id, Some("fixed@example.org".into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        resent,
+        Resent::Queued {
+            to: "fixed@example.org".into()
+        }
+    );
+    let copy = ledger.claim_outbox(lease, 10).await.unwrap();
+    assert_eq!(copy.len(), 1);
+    assert_eq!(copy[0].message_key, format!("{}.receipt.copy-2", a.id));
+    assert_eq!(copy[0].to, "fixed@example.org");
+    let unpaid = with_email(100);
+    ledger.create(unpaid.clone()).await.unwrap();
+    assert_eq!(
+        ledger.resend_receipt(&unpaid.id, None).await.unwrap(),
+        Resent::NoReceipt
+    );
+}
+
+/// Servers confirming donations side by side on one PostgreSQL ledger still number
+/// receipts 1, 2, 3, ... with no gap and no number twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_servers_number_receipts_without_gaps() {
+    let Some(place) = Place::new(Backend::Postgres) else {
+        return;
+    };
+    let servers = [place.open(), place.open()];
+    let mut tasks = Vec::new();
+    for i in 0..200 {
+        let ledger = servers[i % 2].clone();
+        tasks.push(tokio::spawn(async move {
+            let d = new_donation(100);
+            ledger.create(d.clone()).await.unwrap();
+            ledger.apply(paid(&d, Outcome::Paid)).await.unwrap();
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(receipt_numbers(&place).await, (1..=200).collect::<Vec<_>>());
 }

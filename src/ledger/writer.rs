@@ -66,6 +66,13 @@ pub enum Op {
     },
 }
 
+impl Op {
+    /// Whether the job may make a donation succeed, and so take a receipt number.
+    fn may_number(&self) -> bool {
+        matches!(self, Op::Apply(cb) if cb.outcome == crate::donation::Outcome::Paid)
+    }
+}
+
 pub enum Reply {
     Done,
     Created(Created),
@@ -243,6 +250,13 @@ type Committed = (Vec<Result<Reply, LedgerError>>, Delta);
 /// lost connection) fails the whole batch, and nothing is counted.
 fn commit_batch(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committed, DbError> {
     db.begin_write()?;
+    if db.dialect() == super::sql::Dialect::Postgres && batch.iter().any(|j| j.op.may_number()) {
+        // Receipt numbers come from one counter row, in the transaction of the success
+        // (no gaps). Taken before the transaction's snapshot (its first query), this lock
+        // makes servers number one batch at a time; after the snapshot, each server's
+        // increment would conflict with the others' and run its whole batch again.
+        db.batch("LOCK TABLE counters IN SHARE ROW EXCLUSIVE MODE")?;
+    }
     match run_jobs(db, batch, scope) {
         Ok(done) => {
             if done.1.changed {
