@@ -6,13 +6,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 bin=$(realpath "${1:?path to the fundraiser binary}")
 # schemathesis lives in a virtual environment of the project's (target/venv, pinned by
 # tests/requirements.txt), never in the machine's own Python.
-venv="$here/../target/venv"
-if [ ! -x "$venv/bin/schemathesis" ] || ! cmp -s "$here/requirements.txt" "$venv/requirements.txt"; then
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check -r "$here/requirements.txt"
-  cp "$here/requirements.txt" "$venv/requirements.txt"
-fi
-st="$venv/bin/schemathesis"
+python=$("$here/support/venv.sh")
+st="$(dirname "$python")/schemathesis"
 . "$(dirname "$0")/support/server.sh"
 token=api-fuzz-admin-token-0001
 start_fundraiser "$bin" FUNDRAISER_ADMIN__TOKEN=$token FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE=0 FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP=0 FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE=0 RUST_LOG=warn,fundraiser=info

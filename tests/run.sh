@@ -40,6 +40,10 @@ else
   exit "$pg_status"
 fi
 
+echo "== Python tools (target/venv: schemathesis, aiosmtpd)"
+TEST_SMTP_PYTHON=$(tests/support/venv.sh)
+export TEST_SMTP_PYTHON
+
 echo "== unit, integration and property tests (cargo, release profile; benches compile too)"
 cargo test --release --locked --all-targets "${target[@]}"
 

@@ -16,6 +16,7 @@ mod launch;
 mod limits;
 mod openapi;
 mod properties;
+mod receipts;
 mod reconcile;
 mod security;
 mod several_servers;

@@ -206,6 +206,33 @@ impl LedgerFile {
             .unwrap()
     }
 
+    /// The outbox, oldest first: (donation id, kind, status, attempts, last error).
+    pub fn outbox(&self) -> Vec<(String, String, String, i64, Option<String>)> {
+        let mut q = self
+            .0
+            .prepare(
+                "SELECT donation_id, kind, status, attempts, last_error FROM outbox ORDER BY seq",
+            )
+            .unwrap();
+        q.query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+        })
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+    }
+
+    /// A donation's receipt number, once it has one.
+    pub fn receipt_no(&self, id: &str) -> Option<i64> {
+        self.0
+            .query_row(
+                "SELECT receipt_no FROM donations WHERE id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .unwrap()
+    }
+
     /// A value the server keeps in the ledger's `settings` table.
     pub fn setting(&self, key: &str) -> Option<String> {
         self.0

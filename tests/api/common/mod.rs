@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 mod ledger_file;
 pub mod postgres;
+pub mod smtp;
 pub use ledger_file::{LedgerFile, Seed};
 
 pub const SECRET: &str = "integration-test-secret";
