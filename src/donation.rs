@@ -138,6 +138,26 @@ pub enum Transition {
     Unchanged,
 }
 
+/// The longest email address (RFC 5321 path limit).
+const EMAIL_MAX: usize = 254;
+
+/// A light check that catches typos, not a full RFC 5322 parser.
+pub fn plausible_email(email: &str) -> bool {
+    if email.len() > EMAIL_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return false;
+    }
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        }
+        None => false,
+    }
+}
+
 pub fn transition(current: Status, outcome: Outcome) -> Transition {
     use Status::*;
     match (current, outcome) {

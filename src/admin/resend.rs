@@ -42,7 +42,7 @@ pub async fn resend(
     let to = if typed.is_empty() {
         None
     } else {
-        match crate::routes::donate::plausible_email(typed) {
+        match crate::donation::plausible_email(typed) {
             true => Some(typed.to_owned()),
             false => {
                 return plain(

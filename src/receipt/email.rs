@@ -169,7 +169,10 @@ fn body_html(view: &ReceiptView, lead: &str, title: &str) -> Markup {
                     p style="margin:0 0 16px;" {
                         a href=(view.link) style="color:#0b6e7f;font-weight:600;" { (r.print) }
                     }
-                    p style="margin:0 0 16px;" { (view.questions()) }
+                    p style="margin:0 0 16px;" {
+                        (view.questions_words()) br;
+                        a href=(view.contact) dir="ltr" style="color:#0b6e7f;" { (view.contact) }
+                    }
                     p style="margin:0;" { (r.sign_off) br; (view.charity) }
                     p style="margin:24px 0 0;font-size:13px;color:#5a6b74;" { (view.registration) }
                 }

@@ -153,6 +153,17 @@ impl ReceiptView {
         )
     }
 
+    /// The question line's words, without the address that ends it (for HTML, which
+    /// links the address instead).
+    pub fn questions_words(&self) -> String {
+        let q = &self.strings().receipt.questions;
+        q.split("{contact}")
+            .next()
+            .unwrap_or(q)
+            .trim_end()
+            .to_owned()
+    }
+
     pub fn questions(&self) -> String {
         Strings::fill(
             &self.strings().receipt.questions,
@@ -199,6 +210,12 @@ pub fn local_date(at_ms: i64, zone: &jiff::tz::TimeZone, t: &Strings) -> String 
         (h, 0) => format!("UTC{sign}{h}"),
         (h, m) => format!("UTC{sign}{h}:{m:02}"),
     };
+    // Left to right inside right-to-left text (Unicode's isolates), or "UTC+4" reads "4+UTC".
+    let zone = if t.is_rtl() {
+        format!("\u{2066}{zone}\u{2069}")
+    } else {
+        zone
+    };
     let filled = Strings::fill(
         &t.receipt.date_pattern,
         &[
@@ -242,7 +259,7 @@ mod tests {
         );
         assert_eq!(
             local_date(at, &dubai, Strings::of(Lang::Ar)),
-            "٤ ديسمبر ٢٠٢٦، الساعة ٢٢:٠٨ (UTC+٤)"
+            "٤ ديسمبر ٢٠٢٦، الساعة ٢٢:٠٨ (\u{2066}UTC+٤\u{2069})"
         );
         let kolkata = jiff::tz::TimeZone::get("Asia/Kolkata").unwrap();
         assert_eq!(

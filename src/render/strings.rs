@@ -74,7 +74,8 @@ pub struct ReceiptStrings {
     pub campaign_label: String,
     pub received_by: String,
     pub test: String,
-    /// `{contact}`: the contact page's address.
+    /// `{contact}`: the contact page's address, on a line of its own (after `\n`): the
+    /// HTML part makes it a link.
     pub questions: String,
     pub view_online: String,
     pub print: String,

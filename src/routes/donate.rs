@@ -20,7 +20,6 @@ use crate::site::islands::FormState;
 use crate::state::AppState;
 
 const NAME_MAX: usize = 100;
-const EMAIL_MAX: usize = 254;
 
 /// The form as sent; every field optional so that a missing one gets a clear message.
 #[derive(Debug, Default, Deserialize)]
@@ -220,7 +219,7 @@ pub fn validate(
     if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
         ok = false;
         state_out.email_error = Some(t.errors.email_spaces.clone());
-    } else if !email.is_empty() && !plausible_email(&email) {
+    } else if !email.is_empty() && !crate::donation::plausible_email(&email) {
         ok = false;
         state_out.email_error = Some(t.errors.email.clone());
     }
@@ -262,26 +261,10 @@ pub fn fold_name(raw: &str) -> String {
         .join(" ")
 }
 
-/// A light check that catches typos, not a full RFC 5322 parser.
-pub fn plausible_email(email: &str) -> bool {
-    if email.len() > EMAIL_MAX || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return false;
-    }
-    match email.split_once('@') {
-        Some((local, domain)) => {
-            !local.is_empty()
-                && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
-        }
-        None => false,
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{fold_name, plausible_email};
+    use super::fold_name;
+    use crate::donation::plausible_email;
 
     #[test]
     fn names_are_folded_to_one_line() {

@@ -5,6 +5,7 @@ pub mod donate;
 pub mod health;
 pub mod pages;
 pub mod payment;
+pub mod receipt;
 pub mod sandbox;
 pub mod wait;
 
@@ -109,8 +110,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         web::scope("/receipt").service(
             web::resource("/{id}")
                 .app_data(RouteLabel("/receipt/{id}"))
-                .route(web::get().to(crate::receipt::page::page))
-                .route(web::head().to(crate::receipt::page::page))
+                .route(web::get().to(receipt::page))
+                .route(web::head().to(receipt::page))
                 .default_service(web::to(|| not_allowed("GET, HEAD"))),
         ),
     )

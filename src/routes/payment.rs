@@ -220,13 +220,15 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
     }
 }
 
-/// The thank-you page of a donation that succeeded, with the link to its receipt.
+/// The thank-you page of a donation that succeeded, with the link to its receipt. Pages
+/// on a static host (`server.api_origin`) cannot show it: their thank-you page is the
+/// page as built, and the receipt's token stays out of that host's logs.
 fn thank_you(state: &AppState, lang: Lang, id: &str) -> String {
-    format!(
-        "{}?receipt={id}&t={}",
-        state.settings.page_url(&lang.page("success")),
-        state.receipts.token(id)
-    )
+    let page = state.settings.page_url(&lang.page("success"));
+    if state.settings.api_origin.is_some() {
+        return page;
+    }
+    format!("{page}?receipt={id}&t={}", state.receipts.token(id))
 }
 
 /// Applies a callback; answers once it is committed. The home page follows by itself:

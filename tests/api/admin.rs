@@ -521,7 +521,9 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
             "anonymous",
             "mode",
             "refunded_minor",
-            "dispute"
+            "dispute",
+            "receipt_number",
+            "receipt_status"
         ]
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -781,7 +783,8 @@ fn the_dashboard_refunds_a_donation_in_part_then_in_full() {
     assert_eq!(stats["refunded_count"], 1);
     let csv = get_admin(&server, "/admin/donations.csv").text().unwrap();
     let row = csv.lines().find(|l| l.contains(&paid)).unwrap();
-    assert!(row.ends_with(",\"10000\",\"\""), "{row}");
+    // Refunded in full, no dispute, its receipt number, and no email queued (none set up).
+    assert!(row.ends_with(",\"10000\",\"\",\"R-000001\",\"\""), "{row}");
     assert_eq!(server.ledger().kept(), (0, 0));
     assert_eq!(server.ledger().events_of_kind(&paid, "refund"), 2);
 }

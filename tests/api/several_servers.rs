@@ -12,7 +12,7 @@ use reqwest::blocking::Response;
 
 use crate::common::postgres::{self, Cluster, LedgerDb};
 use crate::common::{
-    Opts, SECRET, Server, binary, client, command, donation_id, location, run_briefly,
+    Opts, SECRET, Server, binary, client, command, donation_id, location, page_of, run_briefly,
     sandbox_webhook,
 };
 
@@ -117,7 +117,10 @@ fn donate_across(lb: &Balancer, i: usize) -> (String, i64) {
     assert_eq!(r.status(), StatusCode::OK, "webhook of {i}");
     let r = lb.send(i + 2, |b| client().get(format!("{b}{ret}")).send());
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "return of {i}");
-    assert!(location(&r).ends_with("/success/"), "return of {i}");
+    assert!(
+        page_of(&location(&r)).ends_with("/success/"),
+        "return of {i}"
+    );
     (id, amount * 100)
 }
 

@@ -246,7 +246,7 @@ fn webhook_then_return_counts_once_and_logs_no_secret() {
     // The donor's return afterwards: the success page, no second count.
     let r = follow_return(&server, &session);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(location(&r), "/success/");
+    assert_eq!(page_of(&location(&r)), "/success/");
     assert_eq!(raised(&server), (5000, 1));
     // The donation had already succeeded, which is final: the return was answered from
     // the ledger, without asking Stripe (issue 14: no call for a result already known).
@@ -289,7 +289,7 @@ fn return_before_the_webhook_counts_once() {
     let session = start_checkout(&server, "20", "ar");
     fake.set(&session, State::Paid);
     let r = follow_return(&server, &session);
-    assert_eq!(location(&r), "/ar/success/");
+    assert_eq!(page_of(&location(&r)), "/ar/success/");
     assert_eq!(raised(&server), (2000, 1));
     assert_eq!(status_of(&server, &session), "succeeded");
     // The return retrieved the session from Stripe, with the key.
@@ -306,7 +306,10 @@ fn return_before_the_webhook_counts_once() {
     );
     // Reloaded, or replayed: answered from the ledger, no second call to Stripe.
     for _ in 0..5 {
-        assert_eq!(location(&follow_return(&server, &session)), "/ar/success/");
+        assert_eq!(
+            page_of(&location(&follow_return(&server, &session))),
+            "/ar/success/"
+        );
     }
     assert_eq!(
         fake.requests().iter().filter(|r| r.method == "GET").count(),
@@ -321,7 +324,10 @@ fn return_before_the_webhook_counts_once() {
     );
     assert_eq!(answer["status"], "succeeded");
     assert_eq!(answer["changed"], false);
-    assert_eq!(location(&follow_return(&server, &session)), "/ar/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/ar/success/"
+    );
     assert_eq!(raised(&server), (2000, 1));
 }
 
@@ -344,7 +350,10 @@ fn an_asynchronous_payment_counts_when_it_succeeds() {
     // The donor is back while the payment settles: thanked, not asked to pay again,
     // and the ledger is left as it is.
     let events = events_of(&server, &session);
-    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/success/"
+    );
     assert_eq!(status_of(&server, &session), "pending");
     assert_eq!(events_of(&server, &session), events);
     assert_eq!(raised(&server), (0, 0));
@@ -359,7 +368,10 @@ fn an_asynchronous_payment_counts_when_it_succeeds() {
     );
     assert_eq!(answer["status"], "succeeded");
     assert_eq!(raised(&server), (7500, 1));
-    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/success/"
+    );
     assert_eq!(raised(&server), (7500, 1));
 }
 
@@ -433,7 +445,10 @@ fn a_donor_back_before_paying_changes_nothing() {
     assert_eq!(events_of(&server, &session), events);
     // They can still pay, and it counts.
     fake.set(&session, State::Paid);
-    assert_eq!(location(&follow_return(&server, &session)), "/ar/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/ar/success/"
+    );
     assert_eq!(raised(&server), (4000, 1));
 }
 
@@ -700,7 +715,10 @@ fn a_stripe_error_gives_the_donor_a_clear_page_and_counts_nothing() {
     );
     assert_eq!(status_of(&server, &session), "pending");
     fake.fail(None);
-    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/success/"
+    );
     assert_eq!(raised(&server), (5000, 1));
 }
 
@@ -759,7 +777,10 @@ fn one_network_error_is_retried_and_the_donation_goes_ahead() {
     // The return's retrieval is retried too.
     fake.set(&session, State::Paid);
     fake.hang_next(1);
-    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/success/"
+    );
     assert_eq!(raised(&server), (5000, 1));
 }
 
@@ -892,7 +913,10 @@ fn an_isk_donation_is_charged_in_kronur_as_stripe_writes_them() {
     assert_eq!(form["line_items[0][price_data][unit_amount]"], "500000");
     assert_eq!(form["line_items[0][price_data][currency]"], "isk");
     fake.set(&session, State::Paid);
-    assert_eq!(location(&follow_return(&server, &session)), "/success/");
+    assert_eq!(
+        page_of(&location(&follow_return(&server, &session))),
+        "/success/"
+    );
     assert_eq!(raised(&server), (5000, 1));
     assert_eq!(server.total()["raised"], "ISK 5,000");
 }

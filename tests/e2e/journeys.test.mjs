@@ -145,6 +145,15 @@ for (const viewport of ['desktop', 'phone']) {
           const chosen = await donatePreset(p, lang, viewport, PRESET[viewport][lang]);
           await checkout(p, lang, viewport, { shown: chosen.label, outcome: 'pay', slug: 'success' });
           assert.deepEqual(await htmlLangDir(p), [lang, L.dir]);
+          // The thank-you page names the receipt and links to its printable page.
+          const ready = p.locator('.receipt-ready');
+          assert.match(await text(ready), /R-\d{6}/, 'the thank-you page names the receipt');
+          const receipt = await openPage(context);
+          await receipt.goto(new URL(await ready.getByRole('link').getAttribute('href'), p.url()).href);
+          assert.match(await text(receipt.locator('h1')), /R-\d{6}/);
+          assert.deepEqual(await htmlLangDir(receipt), [lang, L.dir]);
+          assert.equal(await receipt.locator('[data-print]').isVisible(), true, 'the print button shows');
+          await receipt.close();
 
           const after = await getTotal();
           assert.equal(after.raised_minor - before.raised_minor, chosen.minor, 'raised_minor grew by the amount');

@@ -334,6 +334,12 @@ pub fn client() -> reqwest::blocking::Client {
         .expect("client")
 }
 
+/// A page's address without its query: the thank-you page a donor is sent to carries
+/// `?receipt=<id>&t=<token>`, the link to their printable receipt.
+pub fn page_of(url: &str) -> &str {
+    url.split('?').next().unwrap_or(url)
+}
+
 /// The `Location` header of a redirect.
 pub fn location(r: &reqwest::blocking::Response) -> String {
     r.headers()
