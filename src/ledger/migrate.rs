@@ -11,13 +11,14 @@ use super::sql::{Cell, Db, Row, Value, args};
 use super::{Scope, open, read};
 
 /// The ledger's tables, in an order that copies rows before anything that refers to them.
-const TABLES: [&str; 7] = [
+const TABLES: [&str; 8] = [
     "settings",
     "donations",
     "events",
     "webhook_events",
     "reconcile_runs",
     "counters",
+    "receipt_numbering",
     "outbox",
 ];
 /// Tables whose rows the migrations themselves insert (the receipt counter at 0): the

@@ -124,6 +124,8 @@ const SQLITE: &[&str] = &[
     // same transaction (a counter row, so numbers have no gaps and are never reused), and
     // each message to send (a receipt, a refund notice) waits in the outbox until an SMTP
     // server has accepted it. `claimed_until`: a server sending it holds it until then.
+    // `receipt_numbering` stays empty: servers sharing a PostgreSQL ledger lock it to
+    // number receipts one transaction at a time (never written, so never vacuumed).
     r#"
     ALTER TABLE donations ADD COLUMN receipt_no INTEGER;
     ALTER TABLE donations ADD COLUMN receipt_at INTEGER;
@@ -133,6 +135,7 @@ const SQLITE: &[&str] = &[
         value  INTEGER NOT NULL CHECK (value >= 0)
     ) STRICT;
     INSERT INTO counters (name, value) VALUES ('receipt', 0);
+    CREATE TABLE receipt_numbering (unused INTEGER) STRICT;
     CREATE TABLE outbox (
         seq            INTEGER PRIMARY KEY AUTOINCREMENT,
         donation_id    TEXT NOT NULL,
@@ -278,6 +281,7 @@ const POSTGRES: &[&str] = &[
         value  BIGINT NOT NULL CHECK (value >= 0)
     );
     INSERT INTO counters (name, value) VALUES ('receipt', 0);
+    CREATE TABLE receipt_numbering (unused BIGINT);
     CREATE TABLE outbox (
         seq            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
         donation_id    TEXT NOT NULL,

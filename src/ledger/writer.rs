@@ -254,8 +254,9 @@ fn commit_batch(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committ
         // Receipt numbers come from one counter row, in the transaction of the success
         // (no gaps). Taken before the transaction's snapshot (its first query), this lock
         // makes servers number one batch at a time; after the snapshot, each server's
-        // increment would conflict with the others' and run its whole batch again.
-        db.batch("LOCK TABLE counters IN SHARE ROW EXCLUSIVE MODE")?;
+        // increment would conflict with the others' and run its whole batch again. The
+        // table locked is never written, so autovacuum never holds it.
+        db.batch("LOCK TABLE receipt_numbering IN EXCLUSIVE MODE")?;
     }
     match run_jobs(db, batch, scope) {
         Ok(done) => {
