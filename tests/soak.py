@@ -94,7 +94,7 @@ def main():
                             mine[s] += 1
                             s, dest, _ = c.request("GET", ret)
                             mine[s] += 1
-                            if dest and dest.endswith("/success/"):
+                            if dest and dest.split("?")[0].endswith("/success/"):
                                 mine_confirmed.append(amount * 100)
                     else:
                         bad = rnd.choice([
