@@ -149,7 +149,7 @@ fn queue(
 /// What re-sending a receipt did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Resent {
-    /// Queued again, as the `n`th copy.
+    /// Queued again (a copy with a Message-ID of its own), to `to`.
     Queued { to: String },
     /// The donation has no receipt (it has not succeeded).
     NoReceipt,

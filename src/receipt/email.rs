@@ -48,15 +48,19 @@ pub fn compose(
         builder = builder.reply_to(mailbox);
     }
     let (subject, text, html) = match out.kind {
-        MessageKind::Receipt => (view.subject(), receipt_text(view), receipt_html(view)),
+        MessageKind::Receipt => (
+            view.subject(),
+            body_text(view, &view.thanks()),
+            body_html(view, &view.thanks(), &view.subject()),
+        ),
         MessageKind::Refund => {
             let refund = refund_line(view, out);
             let subject = Strings::fill(
                 &view.strings().receipt.refund_subject,
                 &[("charity", &view.charity), ("number", &view.number)],
             );
-            let text = notice_text(view, &refund);
-            let html = notice_html(view, &refund, &subject);
+            let text = body_text(view, &refund);
+            let html = body_html(view, &refund, &subject);
             (subject, text, html)
         }
     };
@@ -96,15 +100,7 @@ fn refund_line(view: &ReceiptView, out: &Outgoing) -> String {
     Strings::fill(&t.receipt.refund, &[("amount", &amount)])
 }
 
-/// The plain-text part: what a receipt says, line by line.
-pub fn receipt_text(view: &ReceiptView) -> String {
-    body_text(view, &view.thanks())
-}
-
-fn notice_text(view: &ReceiptView, refund: &str) -> String {
-    body_text(view, refund)
-}
-
+/// The plain-text part: the greeting, `lead`, the receipt line by line, its link.
 fn body_text(view: &ReceiptView, lead: &str) -> String {
     let r = &view.strings().receipt;
     let mut out = format!("{}\n\n{lead}\n\n", header_safe(&view.greeting()));
@@ -126,14 +122,6 @@ fn body_text(view: &ReceiptView, lead: &str) -> String {
 }
 
 /// The HTML part. Styles inline (mail clients drop style sheets), no images.
-pub fn receipt_html(view: &ReceiptView) -> Markup {
-    body_html(view, &view.thanks(), &view.subject())
-}
-
-fn notice_html(view: &ReceiptView, refund: &str, subject: &str) -> Markup {
-    body_html(view, refund, subject)
-}
-
 fn body_html(view: &ReceiptView, lead: &str, title: &str) -> Markup {
     let t = view.strings();
     let r = &t.receipt;
