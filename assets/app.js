@@ -48,6 +48,33 @@
     });
     window.addEventListener("pageshow", function () { button.disabled = false; });
   }
+  // The thank-you page's sharing: copy the link, or the phone's own share sheet where the
+  // browser has one. The network links above them work without this.
+  var share = document.querySelector("[data-share-url]");
+  if (share) {
+    var shareUrl = share.getAttribute("data-share-url");
+    var shareText = share.getAttribute("data-share-text");
+    var status = share.querySelector("[data-share-copied]");
+    var copy = share.querySelector('[data-share="copy"]');
+    var native = share.querySelector('[data-share="native"]');
+    if (navigator.clipboard && window.isSecureContext) {
+      share.hidden = false;
+      copy.addEventListener("click", function () {
+        navigator.clipboard.writeText(shareUrl).then(function () {
+          status.textContent = status.getAttribute("data-share-copied");
+        }).catch(function () {});
+      });
+    } else {
+      copy.hidden = true;
+    }
+    if (navigator.share) {
+      share.hidden = false;
+      native.hidden = false;
+      native.addEventListener("click", function () {
+        navigator.share({ title: document.title, text: shareText, url: shareUrl }).catch(function () {});
+      });
+    }
+  }
   // The printable receipt: a button that opens the browser's print dialog (print or save as PDF).
   var print = document.querySelector("[data-print]");
   if (print) {

@@ -37,6 +37,16 @@ pub(super) fn check_server(s: &Server) -> Result<ServerChecked, ConfigError> {
             s.public_url
         )));
     }
+    // Written as it is into pages, share links, the sitemap and structured data.
+    if let Some(c) = public_url
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "\"'<>&\\?#`{}|^".contains(*c))
+    {
+        return Err(ConfigError(format!(
+            "server.public_url: {:?} holds {c:?}; give the site's address alone, like https://give.example.org",
+            s.public_url
+        )));
+    }
     let trusted_proxies = s
         .trusted_proxies
         .iter()

@@ -42,6 +42,18 @@ fn bad_values_are_named() {
     assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));
     assert!(bad(|c| c.gateway.kind = "paypal".into()).contains("gateway.kind"));
     assert!(bad(|c| c.server.public_url = "example.org".into()).contains("server.public_url"));
+    // Written as it is into pages and share links: nothing a page would have to escape.
+    for odd in [
+        "http://127.0.0.1:8080/?a=1",
+        "http://127.0.0.1:8080/\"><script>",
+        "http://127.0.0.1:8080/a b",
+        "http://127.0.0.1:8080/#top",
+    ] {
+        let mut c = Config::default();
+        c.server.public_url = odd.into();
+        let e = c.settings().unwrap_err().0;
+        assert!(e.contains("give the site's address alone"), "{odd}: {e}");
+    }
     assert!(bad(|c| c.stripe.api_base = "api.stripe.com".into()).contains("stripe.api_base"));
     assert!(
         bad(|c| c.stripe.checkout_origin = "https://x.com; script-src *".into())

@@ -3,6 +3,7 @@
 use maud::{DOCTYPE, Markup, PreEscaped, html};
 
 use super::content::Page;
+use super::origin::absolute;
 use super::slot;
 use super::strings::Strings;
 use crate::lang::Lang;
@@ -13,6 +14,28 @@ pub struct Assets {
     pub css: String,
     pub js: String,
     pub icon: String,
+    /// The share card of each language.
+    pub share: Vec<ShareImage>,
+}
+
+/// A language's share card: the picture a chat shows for a link to the site.
+#[derive(Debug, Clone)]
+pub struct ShareImage {
+    pub lang: String,
+    /// Its fingerprinted path, `/assets/share-en.<hash>.png`.
+    pub url: String,
+    pub width: u32,
+    pub height: u32,
+}
+
+impl Assets {
+    /// The share card of a language (the first one when it has none of its own).
+    pub fn share_image(&self, lang: &str) -> Option<&ShareImage> {
+        self.share
+            .iter()
+            .find(|s| s.lang == lang)
+            .or(self.share.first())
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -38,6 +61,8 @@ pub struct Shell<'a> {
     pub script: bool,
     /// `noindex` for pages that must stay out of search engines.
     pub noindex: bool,
+    /// Whether the page carries the charity's structured data (the home pages).
+    pub structured_data: bool,
 }
 
 /// Path of a language's home page, by its code: `/`, `/ar/`. `build.rs` refuses a
@@ -78,9 +103,12 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                 meta name="theme-color" content="#0b5f73";
                 link rel="stylesheet" href=(s.assets.css);
                 link rel="icon" href=(s.assets.icon) type="image/svg+xml";
-                link rel="alternate" hreflang="en" href=(en_href);
-                link rel="alternate" hreflang="ar" href=(ar_href);
-                link rel="alternate" hreflang="x-default" href=(en_href);
+                @if !s.href.is_empty() && !s.noindex { link rel="canonical" href=(absolute(s.href)); }
+                link rel="alternate" hreflang="en" href=(absolute(en_href));
+                link rel="alternate" hreflang="ar" href=(absolute(ar_href));
+                link rel="alternate" hreflang="x-default" href=(absolute(en_href));
+                (share_card(s, &own))
+                @if s.structured_data { (super::seo::structured_data(t, &home_href(&t.lang))) }
                 @if s.script { script src=(s.assets.js) defer {} }
             }
             body {
@@ -123,6 +151,34 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
     }
 }
 
+/// The Open Graph and Twitter card tags: what a chat or a social network shows for a
+/// link to the page.
+fn share_card(s: &Shell<'_>, own: &str) -> Markup {
+    let t = s.strings;
+    let image = s.assets.share_image(&t.lang);
+    let alt = Strings::fill(
+        &t.share.image_alt,
+        &[("campaign", &t.campaign), ("charity", &t.charity)],
+    );
+    html! {
+        meta property="og:type" content="website";
+        meta property="og:site_name" content=(t.charity);
+        meta property="og:title" content=(s.title);
+        meta property="og:description" content=(s.description);
+        meta property="og:url" content=(absolute(own));
+        meta property="og:locale" content=(t.locale);
+        meta property="og:locale:alternate" content=(s.other.locale);
+        @if let Some(image) = image {
+            meta property="og:image" content=(absolute(&image.url));
+            meta property="og:image:type" content="image/png";
+            meta property="og:image:width" content=(image.width);
+            meta property="og:image:height" content=(image.height);
+            meta property="og:image:alt" content=(alt);
+        }
+        meta name="twitter:card" content="summary_large_image";
+    }
+}
+
 /// The banner of a public demonstration site, first on every page.
 pub fn demo_notice(t: &Strings) -> Markup {
     html! {
@@ -159,8 +215,9 @@ pub fn main_content(t: &Strings, page: &Page) -> Markup {
                 h1 { (page.meta.title) }
                 (PreEscaped(slot("receipt")))
                 div.prose { (body) }
-                p { a.button href=(home_href(&t.lang)) { (t.form.back_home) } }
             }
+            (super::share::section(t))
+            p.closing { a.button href=(home_href(&t.lang)) { (t.form.back_home) } }
         },
         "error" => html! {
             section.notice.warn {

@@ -1,12 +1,15 @@
 //! Rendering shared by `build.rs` (every page, at compile time) and the server
 //! (the dynamic islands of a page, and the donate form after a refused submission).
 //!
-//! This module depends only on maud, serde, toml and pulldown-cmark so that the
-//! build script can include it with `#[path]`.
+//! This module depends only on maud, serde, serde_json, toml, pulldown-cmark and
+//! percent-encoding so that the build script can include it with `#[path]`.
 
 pub mod compress;
 pub mod content;
 pub mod layout;
+pub mod origin;
+pub mod seo;
+pub mod share;
 pub mod strings;
 
 /// Where every page may carry a site-wide notice (the demonstration banner), filled by

@@ -32,6 +32,8 @@ pub struct Strings {
     pub dir: String,
     /// The language's own name, shown on the link that leads to it.
     pub language_name: String,
+    /// The share cards' locale (Open Graph `og:locale`): `en_US`, `ar_AE`.
+    pub locale: String,
     pub charity: String,
     pub campaign: String,
     pub tagline: String,
@@ -51,7 +53,31 @@ pub struct Strings {
     pub checkout: CheckoutStrings,
     pub wait: WaitStrings,
     pub receipt: ReceiptStrings,
+    pub share: ShareStrings,
     pub numbers: NumberFormat,
+}
+
+/// The thank-you page's invitation to share the campaign, and the share card's text.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareStrings {
+    pub heading: String,
+    pub intro: String,
+    /// The prefilled message, before the link; `{campaign}`, `{charity}`.
+    pub message: String,
+    /// The subject of a shared email; `{campaign}`, `{charity}`.
+    pub email_subject: String,
+    pub whatsapp: String,
+    pub x: String,
+    pub facebook: String,
+    pub telegram: String,
+    pub email: String,
+    pub copy: String,
+    pub copied: String,
+    /// The button that opens the phone's own share sheet, where the browser has one.
+    pub more: String,
+    /// The share image's description, for people who cannot see it; `{campaign}`, `{charity}`.
+    pub image_alt: String,
 }
 
 /// A receipt: its email, its printable page, and a refund notice.

@@ -18,9 +18,9 @@ use rust_embed::RustEmbed;
 
 use crate::config::Settings;
 use crate::lang::Lang;
-use crate::render::layout::{Assets, MenuItem};
+use crate::render::layout::{Assets, MenuItem, ShareImage};
 use crate::render::strings::Strings;
-use crate::render::{NOTICE_MARKER, layout, slot};
+use crate::render::{NOTICE_MARKER, layout, origin, slot};
 use crate::total::TotalSnapshot;
 use home::{HomePages, render_home};
 use islands::FormState;
@@ -97,6 +97,7 @@ impl Site {
         now: time::OffsetDateTime,
     ) -> Result<Site, SiteError> {
         DEMO.store(settings.demo, Ordering::Relaxed);
+        ORIGIN.store(Arc::new(settings.public_url.clone()));
         let html_cache = resource::forever_value(&cache_control(settings.html_max_age));
         let home_cache = resource::forever_value(&cache_control(settings.home_max_age()));
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -111,15 +112,26 @@ impl Site {
                 continue;
             };
             let body = embedded_bytes(file.data);
+            let is_html = path.ends_with(".html");
             if body.windows(9).any(|w| w == b"<!--slot:") {
-                let html = String::from_utf8_lossy(&body);
+                let html = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
                 html_sources.insert(path.to_owned(), with_notice(&html, path, settings.demo));
                 continue;
             }
-            if settings.demo && path.ends_with(".html") {
-                let html = String::from_utf8_lossy(&body);
-                let body = with_notice(&html, path, true).into_bytes();
-                let resource = Resource::compressing(content_type(path), html_cache.clone(), body);
+            // Pages and the sitemap name the public origin: filled in once, here, then
+            // compressed (which is why the build left them uncompressed).
+            if (is_html && settings.demo) || origin::holds_marker(&body) {
+                let text = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
+                let text = if is_html {
+                    with_notice(&text, path, settings.demo)
+                } else {
+                    text
+                };
+                let resource = Resource::compressing(
+                    content_type(path),
+                    html_cache.clone(),
+                    text.into_bytes(),
+                );
                 files.insert(path.to_owned(), resource.pinned());
                 continue;
             }
@@ -272,6 +284,10 @@ impl Site {
 /// when the site is loaded.
 static DEMO: AtomicBool = AtomicBool::new(false);
 
+/// The public origin pages rendered at run time link to; set when the site is loaded.
+static ORIGIN: std::sync::LazyLock<ArcSwap<String>> =
+    std::sync::LazyLock::new(|| ArcSwap::from_pointee(String::new()));
+
 /// The page with its notice slot filled: the demonstration banner in the page's
 /// language, or left as the empty comment it is.
 fn with_notice(html: &str, path: &str, demo: bool) -> String {
@@ -328,6 +344,15 @@ pub fn assets() -> Assets {
         css: manifest::CSS.to_owned(),
         js: manifest::JS.to_owned(),
         icon: manifest::ICON.to_owned(),
+        share: manifest::SHARE
+            .iter()
+            .map(|(lang, url, width, height)| ShareImage {
+                lang: (*lang).to_owned(),
+                url: (*url).to_owned(),
+                width: *width,
+                height: *height,
+            })
+            .collect(),
     }
 }
 
@@ -367,8 +392,10 @@ pub fn runtime_page(
         description: title,
         script,
         noindex: true,
+        structured_data: false,
     };
     let page = crate::render::layout::shell(&shell, main).into_string();
+    let page = origin::fill(&page, &ORIGIN.load());
     if DEMO.load(Ordering::Relaxed) {
         let banner = layout::demo_notice(Strings::of(lang)).into_string();
         page.replacen(NOTICE_MARKER, &banner, 1)

@@ -20,5 +20,6 @@ mod receipts;
 mod reconcile;
 mod security;
 mod several_servers;
+mod share;
 mod site;
 mod stripe;

@@ -173,15 +173,16 @@ fn every_page_answers_in_both_languages_and_links_its_twin() {
                 html.contains(&format!("href=\"{twin}\"")),
                 "{path}: no link to its twin {twin}"
             );
+            // Alternates are absolute, on server.public_url (its default here).
             assert!(
                 html.contains(&format!(
-                    "<link rel=\"alternate\" hreflang=\"en\" href=\"{en}\">"
+                    "<link rel=\"alternate\" hreflang=\"en\" href=\"http://127.0.0.1:8080{en}\">"
                 )),
                 "{path}: no hreflang=en alternate"
             );
             assert!(
                 html.contains(&format!(
-                    "<link rel=\"alternate\" hreflang=\"ar\" href=\"{ar}\">"
+                    "<link rel=\"alternate\" hreflang=\"ar\" href=\"http://127.0.0.1:8080{ar}\">"
                 )),
                 "{path}: no hreflang=ar alternate"
             );

@@ -64,12 +64,16 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # The suite plays dozens of donors from one address: the per-address limits on donation
-# attempts and on open donations are switched off (0) for it.
+# attempts and on open donations are switched off (0) for it. The server's public address
+# is the one the browser uses, so the pages' absolute links (canonical, share) lead back
+# to it: a free loopback port is chosen first.
+port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 (
   cd "$tmp"
   FUNDRAISER_SANDBOX__SECRET=e2e-secret RUST_LOG=warn,fundraiser=info \
     FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE=0 FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP=0 \
-    exec "$bin" serve --bind 127.0.0.1:0 >"$tmp/server.out" 2>"$tmp/server.log"
+    FUNDRAISER_SERVER__PUBLIC_URL="http://127.0.0.1:$port" \
+    exec "$bin" serve --bind "127.0.0.1:$port" >"$tmp/server.out" 2>"$tmp/server.log"
 ) &
 server_pid=$!
 
@@ -99,7 +103,7 @@ echo "e2e: screenshots and the page-weight table go to $SCREENSHOT_DIR"
 if (( $# > 0 )); then
   files=("$@")
 else
-  files=(journeys.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs)
+  files=(journeys.test.mjs share.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs lighthouse.test.mjs)
 fi
 
 # The spec reporter for people, TAP into a file to count the results.
