@@ -259,6 +259,14 @@ fn share_image(t: &Strings, dest: &Path) -> Result<ShareImage, String> {
     };
     let (width, height) =
         png_size(&png).ok_or_else(|| format!("{}: not a PNG image", own.display()))?;
+    if (width, height) != (card::WIDTH, card::HEIGHT) {
+        println!(
+            "cargo:warning={} is {width}x{height}; chats show share cards best at {}x{}",
+            own.display(),
+            card::WIDTH,
+            card::HEIGHT
+        );
+    }
     let hash = hex::encode(&Sha256::digest(&png)[..5]);
     let name = format!("share-{}.{hash}.png", t.lang);
     write_file(&dest.join(&name), &png)?;
@@ -286,8 +294,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Writes `.br` and `.gz` siblings for every file that holds no live slot and no
-/// placeholder origin (the server fills both in, then compresses).
+/// Writes `.br` and `.gz` siblings for every file but images that holds no live slot
+/// and no placeholder origin (the server fills both in, then compresses).
 fn precompress_tree(dir: &Path) -> Result<(), String> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -295,6 +303,11 @@ fn precompress_tree(dir: &Path) -> Result<(), String> {
             let path = entry.map_err(|e| e.to_string())?.path();
             if path.is_dir() {
                 stack.push(path);
+                continue;
+            }
+            // Images are compressed already: a few bytes saved would double their size
+            // in the binary.
+            if path.extension().is_some_and(|x| x == "png") {
                 continue;
             }
             let bytes = fs::read(&path).map_err(|e| e.to_string())?;

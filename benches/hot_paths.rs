@@ -24,6 +24,10 @@ fn site(c: &mut Criterion) {
     let ledger = Ledger::open(&dir.path().join("b.db"), Scope::new("AED", false)).expect("ledger");
     let total = ledger.total().load();
     let site = Site::load(settings.clone(), &total, time::OffsetDateTime::now_utc()).expect("site");
+    // At start-up: every page filled with the public origin and compressed.
+    c.bench_function("site loaded at start-up", |b| {
+        b.iter(|| Site::load(settings.clone(), &total, time::OffsetDateTime::now_utc()).is_ok())
+    });
     c.bench_function("lookup /about/ + negotiate br", |b| {
         b.iter(|| match site.lookup(black_box("/about/")) {
             Lookup::File(r) => r

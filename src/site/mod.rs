@@ -103,6 +103,7 @@ impl Site {
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
         let mut files = HashMap::new();
         let mut html_sources: HashMap<String, String> = HashMap::new();
+        let mut to_compress = Vec::new();
         for path in Embedded::iter() {
             let path = path.as_ref();
             if path.ends_with(".br") || path.ends_with(".gz") {
@@ -120,19 +121,15 @@ impl Site {
             }
             // Pages and the sitemap name the public origin: filled in once, here, then
             // compressed (which is why the build left them uncompressed).
-            if (is_html && settings.demo) || origin::holds_marker(&body) {
+            let text_file = is_html || path.ends_with(".xml") || path.ends_with(".txt");
+            if (is_html && settings.demo) || (text_file && origin::holds_marker(&body)) {
                 let text = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
                 let text = if is_html {
                     with_notice(&text, path, settings.demo)
                 } else {
                     text
                 };
-                let resource = Resource::compressing(
-                    content_type(path),
-                    html_cache.clone(),
-                    text.into_bytes(),
-                );
-                files.insert(path.to_owned(), resource.pinned());
+                to_compress.push((path.to_owned(), text.into_bytes()));
                 continue;
             }
             let hash = hex::encode(&file.metadata.sha256_hash()[..10]);
@@ -154,6 +151,7 @@ impl Site {
             .pinned_headers();
             files.insert(path.to_owned(), resource);
         }
+        files.extend(compress_all(to_compress, &html_cache));
         let take_404 = |files: &mut HashMap<String, Resource>, path: &str| {
             files
                 .remove(path)
@@ -277,6 +275,35 @@ impl Site {
             .filter(|(k, _)| !k.ends_with('/'))
             .map(|(k, v)| (k.as_str(), v))
     }
+}
+
+/// Files made at start-up, compressed on every core at once (start-up waits for them).
+fn compress_all(jobs: Vec<(String, Vec<u8>)>, cache: &HeaderValue) -> Vec<(String, Resource)> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = jobs.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = jobs
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|(path, body)| {
+                            let r = Resource::compressing(
+                                content_type(path),
+                                cache.clone(),
+                                body.clone(),
+                            );
+                            (path.clone(), r.pinned())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| part.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    })
 }
 
 /// Whether this process runs a public demonstration: pages rendered at run time (the
