@@ -171,7 +171,14 @@ fn run() -> Result<(), String> {
         .iter()
         .map(|s| format!("{}wait/", layout::page_href(&s.lang, "donate")))
         .collect();
-    write_file(&site.join("robots.txt"), seo::robots(&waiting).as_bytes())?;
+    let thank_you: Vec<String> = strings
+        .iter()
+        .map(|s| layout::page_href(&s.lang, "success"))
+        .collect();
+    write_file(
+        &site.join("robots.txt"),
+        seo::robots(&waiting, &thank_you).as_bytes(),
+    )?;
 
     fs::write(out_dir.join("manifest.rs"), manifest).map_err(|e| e.to_string())?;
     precompress_tree(&site)?;
@@ -307,7 +314,7 @@ fn precompress_tree(dir: &Path) -> Result<(), String> {
             }
             // Images are compressed already: a few bytes saved would double their size
             // in the binary.
-            if path.extension().is_some_and(|x| x == "png") {
+            if !render::is_text(&path.to_string_lossy()) {
                 continue;
             }
             let bytes = fs::read(&path).map_err(|e| e.to_string())?;

@@ -57,12 +57,20 @@
     var status = share.querySelector("[data-share-copied]");
     var copy = share.querySelector('[data-share="copy"]');
     var native = share.querySelector('[data-share="native"]');
+    // Cleared first, so that a second copy is announced again.
+    var say = function (text) {
+      status.textContent = "";
+      setTimeout(function () { status.textContent = text; }, 50);
+    };
     if (navigator.clipboard && window.isSecureContext) {
       share.hidden = false;
       copy.addEventListener("click", function () {
         navigator.clipboard.writeText(shareUrl).then(function () {
-          status.textContent = status.getAttribute("data-share-copied");
-        }).catch(function () {});
+          say(status.getAttribute("data-share-copied"));
+        }, function () {
+          // Refused (a permission, an old browser): the link to copy by hand.
+          say(status.getAttribute("data-share-failed") + " " + shareUrl);
+        });
       });
     } else {
       copy.hidden = true;

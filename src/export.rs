@@ -1,6 +1,7 @@
 //! `fundraiser export DIR`: the site exactly as the server answers it, written as files
 //! for any static host or CDN: every page in every language, the fingerprinted assets,
-//! and each file's `.br` and `.gz` siblings where compression pays. With
+//! the sitemap and `robots.txt` with `server.public_url` filled in, and each file's `.br`
+//! and `.gz` siblings (at the strongest setting) where compression pays. With
 //! `server.api_origin` set, the pages fetch the total from and post donations to that
 //! origin. A `_headers` file carries the security and cache headers for hosts that read
 //! one (Netlify, Cloudflare Pages); elsewhere the README shows the equivalent.
@@ -11,6 +12,7 @@ use std::sync::Arc;
 use crate::config::Settings;
 use crate::http::security::SecurityHeaders;
 use crate::lang::Lang;
+use crate::render::compress::{self, Effort};
 use crate::site::{Resource, Site};
 use crate::total::TotalSnapshot;
 
@@ -56,12 +58,19 @@ pub fn export(
         bytes: 0,
     };
     for (path, resource) in &entries {
-        out.write(path, &resource.identity.body)?;
-        if let Some(gz) = &resource.gzip {
-            out.write(&format!("{path}.gz"), &gz.body)?;
+        let body = &resource.identity.body;
+        out.write(path, body)?;
+        // The server compresses what it makes at start-up quickly; a CDN serves these
+        // files billions of times, so they get the smallest encoding there is (which
+        // decodes to the same bytes). Images are compressed already.
+        if !crate::render::is_text(path) {
+            continue;
         }
-        if let Some(br) = &resource.br {
-            out.write(&format!("{path}.br"), &br.body)?;
+        if let Some(gz) = compress::gzip(body, Effort::Max) {
+            out.write(&format!("{path}.gz"), &gz)?;
+        }
+        if let Some(br) = compress::brotli(body, Effort::Max) {
+            out.write(&format!("{path}.br"), &br)?;
         }
     }
     let headers = headers_file(&SecurityHeaders::new(&settings, settings.checkout_origin()));

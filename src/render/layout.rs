@@ -107,7 +107,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                 link rel="alternate" hreflang="en" href=(absolute(en_href));
                 link rel="alternate" hreflang="ar" href=(absolute(ar_href));
                 link rel="alternate" hreflang="x-default" href=(absolute(en_href));
-                (share_card(s, &own))
+                (open_graph(s, &own))
                 @if s.structured_data { (super::seo::structured_data(t, &home_href(&t.lang))) }
                 @if s.script { script src=(s.assets.js) defer {} }
             }
@@ -153,13 +153,10 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
 
 /// The Open Graph and Twitter card tags: what a chat or a social network shows for a
 /// link to the page.
-fn share_card(s: &Shell<'_>, own: &str) -> Markup {
+fn open_graph(s: &Shell<'_>, own: &str) -> Markup {
     let t = s.strings;
     let image = s.assets.share_image(&t.lang);
-    let alt = Strings::fill(
-        &t.share.image_alt,
-        &[("campaign", &t.campaign), ("charity", &t.charity)],
-    );
+    let alt = t.about_campaign(&t.share.image_alt);
     html! {
         meta property="og:type" content="website";
         meta property="og:site_name" content=(t.charity);

@@ -16,6 +16,15 @@ pub mod strings;
 /// the server at start-up when one applies; otherwise it stays an empty comment.
 pub const NOTICE_MARKER: &str = "<!--notice-->";
 
+/// Whether a file is text (a page, a style sheet, a script, the sitemap): only text names
+/// the site's origin or is worth compressing; images and fonts are compressed already.
+pub fn is_text(path: &str) -> bool {
+    !matches!(
+        path.rsplit('.').next(),
+        Some("png" | "jpg" | "jpeg" | "webp" | "gif" | "ico" | "woff" | "woff2" | "ttf" | "otf")
+    )
+}
+
 /// Marker that a pre-rendered page carries where the server splices a live island.
 pub fn slot(name: &str) -> String {
     format!("<!--slot:{name}-->")

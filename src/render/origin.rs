@@ -2,7 +2,7 @@
 //!
 //! Pages are rendered at compile time, before anyone knows where they will be served.
 //! Every absolute URL in them (canonical, alternates, share cards, share links, the
-//! sitemap) starts with [`MARKER`], an origin that can never resolve (`.invalid` is
+//! structured data, the sitemap and `robots.txt`) starts with [`MARKER`], an origin that can never resolve (`.invalid` is
 //! reserved); the server swaps in `server.public_url` once, when it loads the site, and
 //! `fundraiser export` writes the same.
 

@@ -16,6 +16,8 @@ pub fn structured_data(t: &Strings, home: &str) -> Markup {
     let data = serde_json::json!({
         "@context": "https://schema.org",
         "@type": "NGO",
+        // One charity, whichever language's home page describes it.
+        "@id": absolute("/#charity"),
         "name": t.charity,
         "url": absolute(home),
         "description": t.tagline,
@@ -65,8 +67,9 @@ fn xml_escape(s: &str) -> String {
 }
 
 /// `robots.txt`: everything may be read but what is personal or transient (the admin
-/// pages, payment callbacks, the sandbox checkout, the waiting pages, receipts, the API).
-pub fn robots(waiting_pages: &[String]) -> String {
+/// pages, payment callbacks, the sandbox checkout, the waiting pages, receipts, a
+/// donor's own thank-you page with its query, the API).
+pub fn robots(waiting_pages: &[String], thank_you_pages: &[String]) -> String {
     let mut out = String::from("User-agent: *\n");
     let mut disallow = vec![
         "/admin".to_owned(),
@@ -76,6 +79,7 @@ pub fn robots(waiting_pages: &[String]) -> String {
         "/sandbox/".to_owned(),
     ];
     disallow.extend(waiting_pages.iter().cloned());
+    disallow.extend(thank_you_pages.iter().map(|p| format!("{p}?")));
     for path in disallow {
         out.push_str(&format!("Disallow: {path}\n"));
     }
@@ -115,9 +119,10 @@ mod tests {
 
     #[test]
     fn robots_keeps_transient_pages_out_and_names_the_sitemap() {
-        let text = robots(&["/donate/wait/".into()]);
+        let text = robots(&["/donate/wait/".into()], &["/success/".into()]);
         assert!(text.contains("Disallow: /admin\n"));
         assert!(text.contains("Disallow: /donate/wait/\n"));
+        assert!(text.contains("Disallow: /success/?\n"));
         assert!(text.ends_with("Sitemap: https://public-url.invalid/sitemap.xml\n"));
     }
 }

@@ -57,7 +57,8 @@ pub struct Strings {
     pub numbers: NumberFormat,
 }
 
-/// The thank-you page's invitation to share the campaign, and the share card's text.
+/// The thank-you page's invitation to share the campaign, and the share image's text
+/// alternative.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ShareStrings {
@@ -74,6 +75,10 @@ pub struct ShareStrings {
     pub email: String,
     pub copy: String,
     pub copied: String,
+    /// When the browser would not copy: the link follows, to copy by hand.
+    pub copy_failed: String,
+    /// Said to screen readers after a link that opens a new tab.
+    pub new_tab: String,
     /// The button that opens the phone's own share sheet, where the browser has one.
     pub more: String,
     /// The share image's description, for people who cannot see it; `{campaign}`, `{charity}`.
@@ -210,6 +215,14 @@ impl Strings {
             out = out.replace(&format!("{{{name}}}"), value);
         }
         out
+    }
+
+    /// A text about the campaign: `{campaign}` and `{charity}` filled in.
+    pub fn about_campaign(&self, template: &str) -> String {
+        Strings::fill(
+            template,
+            &[("campaign", &self.campaign), ("charity", &self.charity)],
+        )
     }
 
     pub fn is_rtl(&self) -> bool {

@@ -17,7 +17,14 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
     if let Some(lang) = crate::site::Site::success_lang(req.path())
         && let Some(body) = thank_you(&req, &state, lang).await
     {
-        return crate::http::html(StatusCode::OK, body);
+        // The page as built may be found by a search; a donor's own, with their
+        // receipt's link, never.
+        let mut answer = crate::http::html(StatusCode::OK, body);
+        answer.headers_mut().insert(
+            header::HeaderName::from_static("x-robots-tag"),
+            header::HeaderValue::from_static("noindex"),
+        );
+        return answer;
     }
     match site.lookup(req.path()) {
         Lookup::File(resource) => resource.respond(&req, StatusCode::OK),

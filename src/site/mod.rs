@@ -90,7 +90,9 @@ pub struct Site {
 pub struct SiteError(String);
 
 impl Site {
-    /// Indexes the embedded files, fills the donate form and renders the home pages.
+    /// Indexes the embedded files, fills in `server.public_url` where they name the site's
+    /// origin (then compresses them, on every core), fills the donate form and renders
+    /// the home pages.
     pub fn load(
         settings: Arc<Settings>,
         total: &TotalSnapshot,
@@ -121,8 +123,8 @@ impl Site {
             }
             // Pages and the sitemap name the public origin: filled in once, here, then
             // compressed (which is why the build left them uncompressed).
-            let text_file = is_html || path.ends_with(".xml") || path.ends_with(".txt");
-            if (is_html && settings.demo) || (text_file && origin::holds_marker(&body)) {
+            let named = crate::render::is_text(path) && origin::holds_marker(&body);
+            if (is_html && settings.demo) || named {
                 let text = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
                 let text = if is_html {
                     with_notice(&text, path, settings.demo)

@@ -208,13 +208,10 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
         client().get(other).send().unwrap().status(),
         StatusCode::NOT_FOUND
     );
-    // The thank-you page names the receipt and links to it.
-    let thanks_page = client()
-        .get(server.url(&thanks))
-        .send()
-        .unwrap()
-        .text()
-        .unwrap();
+    // The thank-you page names the receipt and links to it, and stays out of searches.
+    let thanks_page = client().get(server.url(&thanks)).send().unwrap();
+    assert_eq!(thanks_page.headers()["x-robots-tag"], "noindex");
+    let thanks_page = thanks_page.text().unwrap();
     assert!(
         thanks_page.contains("Your receipt R-000001 is ready."),
         "{thanks_page}"

@@ -89,18 +89,33 @@ fn png_size(png: &[u8]) -> (u32, u32) {
 
 #[test]
 fn every_page_carries_absolute_share_tags_in_its_own_language() {
-    let server = server();
+    every_page_tags(&server(), ORIGIN);
+}
+
+/// The same on a server that is no demonstration (pages filled as they are built).
+#[test]
+fn every_page_carries_the_tags_on_a_server_that_is_no_demonstration() {
+    let origin = "http://localhost:4321";
+    let server = Server::start_with(
+        Opts::default()
+            .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+            .env("FUNDRAISER_SERVER__PUBLIC_URL", origin),
+    );
+    every_page_tags(&server, origin);
+}
+
+fn every_page_tags(server: &Server, origin: &str) {
     let mut titles = BTreeSet::new();
     let mut descriptions = BTreeSet::new();
     for (path, lang) in PAGES {
-        let doc = page(&server, path);
+        let doc = page(server, path);
         let (en, ar) = if lang == "en" {
             (path.to_owned(), twin(path))
         } else {
             (twin(path), path.to_owned())
         };
         assert_eq!(attr(&doc, "html", "lang").as_deref(), Some(lang), "{path}");
-        let url = format!("{ORIGIN}{path}");
+        let url = format!("{origin}{path}");
         // A canonical address on every page a search may show (not the error page).
         let indexed = !path.ends_with("/error/");
         assert_eq!(
@@ -115,7 +130,7 @@ fn every_page_carries_absolute_share_tags_in_its_own_language() {
                     &format!(r#"link[rel="alternate"][hreflang="{hreflang}"]"#),
                     "href"
                 ),
-                Some(format!("{ORIGIN}{target}")),
+                Some(format!("{origin}{target}")),
                 "{path} {hreflang}"
             );
         }
@@ -143,7 +158,7 @@ fn every_page_carries_absolute_share_tags_in_its_own_language() {
         assert_eq!(meta(&doc, "og:description"), meta(&doc, "description"));
         let image = meta(&doc, "og:image");
         assert!(
-            image.starts_with(&format!("{ORIGIN}/assets/share-{lang}.")) && image.ends_with(".png"),
+            image.starts_with(&format!("{origin}/assets/share-{lang}.")) && image.ends_with(".png"),
             "{path}: {image}"
         );
         assert_eq!(meta(&doc, "og:image:width"), "1200");
@@ -164,6 +179,7 @@ fn every_page_carries_absolute_share_tags_in_its_own_language() {
             let data: serde_json::Value = serde_json::from_str(&blocks[0]).unwrap();
             assert_eq!(data["@context"], "https://schema.org");
             assert_eq!(data["@type"], "NGO");
+            assert_eq!(data["@id"], format!("{origin}/#charity"));
             assert_eq!(data["name"], charity);
             assert_eq!(data["url"], url);
         } else {
@@ -176,19 +192,19 @@ fn every_page_carries_absolute_share_tags_in_its_own_language() {
     }
     // The not-found page points at the home pages, and claims no address of its own.
     for (path, lang) in [("/no-such-page/", "en"), ("/ar/no-such-page/", "ar")] {
-        let doc = page(&server, path);
+        let doc = page(server, path);
         assert_eq!(attr(&doc, r#"link[rel="canonical"]"#, "href"), None);
         let home = if lang == "en" { "/" } else { "/ar/" };
-        assert_eq!(meta(&doc, "og:url"), format!("{ORIGIN}{home}"));
+        assert_eq!(meta(&doc, "og:url"), format!("{origin}{home}"));
         assert_eq!(meta(&doc, "robots"), "noindex");
     }
     // Pages made at run time (the sandbox checkout) link to the same origin.
     let checkout = location(&server.donate("25", "ar"));
-    let doc = page(&server, &checkout);
+    let doc = page(server, &checkout);
     let alternates = Selector::parse(r#"link[rel="alternate"]"#).unwrap();
     for link in doc.select(&alternates) {
         let href = link.value().attr("href").unwrap();
-        assert!(href.starts_with(&format!("{ORIGIN}/")), "{href}");
+        assert!(href.starts_with(&format!("{origin}/")), "{href}");
     }
     assert_eq!(doc.select(&alternates).count(), 3);
     assert_eq!(meta(&doc, "robots"), "noindex");
@@ -315,6 +331,8 @@ fn the_sitemap_lists_every_page_of_both_languages_with_alternates() {
         "/donate/wait/",
         "/ar/donate/wait/",
         "/receipt/",
+        "/success/?",
+        "/ar/success/?",
     ] {
         assert!(disallowed.contains(path), "{path} in {robots}");
     }
@@ -373,7 +391,10 @@ fn the_thank_you_page_invites_sharing_with_prefilled_links_in_its_language() {
         assert_eq!(query("telegram")["text"], message);
         assert_eq!(links["email"].scheme(), "mailto");
         assert!(query("email")["subject"].contains(campaign));
-        assert_eq!(query("email")["body"], format!("{message}\n\n{home_url}"));
+        assert_eq!(
+            query("email")["body"],
+            format!("{message}\r\n\r\n{home_url}")
+        );
         // The copy button and the share sheet wait for the script, with the same link.
         assert_eq!(
             attr(&doc, "[data-share-url]", "data-share-url"),

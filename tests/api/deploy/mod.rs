@@ -185,7 +185,7 @@ fn export_writes_every_page_and_asset_exactly_as_the_server_serves_them() {
             ("gz", "gzip", gunzip as fn(&[u8]) -> Vec<u8>),
             ("br", "br", unbrotli),
         ] {
-            // A PNG is compressed already: a sibling only where it still pays.
+            // A PNG is compressed already: no sibling, the same bytes whatever is asked.
             let Some(sibling) = files.get(&format!("{file}.{ext}")) else {
                 assert!(file.ends_with(".png"), "{file}.{ext} is missing");
                 assert_eq!(served(&server, &path, encoding), (status, body.clone()));
@@ -197,7 +197,11 @@ fn export_writes_every_page_and_asset_exactly_as_the_server_serves_them() {
                 "{file}.{ext} decompresses to {file}"
             );
             assert!(sibling.len() < body.len(), "{file}.{ext} is smaller");
-            assert_eq!(served(&server, &path, encoding), (status, sibling.clone()));
+            // What the server sends decodes to the same page (the export compresses its
+            // copy again, at the strongest setting).
+            let (served_status, served_body) = served(&server, &path, encoding);
+            assert_eq!(served_status, status);
+            assert_eq!(&decode(&served_body), body, "{path} as {encoding}");
         }
         if let Some(asset) = file.strip_prefix("assets/") {
             // site.<first 5 bytes of SHA-256, hex>.css
@@ -244,6 +248,18 @@ fn a_split_deployment_points_the_pages_at_the_api_origin_and_allows_them_by_cors
     assert!(home.contains("https://api.example.org/api/total"), "{home}");
     let donate = String::from_utf8(files["ar/donate/index.html"].clone()).unwrap();
     assert!(donate.contains(r#"action="https://api.example.org/donate""#));
+    // Absolute links name the pages' own public address, not the API's.
+    assert!(
+        donate.contains(r#"<link rel="canonical" href="https://give.example.org/ar/donate/">"#)
+    );
+    assert!(donate.contains(
+        r#"<meta property="og:image" content="https://give.example.org/assets/share-ar."#
+    ));
+    let robots = String::from_utf8(files["robots.txt"].clone()).unwrap();
+    assert!(
+        robots.ends_with("Sitemap: https://give.example.org/sitemap.xml\n"),
+        "{robots}"
+    );
     let headers = String::from_utf8(files["_headers"].clone()).unwrap();
     assert!(headers.contains("connect-src 'self' https://api.example.org;"));
     assert!(headers.contains("form-action 'self' https://api.example.org;"));
