@@ -261,8 +261,17 @@ fn share_image(t: &Strings, dest: &Path) -> Result<ShareImage, String> {
             campaign: &t.campaign,
             tagline: &t.tagline,
         };
-        card::render_png(&text, Path::new("assets/fonts"))
-            .map_err(|e| format!("the {} share card: {e}", t.lang))?
+        let fonts = Path::new("assets/fonts");
+        let missing = card::uncovered(&text, fonts)?;
+        if !missing.is_empty() {
+            println!(
+                "cargo:warning=the {} share card cannot draw {:?} (no font in assets/fonts has them): put your own 1200x630 PNG at {}, or a font that has them in assets/fonts",
+                t.lang,
+                missing.iter().collect::<String>(),
+                own.display()
+            );
+        }
+        card::render_png(&text, fonts).map_err(|e| format!("the {} share card: {e}", t.lang))?
     };
     let (width, height) =
         png_size(&png).ok_or_else(|| format!("{}: not a PNG image", own.display()))?;

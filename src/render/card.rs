@@ -85,6 +85,32 @@ pub fn render_png(text: &CardText<'_>, fonts_dir: &Path) -> Result<Vec<u8>, Stri
         .map_err(|e| format!("share card ({}): PNG encoding failed: {e}", text.lang))
 }
 
+/// The characters of the card's texts that no bundled font draws (they would come out
+/// blank), in order of first appearance; the build warns about them.
+pub fn uncovered(text: &CardText<'_>, fonts_dir: &Path) -> Result<Vec<char>, String> {
+    use skrifa::MetadataProvider;
+    let db = load_fonts(fonts_dir)?;
+    let drawn = |c: char| {
+        db.faces().any(|face| {
+            db.with_face_data(face.id, |data, index| {
+                skrifa::FontRef::from_index(data, index)
+                    .ok()
+                    .and_then(|font| font.charmap().map(c))
+                    .is_some()
+            })
+            .unwrap_or(false)
+        })
+    };
+    let mut missing = Vec::new();
+    for c in [text.charity, text.campaign, text.tagline].concat().chars() {
+        let invisible = c.is_whitespace() || c.is_control() || matches!(c, '\u{200c}' | '\u{200d}');
+        if !invisible && !missing.contains(&c) && !drawn(c) {
+            missing.push(c);
+        }
+    }
+    Ok(missing)
+}
+
 /// Lays the card out, checks the real ink boxes, and on overflow shrinks and tries again.
 fn fitted_tree(text: &CardText<'_>, opts: &usvg::Options<'_>) -> Result<usvg::Tree, String> {
     let card = Card::new(text);
