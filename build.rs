@@ -17,7 +17,7 @@ mod money;
 #[allow(dead_code)]
 mod render;
 // The share card, drawn here only: the server never links resvg.
-#[path = "src/render/card.rs"]
+#[path = "src/render/card/mod.rs"]
 mod card;
 
 use std::fmt::Write as _;

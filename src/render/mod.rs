@@ -11,6 +11,7 @@ pub mod origin;
 pub mod seo;
 pub mod share;
 pub mod strings;
+pub mod wrap;
 
 /// Where every page may carry a site-wide notice (the demonstration banner), filled by
 /// the server at start-up when one applies; otherwise it stays an empty comment.
@@ -23,6 +24,22 @@ pub fn is_text(path: &str) -> bool {
         path.rsplit('.').next(),
         Some("png" | "jpg" | "jpeg" | "webp" | "gif" | "ico" | "woff" | "woff2" | "ttf" | "otf")
     )
+}
+
+/// Escapes text for XML or HTML, in a text node or a quoted attribute.
+pub fn xml_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Marker that a pre-rendered page carries where the server splices a live island.

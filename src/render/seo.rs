@@ -5,6 +5,7 @@ use maud::{Markup, PreEscaped, html};
 
 use super::origin::absolute;
 use super::strings::Strings;
+use super::xml_escape;
 
 /// One page of the site in every language: (language code, path), the first language
 /// being the default (`x-default`).
@@ -57,13 +58,6 @@ fn alternate(lang: &str, path: &str) -> String {
         xml_escape(lang),
         absolute(&xml_escape(path))
     )
-}
-
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `robots.txt`: everything may be read but what is personal or transient (the admin
