@@ -271,6 +271,28 @@ fn the_database_stopped_and_started_under_donations() {
                 }
             });
         }
+        // A donor who keeps arriving and is never held up paying: whatever the others
+        // are doing (all three may be redelivering webhooks), someone asks to donate
+        // while the database is down.
+        s.spawn(|| {
+            let mut i = 1_000_000usize;
+            while !stop.load(Ordering::SeqCst) {
+                i += 1;
+                let lang = if i.is_multiple_of(2) { "en" } else { "ar" };
+                let at = Instant::now();
+                let r = lb.send(i, |b| {
+                    client()
+                        .post(format!("{b}/donate"))
+                        .form(&[("amount", "7"), ("lang", lang)])
+                        .send()
+                });
+                if note("donate", at, &r) != StatusCode::SEE_OTHER {
+                    let body = r.text().unwrap();
+                    assert!(body.contains(&format!(r#"lang="{lang}""#)), "{body}");
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+        });
         // The outage is staged here and what it shows noted; asserted once the donors
         // have stopped (a failed assertion inside would leave them running).
         let stop_donors = StopOnDrop(&stop);
