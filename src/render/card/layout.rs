@@ -131,6 +131,13 @@ impl<'a> Card<'a> {
         }
     }
 
+    /// A block's word widths and space width at `size` (measured once at `REF_SIZE`).
+    fn widths_at(m: &Metrics, block: Block, size: f32) -> (Vec<f32>, f32) {
+        let b = block as usize;
+        let k = size / REF_SIZE;
+        (m.words[b].iter().map(|w| w * k).collect(), m.space[b] * k)
+    }
+
     /// Wraps a block at `size` into at most `max_lines` lines of `max_w`; `None` if it
     /// takes more lines or a word is wider than the line.
     pub(super) fn wrap(
@@ -141,10 +148,7 @@ impl<'a> Card<'a> {
         max_w: f32,
         max_lines: usize,
     ) -> Option<Set> {
-        let b = block as usize;
-        let k = size / REF_SIZE;
-        let widths: Vec<f32> = m.words[b].iter().map(|w| w * k).collect();
-        let space = m.space[b] * k;
+        let (widths, space) = Self::widths_at(m, block, size);
         if widths.iter().any(|&w| w > max_w) {
             return None;
         }
@@ -166,15 +170,13 @@ impl<'a> Card<'a> {
         max_lines: usize,
     ) -> Set {
         let b = block as usize;
-        let k = size / REF_SIZE;
-        let widths: Vec<f32> = m.words[b].iter().map(|w| w * k).collect();
-        let space = m.space[b] * k;
+        let (widths, space) = Self::widths_at(m, block, size);
         let mut lines = greedy(&widths, space, max_w);
         if lines.len() <= max_lines.max(1) {
             return self.set(block, size, lines);
         }
         lines.truncate(max_lines.max(1));
-        let ellipsis = m.ellipsis[b] * k;
+        let ellipsis = m.ellipsis[b] * (size / REF_SIZE);
         let mut set = self.set(block, size, Vec::new());
         let last = lines.len() - 1;
         for (n, range) in lines.into_iter().enumerate() {
