@@ -134,10 +134,12 @@ fn a_full_disk_answers_503_for_donations_while_the_site_keeps_serving() {
     for leak in ["disk", "full", "SQLITE", "database", "sqlite"] {
         assert!(!page.contains(leak), "internal error text leaked: {leak}");
     }
-    assert_eq!(
-        client().get(server.url("/readyz")).send().unwrap().status(),
-        StatusCode::SERVICE_UNAVAILABLE
-    );
+    // A commit within the last second still answers ready (the first donation's, when
+    // the disk filled fast): not ready once that second is over.
+    assert!(eventually(|| {
+        client().get(server.url("/readyz")).send().unwrap().status()
+            == StatusCode::SERVICE_UNAVAILABLE
+    }));
     for path in ["/", "/ar/", "/donate/", "/about/", "/api/total", "/healthz"] {
         assert_eq!(
             client().get(server.url(path)).send().unwrap().status(),
