@@ -40,6 +40,7 @@ fn main() {
     println!("cargo:rerun-if-changed=src/render");
     println!("cargo:rerun-if-changed=src/lang.rs");
     println!("cargo:rerun-if-changed=src/money.rs");
+    println!("cargo:rerun-if-changed=src/money/name.rs");
     if let Err(e) = run() {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -86,6 +87,8 @@ fn run() -> Result<(), String> {
     )
     .ok();
     let mut indexed: Vec<seo::Alternates> = Vec::new();
+    // Which Markdown file each page was made from, for `fundraiser check`'s warnings.
+    let mut sources: Vec<(String, String)> = Vec::new();
 
     for (i, lang) in LANGS.iter().enumerate() {
         let t = &strings[i];
@@ -93,7 +96,7 @@ fn run() -> Result<(), String> {
         let pages = load_pages(lang)?;
         let mut menu: Vec<(u32, MenuItem)> = pages
             .iter()
-            .filter_map(|p| {
+            .filter_map(|(_, p)| {
                 Some((
                     p.meta.menu?,
                     MenuItem {
@@ -119,7 +122,7 @@ fn run() -> Result<(), String> {
         )
         .ok();
 
-        for page in &pages {
+        for (source, page) in &pages {
             let slug = page.meta.slug.as_str();
             let not_found = slug == "404";
             let href = if not_found {
@@ -155,6 +158,7 @@ fn run() -> Result<(), String> {
                 }
             };
             write_file(&site.join(&rel), html.as_bytes())?;
+            sources.push((rel.clone(), source.clone()));
             // The sitemap lists the pages a search should lead to, in every language.
             if i == 0 && !matches!(slug, "404" | "error" | "success") {
                 indexed.push(
@@ -180,6 +184,12 @@ fn run() -> Result<(), String> {
         seo::robots(&waiting, &thank_you).as_bytes(),
     )?;
 
+    writeln!(
+        manifest,
+        "pub const SOURCES: &[(&str, &str)] = &{:?};",
+        sources
+    )
+    .ok();
     fs::write(out_dir.join("manifest.rs"), manifest).map_err(|e| e.to_string())?;
     precompress_tree(&site)?;
     Ok(())
@@ -189,7 +199,8 @@ fn read(path: &str) -> Result<String, String> {
     fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))
 }
 
-fn load_pages(lang: &str) -> Result<Vec<Page>, String> {
+/// A language's pages, each with the file it was written in (`pages/en/home.md`).
+fn load_pages(lang: &str) -> Result<Vec<(String, Page)>, String> {
     let dir = format!("pages/{lang}");
     let mut pages = Vec::new();
     let mut entries: Vec<_> = fs::read_dir(&dir)
@@ -202,10 +213,10 @@ fn load_pages(lang: &str) -> Result<Vec<Page>, String> {
     for path in entries {
         let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
         let page = parse_page(&text).map_err(|e| format!("{}: {e}", path.display()))?;
-        pages.push(page);
+        pages.push((path.display().to_string(), page));
     }
     for required in ["", "donate", "success", "error", "contact", "about", "404"] {
-        if !pages.iter().any(|p| p.meta.slug == required) {
+        if !pages.iter().any(|(_, p)| p.meta.slug == required) {
             return Err(format!("{dir}: no page with slug {required:?}"));
         }
     }

@@ -26,6 +26,7 @@ import json
 import sqlite3
 import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 
@@ -97,14 +98,29 @@ def verify(base, ledger, script, answered):
         db = Postgres(ledger)
     else:
         db = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
-    succeeded = dict(db.execute("SELECT id, amount_minor FROM donations WHERE status = 'succeeded'"))
+    def snapshot():
+        succeeded = dict(db.execute("SELECT id, amount_minor FROM donations WHERE status = 'succeeded'"))
+        total = json.load(urllib.request.urlopen(base + "/api/total", timeout=10))
+        return succeeded, (total["raised_minor"], total["donations"])
+
+    # The server may still be committing confirmations it received before wrk stopped: wait
+    # (bounded) until it is quiet, that is until the ledger and /api/total read the same in
+    # two rounds in a row, then compare. A real difference never settles, so it still fails.
+    succeeded, said = snapshot()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        again, said_again = snapshot()
+        agree = said_again == (sum(again.values()), len(again))
+        if again == succeeded and said_again == said and agree:
+            break
+        succeeded, said = again, said_again
     paid = {row[0] for row in db.execute(
         "SELECT DISTINCT donation_id FROM events WHERE kind = 'webhook:paid' AND donation_id IS NOT NULL")}
     entered = dict(db.execute(
         "SELECT donation_id, COUNT(*) FROM events WHERE to_status = 'succeeded' AND from_status != 'succeeded'"
         " GROUP BY donation_id"))
     callbacks = db.execute("SELECT COUNT(*) FROM events WHERE kind LIKE 'webhook:%'").fetchone()[0]
-    total = json.load(urllib.request.urlopen(base + "/api/total", timeout=10))
     problems = []
     distinct = len(refs) * VARIANTS
     if callbacks < min(answered, distinct):
@@ -119,8 +135,8 @@ def verify(base, ledger, script, answered):
     if twice:
         problems.append(f"{len(twice)} succeeded donations were not entered exactly once")
     raised = sum(succeeded.values())
-    if (total["raised_minor"], total["donations"]) != (raised, len(succeeded)):
-        problems.append(f"/api/total says {total['raised_minor']} from {total['donations']}, "
+    if said != (raised, len(succeeded)):
+        problems.append(f"/api/total says {said[0]} from {said[1]}, "
                         f"the ledger {raised} from {len(succeeded)}")
     if problems:
         sys.exit("verify: " + "; ".join(problems))

@@ -5,6 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+#[path = "money/name.rs"]
+mod name;
+pub use name::{CurrencyName, Form, PluralRules};
+
 /// A currency with its ISO 4217 minor-unit exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Currency {
@@ -83,14 +87,19 @@ pub struct NumberFormat {
     pub percent_sign: String,
     /// `{currency}` and `{amount}`, e.g. `{currency} {amount}` or `{amount} {currency}`.
     pub money_pattern: String,
-    /// Currency code → symbol in this language; codes not listed are written as the code.
+    /// Currency code → symbol in this language, or a word in each plural form; codes not
+    /// listed are written as the code.
     #[serde(default)]
-    pub currency_symbols: BTreeMap<String, String>,
+    pub currency_symbols: BTreeMap<String, CurrencyName>,
     /// Currency code → the words running text uses for it (`درهم`, `dirhams`), so that
     /// `fundraiser check` can tell when the pages speak of another currency than the
     /// campaign's.
     #[serde(default)]
     pub currency_words: BTreeMap<String, Vec<String>>,
+    /// The language's plural rules, for currency names that agree with the amount (set
+    /// from the strings' `lang`).
+    #[serde(skip)]
+    pub plural_rules: PluralRules,
 }
 
 impl NumberFormat {
@@ -300,11 +309,17 @@ pub fn format_money(minor: i64, currency: Currency, fmt: &NumberFormat) -> Strin
         &fmt.group_separator,
         &fmt.decimal_separator,
     ));
+    let unit = currency.scale();
     let symbol = fmt
         .currency_symbols
         .get(currency.code)
-        .map(String::as_str)
-        .unwrap_or(currency.code);
+        .map_or(currency.code, |name| {
+            name.for_amount(
+                fmt.plural_rules,
+                (minor / unit).unsigned_abs(),
+                minor % unit != 0,
+            )
+        });
     fmt.money_pattern
         .replace("{currency}", symbol)
         .replace("{amount}", &number)
@@ -328,12 +343,19 @@ fn group_thousands(n: u64, separator: &str) -> String {
     out
 }
 
-/// Whole percent of the goal reached, rounded down, for display (`37%`, `٣٧٪`).
-pub fn percent_of(raised: i64, goal: i64) -> u64 {
+/// Hundredths of a percent of the goal reached, rounded down: the one rounding rule of
+/// every figure of progress (the site and the dashboard show whole percent, `/admin/stats`
+/// two decimals), so no page says more than was raised.
+pub fn hundredths_percent_of(raised: i64, goal: i64) -> u64 {
     if goal <= 0 || raised <= 0 {
         return 0;
     }
-    (i128::from(raised) * 100 / i128::from(goal)) as u64
+    u64::try_from(i128::from(raised) * 10_000 / i128::from(goal)).unwrap_or(u64::MAX)
+}
+
+/// Whole percent of the goal reached, rounded down, for display (`37%`, `٣٧٪`).
+pub fn percent_of(raised: i64, goal: i64) -> u64 {
+    hundredths_percent_of(raised, goal) / 100
 }
 
 pub fn format_percent(p: u64, fmt: &NumberFormat) -> String {

@@ -112,6 +112,27 @@ mod tests {
         assert_eq!(ar, [Zero, One, Two, Few, Many, Other, Other]);
     }
 
+    /// The rules written out for amounts (`money::PluralRules`, which `build.rs` compiles
+    /// without ICU4X) are ICU4X's for every whole number a campaign shows.
+    #[test]
+    fn the_rules_for_amounts_agree_with_icu4x() {
+        use crate::money::{Form, PluralRules};
+        for lang in Lang::ALL {
+            let rules = PluralRules::of_lang(lang.code());
+            for n in (0..=2_000).chain([10_003, 100_011, 1_000_000]) {
+                let icu = match category(lang, n) {
+                    PluralCategory::Zero => Form::Zero,
+                    PluralCategory::One => Form::One,
+                    PluralCategory::Two => Form::Two,
+                    PluralCategory::Few => Form::Few,
+                    PluralCategory::Many => Form::Many,
+                    PluralCategory::Other => Form::Other,
+                };
+                assert_eq!(rules.form(n, false), icu, "{lang:?} {n}");
+            }
+        }
+    }
+
     /// Every language's texts give every form its rules can ask for, so no count falls
     /// back to `other` by omission.
     #[test]

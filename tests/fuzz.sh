@@ -14,6 +14,13 @@ fuzz="$root/target/tools/bin/cargo-fuzz"
 if [ ! -x "$fuzz" ]; then
   cargo install --locked --quiet --root "$root/target/tools" cargo-fuzz --version 0.13.2
 fi
+# The fuzz workspace's lock file is committed; a build that had to rewrite it would leave
+# the tree dirty and fuzz other versions than the ones the project ships.
+if ! cargo metadata --locked --format-version 1 >/dev/null 2>&1; then
+  echo "fuzz: tests/fuzz/Cargo.lock is out of date with Cargo.toml or the main Cargo.lock;" >&2
+  echo "      update it (cd tests/fuzz && cargo update --workspace) and commit it" >&2
+  exit 1
+fi
 export RUSTC_BOOTSTRAP=1
 targets=(amount form signature accept_encoding)
 # The dev profile, as tests/fuzz/Cargo.toml tunes it.

@@ -33,6 +33,8 @@ pub fn page(
     let fmt = &Strings::of(Lang::En).numbers;
     let money = |m: i64| format_money(m, currency, fmt);
     let count = |n: u64| format_count(n, fmt);
+    // Whole percent, rounded down: what the site's home page says.
+    let percent = crate::money::percent_of(f.raised_minor, f.goal_minor);
     let requests = plural::english("{count} request", "{count} requests");
     let errors = plural::english("{count} error", "{count} errors");
     let donations = plural::english("{count} donation", "{count} donations");
@@ -116,7 +118,7 @@ pub fn page(
                         div.tile.big {
                             span.label { "Raised" }
                             strong { (money(f.raised_minor)) }
-                            span.sub { (format!("{:.1}", f.percent_of_goal)) "% of " (money(f.goal_minor)) }
+                            span.sub { (percent) "% of " (money(f.goal_minor)) }
                         }
                         div.tile { span.label { "Donations" } strong { (count(s.succeeded.count)) } span.sub { "of " (count(f.created)) " started" } }
                         div.tile { span.label { "Conversion" } strong { (format!("{:.1}%", f.conversion_rate * 100.0)) } }
@@ -127,7 +129,7 @@ pub fn page(
                         div.tile { span.label { "Refunded" } strong { (money(f.refunded_minor)) } span.sub { (plural::counted(Lang::En, &donations, f.refunded_count)) } }
                         div.tile { span.label { "Disputed" } strong { (money(f.disputed_minor)) } span.sub { (plural::counted(Lang::En, &donations, f.disputed_count)) ", of " (money(f.gross_minor)) " paid" } }
                     }
-                    progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (format!("{:.1}%", f.percent_of_goal)) }
+                    progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (percent) "%" }
                     div.charts {
                     section.panel {
                         h2 { "Paid over time" }

@@ -237,11 +237,7 @@ impl Figures {
             refunded_count: after.refunded_count,
             disputed_count: after.disputed_count,
             goal_minor,
-            percent_of_goal: if goal_minor > 0 {
-                round(raised as f64 * 100.0 / goal_minor as f64, 2)
-            } else {
-                0.0
-            },
+            percent_of_goal: crate::money::hundredths_percent_of(raised, goal_minor) as f64 / 100.0,
             created,
             average_minor: if n > 0 { gross / n as i64 } else { 0 },
             median_minor: median(&amounts),

@@ -321,11 +321,13 @@ fn check(args: ServeArgs) -> ExitCode {
     );
     for m in crate::site::texts::other_currencies(settings.currency) {
         println!(
-            "warning: the page {} names {} ({:?}) but campaign.currency is {}: edit pages/<lang>/*.md and rebuild, or set the currency",
+            "warning: {} (the page {}) names {} (\"{}\") but campaign.currency is {}: edit it, or the texts in {}, and rebuild; or set campaign.currency",
+            m.source,
             m.page,
             m.currency,
             m.word,
-            settings.currency.code()
+            settings.currency.code(),
+            m.strings,
         );
     }
     let location = &settings.ledger.location;

@@ -7,6 +7,10 @@ fn aed() -> Currency {
 fn jpy() -> Currency {
     Currency::from_code("jpy").unwrap()
 }
+fn usd() -> Currency {
+    Currency::from_code("USD").unwrap()
+}
+
 fn kwd() -> Currency {
     Currency::from_code("KWD").unwrap()
 }
@@ -19,6 +23,7 @@ fn en() -> NumberFormat {
         percent_sign: "%".into(),
         money_pattern: "{currency} {amount}".into(),
         currency_symbols: Default::default(),
+        plural_rules: PluralRules::English,
         currency_words: Default::default(),
     }
 }
@@ -29,7 +34,22 @@ fn ar() -> NumberFormat {
         decimal_separator: "٫".into(),
         percent_sign: "٪".into(),
         money_pattern: "{amount} {currency}".into(),
-        currency_symbols: [("AED".to_string(), "د.إ".to_string())].into(),
+        currency_symbols: [
+            ("AED".to_string(), CurrencyName::Symbol("د.إ".to_string())),
+            (
+                "USD".to_string(),
+                CurrencyName::Word(name::Forms {
+                    zero: None,
+                    one: None,
+                    two: None,
+                    few: Some("دولارات".into()),
+                    many: Some("دولارًا".into()),
+                    other: "دولار".into(),
+                }),
+            ),
+        ]
+        .into(),
+        plural_rules: PluralRules::Arabic,
         currency_words: Default::default(),
     }
 }
@@ -136,9 +156,22 @@ fn formats_in_each_language() {
     assert_eq!(format_money(1505, kwd(), &en()), "KWD 1.505");
     assert_eq!(format_money(1050, kwd(), &en()), "KWD 1.050");
     assert_eq!(format_count(1_234_567, &ar()), "١٬٢٣٤٬٥٦٧");
+    // A currency written as a word agrees with the amount (CLDR plural forms).
+    assert_eq!(format_money(500, usd(), &ar()), "٥ دولارات");
+    assert_eq!(format_money(5000, usd(), &ar()), "٥٠ دولارًا");
+    assert_eq!(format_money(10_000, usd(), &ar()), "١٠٠ دولار");
+    assert_eq!(format_money(550, usd(), &ar()), "٥٫٥٠ دولار");
+    assert_eq!(format_money(1_100, usd(), &ar()), "١١ دولارًا");
     assert_eq!(format_percent(percent_of(750, 1000), &ar()), "٧٥٪");
     assert_eq!(percent_of(3_000, 1_000), 300);
     assert_eq!(percent_of(0, 0), 0);
+    // 1,112.50 of 250,000 is 0.445 %: two decimals and whole percent both round down.
+    assert_eq!(hundredths_percent_of(111_250, 25_000_000), 44);
+    assert_eq!(percent_of(111_250, 25_000_000), 0);
+    assert_eq!(
+        hundredths_percent_of(i64::MAX, 1),
+        u64::try_from(i128::from(i64::MAX) * 10_000).unwrap_or(u64::MAX)
+    );
 }
 
 #[test]

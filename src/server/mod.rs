@@ -182,6 +182,9 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             "public demonstration (sandbox.public = true): payments are tests, anyone can fake one, no real money is taken; every page says so. Set gateway.kind = \"stripe\" to take real donations"
         );
     }
+    if let Some(warning) = public_url_elsewhere(&settings.public_url, settings.bind) {
+        tracing::warn!("{warning}");
+    }
     if settings.admin.token.is_none() {
         tracing::warn!(
             "no admin token configured (admin.token / FUNDRAISER_ADMIN__TOKEN): /admin, /admin/stats, /admin/donations.csv and /metrics answer 404"
@@ -195,6 +198,28 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     }
     tracing::info!("fundraiser stopped");
     Ok(())
+}
+
+/// A warning when the server listens on a loopback port that `server.public_url`, itself
+/// on loopback, does not name: every absolute link (canonical, share, receipt) would lead
+/// to another port. A bind to port 0 (tests, a port chosen by the system) never warns.
+fn public_url_elsewhere(public_url: &str, listening: SocketAddr) -> Option<String> {
+    if listening.port() == 0 {
+        return None;
+    }
+    let url = url::Url::parse(public_url).ok()?;
+    let on_loopback = match url.host()? {
+        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
+        url::Host::Ipv4(ip) => ip.is_loopback(),
+        url::Host::Ipv6(ip) => ip.is_loopback(),
+    };
+    let port = url.port_or_known_default()?;
+    (on_loopback && listening.ip().is_loopback() && port != listening.port()).then(|| {
+        format!(
+            "server.public_url is {public_url} but the server listens on port {}: the pages' absolute links (canonical, share, receipts) lead to port {port}. Set server.public_url = \"http://{listening}\" with server.bind",
+            listening.port()
+        )
+    })
 }
 
 /// Turns Nagle's algorithm off on every accepted connection, plain or TLS: each answer
@@ -267,4 +292,22 @@ fn spawn_expiry(ledger: Ledger, ttl: Duration) {
             }
         }
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_url_elsewhere;
+
+    #[test]
+    fn a_loopback_public_url_on_another_port_than_the_bind_warns() {
+        let bind = |s: &str| s.parse().unwrap();
+        let warning = public_url_elsewhere("http://127.0.0.1:8080", bind("127.0.0.1:9090"));
+        assert!(warning.is_some_and(|w| w.contains("port 9090") && w.contains("127.0.0.1:9090")),);
+        assert!(public_url_elsewhere("http://localhost:8080", bind("127.0.0.1:9090")).is_some());
+        // Same port, a public address, or a port the system chooses: nothing to say.
+        assert!(public_url_elsewhere("http://127.0.0.1:9090", bind("127.0.0.1:9090")).is_none());
+        assert!(public_url_elsewhere("https://give.example.org", bind("127.0.0.1:9090")).is_none());
+        assert!(public_url_elsewhere("http://127.0.0.1:8080", bind("127.0.0.1:0")).is_none());
+        assert!(public_url_elsewhere("http://127.0.0.1:8080", bind("0.0.0.0:9090")).is_none());
+    }
 }

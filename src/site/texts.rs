@@ -13,6 +13,11 @@ use crate::render::strings::Strings;
 pub struct Mention {
     /// The page's path on the site: `/`, `/ar/donate/`, `/404.html`.
     pub page: String,
+    /// The file to edit: the Markdown the page was made from (`pages/ar/404.md`).
+    pub source: &'static str,
+    /// The site-wide texts of the page's language (`pages/ar/site.toml`), which the page's
+    /// shell and form also show.
+    pub strings: &'static str,
     pub currency: &'static str,
     /// The code, symbol or word found.
     pub word: String,
@@ -30,11 +35,26 @@ pub fn other_currencies(campaign: Currency) -> Vec<Mention> {
         let html = String::from_utf8_lossy(&file.data);
         let text = text_of(&html);
         let page = format!("/{}", name.trim_end_matches("index.html"));
-        let numbers = &Strings::of(Lang::of_path(&page)).numbers;
+        let lang = Lang::of_path(&page);
+        let numbers = &Strings::of(lang).numbers;
+        let source = super::manifest::SOURCES
+            .iter()
+            .find(|(rel, _)| *rel == name.as_ref())
+            .map_or("", |(_, source)| *source);
+        let strings = match lang {
+            Lang::En => "pages/en/site.toml",
+            Lang::Ar => "pages/ar/site.toml",
+        };
         for currency in Currency::all().filter(|c| *c != campaign) {
             let code = currency.code();
             let words = std::iter::once(code)
-                .chain(numbers.currency_symbols.get(code).map(String::as_str))
+                .chain(
+                    numbers
+                        .currency_symbols
+                        .get(code)
+                        .into_iter()
+                        .flat_map(|name| name.all()),
+                )
                 .chain(
                     numbers
                         .currency_words
@@ -46,6 +66,8 @@ pub fn other_currencies(campaign: Currency) -> Vec<Mention> {
             if let Some(word) = words.into_iter().find(|w| contains_word(&text, w)) {
                 found.push(Mention {
                     page: page.clone(),
+                    source,
+                    strings,
                     currency: code,
                     word: word.to_owned(),
                 });
@@ -125,6 +147,8 @@ mod tests {
         assert!(
             found.contains(&Mention {
                 page: "/404.html".into(),
+                source: "pages/en/404.md",
+                strings: "pages/en/site.toml",
                 currency: "AED",
                 word: "AED".into()
             }),

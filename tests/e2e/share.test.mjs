@@ -14,12 +14,13 @@ import {
   openPage,
   page,
   screenshot,
+  siteText,
 } from './helpers.mjs';
 
 /** What the share section says; mirrors `campaign` and `[share]` in pages/<lang>/site.toml. */
 const SHARE = {
-  en: { campaign: 'Clean Water for 40 Villages', copy: 'Copy link', copied: 'Link copied' },
-  ar: { campaign: 'مياه نظيفة لأربعين قرية', copy: 'انسخ الرابط', copied: 'نُسخ الرابط' },
+  en: { campaign: siteText('en', 'campaign'), copy: 'Copy link', copied: 'Link copied' },
+  ar: { campaign: siteText('ar', 'campaign'), copy: 'انسخ الرابط', copied: 'نُسخ الرابط' },
 };
 const NETWORKS = ['whatsapp', 'x', 'facebook', 'telegram', 'email'];
 

@@ -432,3 +432,16 @@ pub fn run_briefly(mut cmd: Command) -> Output {
     }
     child.wait_with_output().expect("output")
 }
+
+/// A site-wide text of the campaign as `pages/<lang>/site.toml` writes it (`charity`,
+/// `campaign`, ...), so tests follow a charity that renames itself.
+pub fn site_text(lang: &str, key: &str) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("pages/{lang}/site.toml"));
+    let text = std::fs::read_to_string(&path).expect("pages/<lang>/site.toml");
+    let table: toml::Table = text.parse().expect("site.toml parses");
+    table
+        .get(key)
+        .and_then(|v| v.as_str())
+        .unwrap_or_else(|| panic!("{key} in {}", path.display()))
+        .to_owned()
+}

@@ -437,16 +437,18 @@ fn check_exits_0_for_a_usable_setup_and_2_naming_what_is_wrong() {
         &[("FUNDRAISER_CAMPAIGN__CURRENCY", "USD")],
     );
     assert_eq!(code, 0, "{stderr}");
+    // Each names the file to edit, and the Arabic word as written (no escapes).
     assert!(
         stdout.contains(
-            "warning: the page /404.html names AED (\"AED\") but campaign.currency is USD"
+            "warning: pages/en/404.md (the page /404.html) names AED (\"AED\") but campaign.currency is USD: edit it, or the texts in pages/en/site.toml, and rebuild"
         ),
         "{stdout}"
     );
     assert!(
-        stdout.contains("warning: the page /ar/ names AED (\"درهم"),
+        stdout.contains("warning: pages/ar/home.md (the page /ar/) names AED (\"درهم"),
         "{stdout}"
     );
+    assert!(!stdout.contains("\\u{"), "{stdout}");
     assert!(stdout.contains("config: ok"), "{stdout}");
 
     let server = Server::start();
