@@ -40,7 +40,9 @@ for (const lang of ['en', 'ar']) {
         path,
         version: lhr.lighthouseVersion,
         scores: scores(lhr),
-        timed: TIMED.map((id) => lhr.audits[id]?.displayValue ?? '-'),
+        timed: lhr.runtimeError
+          ? [`Lighthouse could not measure the page: ${lhr.runtimeError.code}`]
+          : TIMED.map((id) => lhr.audits[id]?.displayValue ?? '-'),
         load: [before, loadavg()[0]],
       });
     });
