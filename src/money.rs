@@ -7,7 +7,9 @@ use serde::Deserialize;
 
 #[path = "money/name.rs"]
 mod name;
-pub use name::{CurrencyName, Form, PluralRules};
+#[cfg(test)]
+pub use name::Form;
+pub use name::{CurrencyName, PluralRules};
 
 /// A currency with its ISO 4217 minor-unit exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

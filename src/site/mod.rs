@@ -4,11 +4,12 @@ mod home;
 pub mod islands;
 pub mod negotiate;
 pub mod resource;
+mod runtime;
 pub mod tally;
 pub mod texts;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use actix_web::http::header::HeaderValue;
@@ -18,13 +19,13 @@ use rust_embed::RustEmbed;
 
 use crate::config::Settings;
 use crate::lang::Lang;
-use crate::render::layout::{Assets, MenuItem, ShareImage};
-use crate::render::strings::Strings;
-use crate::render::{NOTICE_MARKER, layout, origin, slot};
+use crate::render::{origin, slot};
 use crate::total::TotalSnapshot;
 use home::{HomePages, render_home};
 use islands::FormState;
 pub use resource::Resource;
+use runtime::{DEMO, ORIGIN, with_notice};
+pub use runtime::{assets, menu, runtime_page};
 
 /// Asset URLs and menus computed by `build.rs`.
 pub mod manifest {
@@ -308,26 +309,6 @@ fn compress_all(jobs: Vec<(String, Vec<u8>)>, cache: &HeaderValue) -> Vec<(Strin
     })
 }
 
-/// Whether this process runs a public demonstration: pages rendered at run time (the
-/// sandbox checkout, error pages) carry the banner too. One process runs one mode; set
-/// when the site is loaded.
-static DEMO: AtomicBool = AtomicBool::new(false);
-
-/// The public origin pages rendered at run time link to; set when the site is loaded.
-static ORIGIN: std::sync::LazyLock<ArcSwap<String>> =
-    std::sync::LazyLock::new(|| ArcSwap::from_pointee(String::new()));
-
-/// The page with its notice slot filled: the demonstration banner in the page's
-/// language, or left as the empty comment it is.
-fn with_notice(html: &str, path: &str, demo: bool) -> String {
-    if !demo {
-        return html.to_owned();
-    }
-    let lang = Lang::of_path(&format!("/{path}"));
-    let banner = layout::demo_notice(Strings::of(lang)).into_string();
-    html.replacen(NOTICE_MARKER, &banner, 1)
-}
-
 fn lang_dir(lang: Lang) -> &'static str {
     match lang {
         Lang::En => "",
@@ -365,70 +346,4 @@ pub fn content_type(path: &str) -> HeaderValue {
         "xml" => "application/xml",
         _ => "application/octet-stream",
     })
-}
-
-/// The asset URLs and menu of a language, for pages rendered at run time.
-pub fn assets() -> Assets {
-    Assets {
-        css: manifest::CSS.to_owned(),
-        js: manifest::JS.to_owned(),
-        icon: manifest::ICON.to_owned(),
-        share: manifest::SHARE
-            .iter()
-            .map(|(lang, url, width, height)| ShareImage {
-                lang: (*lang).to_owned(),
-                url: (*url).to_owned(),
-                width: *width,
-                height: *height,
-            })
-            .collect(),
-    }
-}
-
-pub fn menu(lang: Lang) -> Vec<MenuItem> {
-    let items = match lang {
-        Lang::En => manifest::MENU_EN,
-        Lang::Ar => manifest::MENU_AR,
-    };
-    items
-        .iter()
-        .map(|(label, href)| MenuItem {
-            label: (*label).to_owned(),
-            href: (*href).to_owned(),
-        })
-        .collect()
-}
-
-/// A whole page rendered at run time around `main`, with the site's shell.
-pub fn runtime_page(
-    lang: Lang,
-    href: &str,
-    twin_href: &str,
-    title: &str,
-    main: maud::Markup,
-    script: bool,
-) -> String {
-    let menu = menu(lang);
-    let assets = assets();
-    let shell = crate::render::layout::Shell {
-        strings: Strings::of(lang),
-        other: Strings::of(lang.other()),
-        menu: &menu,
-        assets: &assets,
-        href,
-        twin_href,
-        title,
-        description: title,
-        script,
-        noindex: true,
-        structured_data: false,
-    };
-    let page = crate::render::layout::shell(&shell, main).into_string();
-    let page = origin::fill(&page, &ORIGIN.load());
-    if DEMO.load(Ordering::Relaxed) {
-        let banner = layout::demo_notice(Strings::of(lang)).into_string();
-        page.replacen(NOTICE_MARKER, &banner, 1)
-    } else {
-        page
-    }
 }
