@@ -222,6 +222,11 @@ fn a_postgres_server_refusing_tls_never_gets_the_password_unless_disable_is_writ
     );
     for command in ["check", "serve"] {
         let (code, text) = run(dir.path(), &[command], &[("FUNDRAISER_LEDGER__URL", &url)]);
+        let seen = fake.received();
+        assert!(
+            !seen.contains("tPa55word"),
+            "{command}: the password was sent: {seen:?}"
+        );
         assert_eq!(code, Some(2), "{command}: {text}");
         assert!(text.contains("TLS"), "{command}: {text}");
         assert!(!text.contains("tPa55word"), "{command}: {text}");
