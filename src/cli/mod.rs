@@ -57,16 +57,24 @@ enum Command {
     /// Ask the running server to reconcile with the payment gateway now (see README:
     /// reconciliation) and print what it changed; uses admin.token.
     Reconcile {
-        /// The server's address [default: server.bind on loopback, over HTTPS when TLS is on]
+        /// The server's address [default: server.bind on loopback, over HTTPS when TLS is
+        /// on]; any other address's certificate is verified before the token is sent
         #[arg(long, value_name = "URL")]
         url: Option<String>,
+        /// PEM certificate(s) of a private authority to trust beside the public roots
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
     /// Ask the running server's /healthz, for container health checks: exit code 0 when
     /// it answers 200 within 3 seconds, 1 otherwise.
     Healthcheck {
-        /// URL to ask [default: /healthz on server.bind, over HTTPS when TLS is on]
+        /// URL to ask [default: /healthz on server.bind, over HTTPS when TLS is on]; the
+        /// certificate of an address other than loopback is verified
         #[arg(long, value_name = "URL")]
         url: Option<String>,
+        /// PEM certificate(s) of a private authority to trust beside the public roots
+        #[arg(long, value_name = "FILE")]
+        ca_file: Option<PathBuf>,
     },
 }
 
@@ -101,8 +109,8 @@ pub fn main() -> ExitCode {
         Command::Backup { path } => backup(cli.options, &path),
         Command::Check => check(cli.options),
         Command::MigrateTo { url } => migrate_to(cli.options, url),
-        Command::Healthcheck { url } => healthcheck(cli.options, url),
-        Command::Reconcile { url } => reconcile(cli.options, url),
+        Command::Healthcheck { url, ca_file } => healthcheck(cli.options, url, ca_file.as_deref()),
+        Command::Reconcile { url, ca_file } => reconcile(cli.options, url, ca_file.as_deref()),
     }
 }
 
@@ -331,6 +339,14 @@ fn check(args: ServeArgs) -> ExitCode {
         );
     }
     let location = &settings.ledger.location;
+    if let crate::ledger::Location::Postgres(source) = location
+        && source.plaintext_over_network()
+    {
+        println!(
+            "warning: ledger.url says sslmode=disable: the password and every donation cross the network to {} in plain text; remove it (TLS is required by default) unless this is a private network",
+            location.describe()
+        );
+    }
     match crate::ledger::offline::check_at(location, &settings.ledger_scope()) {
         Ok(None) => println!(
             "ledger: {} does not exist yet; serve will create it",

@@ -8,6 +8,7 @@ mod checks;
 mod email;
 mod load;
 mod network;
+mod privacy;
 mod sections;
 mod settings;
 #[cfg(test)]

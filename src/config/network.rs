@@ -212,45 +212,6 @@ pub(super) fn check_stripe(
     Ok(settings)
 }
 
-/// The sandbox takes anyone's word that they paid, so it runs only where nobody else can
-/// reach it, unless the operator asks for a public demonstration (`sandbox.public`).
-pub(super) fn check_sandbox_private(s: &Server, server: &ServerChecked) -> Result<(), ConfigError> {
-    let why = if !server.bind.ip().to_canonical().is_loopback() {
-        format!("server.bind {} is not a loopback address", server.bind)
-    } else if !is_loopback_http(&server.public_url) {
-        format!(
-            "server.public_url {:?} is not an http:// loopback URL",
-            s.public_url
-        )
-    } else if server.tls.is_some() {
-        "built-in HTTPS is on (server.tls_cert, server.tls_key)".to_owned()
-    } else {
-        return Ok(());
-    };
-    Err(ConfigError(format!(
-        "gateway.kind = \"sandbox\" takes test payments that anyone can fake, but {why}. To take real donations set gateway.kind = \"stripe\" with stripe.secret_key and stripe.webhook_secret (FUNDRAISER_GATEWAY__KIND=stripe, FUNDRAISER_STRIPE__SECRET_KEY, FUNDRAISER_STRIPE__WEBHOOK_SECRET); to run a public demonstration with no real money set sandbox.public = true (FUNDRAISER_SANDBOX__PUBLIC=true)"
-    )))
-}
-
-/// `http://` to `localhost`, `127.x.y.z` or `[::1]`, with any port and path.
-fn is_loopback_http(url: &str) -> bool {
-    let Some(rest) = url.strip_prefix("http://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    if authority.contains('@') {
-        return false;
-    }
-    let host = match authority.strip_prefix('[') {
-        Some(v6) => v6.split(']').next().unwrap_or_default(),
-        None => authority.split(':').next().unwrap_or_default(),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
 /// `scheme://host[:port]` and nothing else: it goes into a CSP header as is.
 pub(super) fn is_origin(s: &str) -> bool {
     let Some(rest) = s

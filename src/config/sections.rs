@@ -203,7 +203,8 @@ impl Default for Gateway {
 #[serde(deny_unknown_fields, default)]
 pub struct Sandbox {
     pub secret: Secret,
-    /// Allows the sandbox on a public address: a demonstration site, marked on every page.
+    /// Allows the sandbox on a public address, behind a proxy or HTTPS, or with pages
+    /// elsewhere (`config::privacy`): a demonstration site, marked on every page.
     pub public: bool,
     /// Whether the sandbox notifies this server by webhook, as a gateway does. Off, a
     /// donor who never comes back is counted only by reconciliation.

@@ -9,7 +9,8 @@ use super::checks::{
     check_admin, check_campaign, check_donation, check_ledger, check_limits, check_queue,
     check_reconcile,
 };
-use super::network::{check_sandbox_private, check_server, check_stripe};
+use super::network::{check_server, check_stripe};
+use super::privacy::check_sandbox_private;
 use super::{Config, ConfigError};
 use crate::gateway::GatewayKind;
 use crate::gateway::stripe::StripeSettings;

@@ -182,9 +182,20 @@ impl PgSource {
         if !is_postgres_url(url) {
             return Err("ledger.url must start with postgres:// (or be empty for SQLite)".into());
         }
+        // The URL parser ends the credentials at the first `@`, so the rest of a password
+        // holding one would be taken for the host, and shown wherever the host is.
+        let before_query = url.split('?').next().unwrap_or_default();
+        if before_query.matches('@').count() > 1 {
+            return Err("ledger.url: the user name or password holds an `@`: percent-encode it (@ as %40, : as %3A, / as %2F) (value not shown)".into());
+        }
         let mut config: postgres::Config = url.parse().map_err(|e: postgres::Error| {
             format!("ledger.url is not a valid PostgreSQL URL: {e}")
         })?;
+        // libpq's default, `prefer`, sends the password in plain text to a server that
+        // answers "no TLS"; only `sslmode=disable`, written out, allows that off this machine.
+        if config.get_ssl_mode() == SslMode::Prefer && !names_this_machine(&config) {
+            config.ssl_mode(SslMode::Require);
+        }
         if config.get_connect_timeout().is_none() {
             config.connect_timeout(Duration::from_secs(5));
         }
@@ -197,6 +208,29 @@ impl PgSource {
         let shown = shown(&config);
         Ok(PgSource { config, tls, shown })
     }
+}
+
+/// Whether every host the URL writes is this machine: a Unix socket, `localhost` or a
+/// loopback address. Decided from the written host (the TLS server name), never from
+/// what it resolves to or from `hostaddr`, which only says where to connect.
+fn names_this_machine(config: &postgres::Config) -> bool {
+    let loopback = |ip: &std::net::IpAddr| ip.to_canonical().is_loopback();
+    let hosts = config.get_hosts();
+    if hosts.is_empty() {
+        let addrs = config.get_hostaddrs();
+        return !addrs.is_empty() && addrs.iter().all(loopback);
+    }
+    hosts.iter().all(|h| match h {
+        Host::Unix(_) => true,
+        Host::Tcp(name) => {
+            name.eq_ignore_ascii_case("localhost")
+                || name
+                    .trim_start_matches('[')
+                    .trim_end_matches(']')
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| loopback(&ip))
+        }
+    })
 }
 
 /// `postgres://user@host:port[,host:port...]/db`, without the password.
@@ -217,11 +251,11 @@ fn shown(config: &postgres::Config) -> String {
         })
         .collect::<Vec<_>>()
         .join(",");
-    format!(
+    crate::secret::redact_url(&format!(
         "postgres://{}@{hosts}/{}",
         config.get_user().unwrap_or(""),
         config.get_dbname().unwrap_or("")
-    )
+    ))
 }
 
 /// rustls with the public roots, and the operator's own certificate authority (a
@@ -255,6 +289,12 @@ fn tls_config(ca_file: Option<&Path>) -> Result<tokio_postgres_rustls::MakeRustl
 }
 
 impl PgSource {
+    /// Whether connections cross the network in plain text (`sslmode=disable` written
+    /// for a host other than this machine): `check` warns before connecting.
+    pub fn plaintext_over_network(&self) -> bool {
+        self.config.get_ssl_mode() == SslMode::Disable && !names_this_machine(&self.config)
+    }
+
     pub fn connect_pg(&self) -> DbResult<PgDb> {
         let mut client = match self.config.get_ssl_mode() {
             SslMode::Disable => self.config.connect(NoTls)?,
@@ -306,5 +346,50 @@ mod tests {
             .unwrap();
         assert!(!err.contains("s3cret"), "{err}");
         assert!(PgSource::parse("mysql://x", None).is_err());
+    }
+
+    #[test]
+    fn an_unencoded_at_in_the_credentials_is_refused_without_quoting_them() {
+        for url in [
+            "postgres://fund@tPa55word@db.example/ledger",
+            "postgres://fund:tPa@55word@db.example/ledger",
+        ] {
+            let err = PgSource::parse(url, None).err().unwrap();
+            assert!(err.contains("percent-encode"), "{err}");
+            assert!(!err.contains("55word"), "{err}");
+        }
+        let encoded = PgSource::parse("postgres://fund:tPa%4055word@db.example/ledger", None);
+        assert_eq!(
+            encoded.unwrap().describe(),
+            "postgres://fund@db.example:5432/ledger"
+        );
+    }
+
+    #[test]
+    fn tls_is_required_unless_the_written_host_is_this_machine_or_disable_is_written() {
+        let mode = |url: &str| PgSource::parse(url, None).unwrap().config.get_ssl_mode();
+        for remote in [
+            "postgres://u:p@db.example/x",
+            "postgres://u:p@db.example/x?sslmode=prefer",
+            "postgres://u:p@localhost./x",
+            "postgres://u:p@10.0.0.5/x",
+            "postgres://u:p@localhost,db.example/x",
+            "postgres://u:p@db.example/x?hostaddr=127.0.0.1",
+        ] {
+            assert_eq!(mode(remote), SslMode::Require, "{remote}");
+        }
+        for local in [
+            "postgres://u:p@localhost/x",
+            "postgres://u:p@127.0.0.1:5433/x",
+            "postgres://u:p@[::1]/x",
+            "postgres://u:p@%2Frun%2Fpostgresql/x",
+        ] {
+            assert_eq!(mode(local), SslMode::Prefer, "{local}");
+        }
+        let plain = PgSource::parse("postgres://u:p@db.example/x?sslmode=disable", None).unwrap();
+        assert_eq!(plain.config.get_ssl_mode(), SslMode::Disable);
+        assert!(plain.plaintext_over_network());
+        let local = PgSource::parse("postgres://u:p@localhost/x?sslmode=disable", None).unwrap();
+        assert!(!local.plaintext_over_network());
     }
 }

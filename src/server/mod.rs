@@ -64,12 +64,15 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let gateway = match settings.gateway {
         GatewayKind::Sandbox => {
             let secret = sandbox_secret(&settings, &ledger).await?;
-            // The sandbox posts its webhooks to this very process on a loopback
-            // address, which a public certificate does not name.
+            // The sandbox posts its webhooks to this very process's own address
+            // (`loopback_for` the bound one, below) and nowhere else, and a public
+            // certificate does not name 127.0.0.1; following no redirect keeps the
+            // unverified client to that one address.
             let own = if settings.tls.is_some() {
                 reqwest::Client::builder()
                     .connect_timeout(Duration::from_secs(5))
                     .timeout(Duration::from_secs(15))
+                    .redirect(reqwest::redirect::Policy::none())
                     .danger_accept_invalid_certs(true)
                     .build()
                     .map_err(|e| ServeError::Start(format!("cannot start the HTTP client: {e}")))?

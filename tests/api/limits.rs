@@ -72,6 +72,8 @@ fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     let server = limited(&[
         ("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1"),
         ("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+        // Behind a proxy the sandbox is public: a demonstration.
+        ("FUNDRAISER_SANDBOX__PUBLIC", "true"),
     ]);
     assert_eq!(donate(&server, &a, "en").status(), StatusCode::SEE_OTHER);
     assert_eq!(donate(&server, &b, "en").status(), StatusCode::SEE_OTHER);

@@ -18,6 +18,7 @@ mod openapi;
 mod properties;
 mod receipts;
 mod reconcile;
+mod secrets;
 mod security;
 mod several_servers;
 mod share;

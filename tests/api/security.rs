@@ -157,6 +157,7 @@ fn trusted_proxies_match_ipv4_peers_of_an_ipv6_socket() {
         ..Opts::default()
             .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
             .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_SANDBOX__PUBLIC", "true")
             .env("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1")
     });
     assert!(
@@ -185,6 +186,7 @@ fn ipv6_clients_are_limited_by_their_64() {
         Opts::default()
             .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
             .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_SANDBOX__PUBLIC", "true")
             .env("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "2"),
     );
     assert_eq!(
@@ -209,6 +211,7 @@ fn ipv6_clients_are_limited_by_their_64() {
         Opts::default()
             .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
             .env("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]")
+            .env("FUNDRAISER_SANDBOX__PUBLIC", "true")
             .env("FUNDRAISER_LIMITS__OPEN_DONATIONS_PER_IP", "1"),
     );
     assert_eq!(

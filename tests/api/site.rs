@@ -487,7 +487,8 @@ fn hsts_when_served_over_https() {
     let server = Server::start_with(
         Opts::default()
             .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
-            .env("FUNDRAISER_SERVER__HTTPS", "true"),
+            .env("FUNDRAISER_SERVER__HTTPS", "true")
+            .env("FUNDRAISER_SANDBOX__PUBLIC", "true"),
     );
     let [css, ..] = assets(&server);
     for path in ["/", &css, "/nope", "/donate"] {
