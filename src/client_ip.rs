@@ -54,6 +54,18 @@ pub fn limit_key(ip: IpAddr) -> IpAddr {
     }
 }
 
+/// The /48 an IPv6 address belongs to, which limits also count as a whole (a site is
+/// usually given a /48: 65,536 /64s); `None` for IPv4.
+pub fn site_key(ip: IpAddr) -> Option<IpAddr> {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let network = u128::from(v6) & !((1u128 << 80) - 1);
+            Some(IpAddr::V6(std::net::Ipv6Addr::from(network)))
+        }
+        IpAddr::V4(_) => None,
+    }
+}
+
 /// One `X-Forwarded-For` entry: `203.0.113.7`, `2001:db8::1`, `[2001:db8::1]:443`, `203.0.113.7:80`.
 fn parse_entry(entry: &str) -> Option<IpAddr> {
     let e = entry.trim();
@@ -169,5 +181,23 @@ mod tests {
         );
         assert_eq!(limit_key(ip("203.0.113.7")), ip("203.0.113.7"));
         assert_eq!(limit_key(ip("::ffff:203.0.113.7")), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ipv6_sites_are_their_48() {
+        assert_eq!(
+            site_key(ip("2001:db8:1:ffff:aaaa:bbbb:cccc:dddd")),
+            Some(ip("2001:db8:1::"))
+        );
+        assert_eq!(
+            site_key(ip("2001:db8:1:2::1")),
+            site_key(ip("2001:db8:1:3::1"))
+        );
+        assert_ne!(
+            site_key(ip("2001:db8:1:2::1")),
+            site_key(ip("2001:db8:2:2::1"))
+        );
+        assert_eq!(site_key(ip("203.0.113.7")), None);
+        assert_eq!(site_key(ip("::ffff:203.0.113.7")), None);
     }
 }

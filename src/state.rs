@@ -50,6 +50,13 @@ impl AppState {
         }
     }
 
+    /// Whether the sender is already past its callback budget, without counting: a
+    /// webhook counts against it only once it fails verification.
+    pub fn callback_limit_exceeded(&self, req: &actix_web::HttpRequest) -> Option<u64> {
+        self.client_ip(req)
+            .and_then(|ip| self.callback_limiter.exceeded(ip))
+    }
+
     /// Reads a request body within the configured size and time limits.
     pub async fn read_body(
         &self,

@@ -156,10 +156,18 @@ pub(super) fn check_limits(l: &Limits) -> Result<(LimitSettings, Timeouts), Conf
                 .into(),
         ));
     }
+    // Past 65,536 (the /64s of a /48) the /48 bucket could never be reached.
+    if l.ipv6_48_multiplier > 65_536 {
+        return Err(ConfigError(format!(
+            "limits.ipv6_48_multiplier: {} is more than 65536 (0 switches the /48 limit off)",
+            l.ipv6_48_multiplier
+        )));
+    }
     let limits = LimitSettings {
         donate_per_ip_per_minute: l.donate_per_ip_per_minute,
         open_donations_per_ip: l.open_donations_per_ip,
         callbacks_per_ip_per_minute: l.callbacks_per_ip_per_minute,
+        ipv6_48_multiplier: l.ipv6_48_multiplier,
         form_body_bytes: l.form_body_bytes,
         webhook_body_bytes: l.webhook_body_bytes,
         header_bytes: l.header_bytes,

@@ -53,6 +53,7 @@ pub(super) fn check_server(s: &Server) -> Result<ServerChecked, ConfigError> {
         .map(|p| {
             p.parse::<ipnet::IpNet>()
                 .or_else(|_| p.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map(canonical_net)
                 .map_err(|_| {
                     ConfigError(format!(
                         "server.trusted_proxies: {p:?} is not an address or network like 10.0.0.1 or 10.0.0.0/8"
@@ -126,6 +127,20 @@ pub(super) fn check_server(s: &Server) -> Result<ServerChecked, ConfigError> {
         http_redirect_bind,
         trusted_proxies,
     })
+}
+
+/// A trusted proxy as the peers it is compared with: those are canonical (a server
+/// bound to `[::]` sees `::ffff:10.0.0.1`, and `client_ip` makes it `10.0.0.1`), so an
+/// IPv4-mapped address or network in the settings is made IPv4 too, or it never matches.
+fn canonical_net(net: ipnet::IpNet) -> ipnet::IpNet {
+    match net {
+        ipnet::IpNet::V6(v6) if v6.prefix_len() >= 96 => v6
+            .addr()
+            .to_ipv4_mapped()
+            .and_then(|v4| ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).ok())
+            .map_or(net, ipnet::IpNet::V4),
+        other => other,
+    }
 }
 
 /// The `[stripe]` section checked, secrets trimmed but never quoted in a message; the
@@ -232,5 +247,43 @@ pub(super) fn origin_of(url: &str) -> String {
     match url[after_scheme..].find('/') {
         Some(i) => url[..after_scheme + i].to_owned(),
         None => url.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::Config;
+
+    #[test]
+    fn ipv4_mapped_trusted_proxies_are_made_ipv4() {
+        let mut c = Config::default();
+        c.server.trusted_proxies = [
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.0/104",
+            "::ffff:0:0/96",
+            "10.1.0.0/16",
+            "2001:db8::/32",
+            "::1",
+        ]
+        .map(String::from)
+        .to_vec();
+        let nets: Vec<String> = c
+            .settings()
+            .unwrap()
+            .trusted_proxies
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            nets,
+            [
+                "127.0.0.1/32",
+                "10.0.0.0/8",
+                "0.0.0.0/0",
+                "10.1.0.0/16",
+                "2001:db8::/32",
+                "::1/128"
+            ]
+        );
     }
 }

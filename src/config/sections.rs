@@ -44,6 +44,9 @@ impl Default for Admin {
     }
 }
 
+/// How many times one address's allowance a whole IPv6 /48 gets by default.
+pub const DEFAULT_IPV6_48_MULTIPLIER: u32 = 16;
+
 /// Abuse and resource limits; a count of 0 switches that limit off.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -51,6 +54,7 @@ pub struct Limits {
     pub donate_per_ip_per_minute: u32,
     pub open_donations_per_ip: u32,
     pub callbacks_per_ip_per_minute: u32,
+    pub ipv6_48_multiplier: u32,
     pub form_body_bytes: usize,
     pub webhook_body_bytes: usize,
     pub header_bytes: usize,
@@ -67,6 +71,7 @@ impl Default for Limits {
             donate_per_ip_per_minute: 10,
             open_donations_per_ip: 5,
             callbacks_per_ip_per_minute: 120,
+            ipv6_48_multiplier: DEFAULT_IPV6_48_MULTIPLIER,
             form_body_bytes: 4096,
             webhook_body_bytes: 65_536,
             header_bytes: 16_384,

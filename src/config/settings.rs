@@ -116,6 +116,8 @@ pub struct LimitSettings {
     pub donate_per_ip_per_minute: u32,
     pub open_donations_per_ip: u32,
     pub callbacks_per_ip_per_minute: u32,
+    /// What one IPv6 /48 gets together, as a multiple of each per-address limit; 0: none.
+    pub ipv6_48_multiplier: u32,
     pub form_body_bytes: usize,
     pub webhook_body_bytes: usize,
     pub header_bytes: usize,

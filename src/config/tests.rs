@@ -41,6 +41,7 @@ fn bad_values_are_named() {
     assert!(bad(|c| c.campaign.ends_at = "tomorrow".into()).contains("campaign.ends_at"));
     assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));
     assert!(bad(|c| c.gateway.kind = "paypal".into()).contains("gateway.kind"));
+    assert!(bad(|c| c.limits.ipv6_48_multiplier = 65_537).contains("limits.ipv6_48_multiplier"));
     assert!(bad(|c| c.server.public_url = "example.org".into()).contains("server.public_url"));
     // Written as it is into pages and share links: nothing a page would have to escape.
     for odd in [

@@ -32,18 +32,34 @@ pub async fn return_(
     if let Err(retry_after) = state.check_callback_limit(&req) {
         return PageError::TooMany { retry_after }.answer(lang);
     }
-    // A donor reloading the thank-you redirect, or a replayed return URL: a donation that
-    // has already succeeded is final, so its answer comes from the ledger, not another
-    // call to the gateway (which has limits of its own on launch night).
-    if let Some(reference) = gateway.return_reference(req.query_string())
-        && let Ok(row) = state
+    // A return that would cost a call to the gateway is first looked up in the ledger:
+    // a checkout this site never started is refused without the call (made-up returns
+    // would otherwise take the gate's first place from donors), and a donation that has
+    // already succeeded (a reload, a replayed URL) is final, so its answer comes from the
+    // ledger too.
+    if let Some(reference) = gateway.return_reference(req.query_string()) {
+        match state
             .ledger
             .donation_by_gateway_ref(gateway.name(), &reference)
             .await
-        && row.status == Status::Succeeded
-    {
-        crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
-        return see_other(&thank_you(&state, row.lang, &row.id));
+        {
+            Ok(row) if row.status == Status::Succeeded => {
+                crate::metrics::inc(&crate::metrics::get().callbacks_repeated);
+                return see_other(&thank_you(&state, row.lang, &row.id));
+            }
+            Ok(_) => {}
+            Err(LedgerError::NotFound) => {
+                tracing::warn!(
+                    gateway = gateway.name(),
+                    "payment return for a checkout this site did not start"
+                );
+                return PageError::BadRequest.answer(lang);
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "payment return: donation lookup failed");
+                return PageError::Unavailable.answer(lang);
+            }
+        }
     }
     let callback = match gateway.verify_return(req.query_string()).await {
         Ok(ReturnOutcome::Settled(cb)) => cb,
@@ -100,20 +116,20 @@ async fn receive_webhook(
     if gateway_name != gateway.name() {
         return Err(ApiError::UnknownGateway);
     }
-    state
-        .check_callback_limit(req)
-        .map_err(|retry_after| ApiError::TooMany { retry_after })?;
-    let limit = state.settings.limits.webhook_body_bytes;
-    let body = state.read_body(req, payload, limit).await?;
-    let notification = match gateway.verify_webhook(req.headers(), &body).await {
+    // Only failures count against a sender: the gateway sends every genuine webhook
+    // from a few addresses, many at once on launch night. A sender already past its
+    // budget is refused before its body is read.
+    if let Some(retry_after) = state.callback_limit_exceeded(req) {
+        return Err(ApiError::TooMany { retry_after });
+    }
+    let notification = match verified_webhook(req, payload, state).await {
         Ok(n) => n,
-        Err(GatewayError::Rejected(why)) => {
-            tracing::warn!(%why, "webhook refused");
-            return Err(ApiError::Rejected(why));
-        }
-        Err(e @ GatewayError::Unavailable(_)) => {
-            tracing::warn!(error = %e, "webhook not verified");
-            return Err(ApiError::GatewayUnavailable);
+        Err(e) => {
+            if !matches!(e, ApiError::GatewayUnavailable) {
+                // This answer stands; the sender's next one may be 429.
+                let _ = state.check_callback_limit(req);
+            }
+            return Err(e);
         }
     };
     let callback = match notification {
@@ -135,6 +151,32 @@ async fn receive_webhook(
             .json(json!({"received": true, "applied": false, "reason": "amount mismatch"}))),
         Ok(Applied::UnknownDonation) => Err(ApiError::UnknownReference),
         Err(_) => Err(ApiError::LedgerUnavailable),
+    }
+}
+
+/// The webhook's body, read within its limits and verified by the gateway.
+async fn verified_webhook(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<Notification, ApiError> {
+    let limit = state.settings.limits.webhook_body_bytes;
+    let body = state.read_body(req, payload, limit).await?;
+    match state
+        .gateway
+        .get()
+        .verify_webhook(req.headers(), &body)
+        .await
+    {
+        Ok(n) => Ok(n),
+        Err(GatewayError::Rejected(why)) => {
+            tracing::warn!(%why, "webhook refused");
+            Err(ApiError::Rejected(why))
+        }
+        Err(e @ GatewayError::Unavailable(_)) => {
+            tracing::warn!(error = %e, "webhook not verified");
+            Err(ApiError::GatewayUnavailable)
+        }
     }
 }
 

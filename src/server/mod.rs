@@ -104,9 +104,13 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ledger: ledger.clone(),
         gateway: gateway.clone(),
         total_json: Arc::new(crate::site::tally::TotalCache::new(&settings)),
-        donate_limiter: Arc::new(RateLimiter::new(settings.limits.donate_per_ip_per_minute)),
-        callback_limiter: Arc::new(RateLimiter::new(
+        donate_limiter: Arc::new(RateLimiter::with_ipv6_48(
+            settings.limits.donate_per_ip_per_minute,
+            settings.limits.ipv6_48_multiplier,
+        )),
+        callback_limiter: Arc::new(RateLimiter::with_ipv6_48(
             settings.limits.callbacks_per_ip_per_minute,
+            settings.limits.ipv6_48_multiplier,
         )),
         reconciler: reconciler.clone(),
         gate: gate.clone(),

@@ -317,3 +317,119 @@ fn a_donor_in_line_keeps_their_place_across_a_restart_with_one_session() {
         .count();
     assert_eq!(sessions, 1, "one session, however often it was asked for");
 }
+
+/// Session retrievals the fake Stripe received (a return's check of its payment).
+fn retrievals(fake: &FakeStripe) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.starts_with("/v1/checkout/sessions/cs_"))
+        .count()
+}
+
+#[test]
+fn made_up_returns_cost_no_stripe_call_and_do_not_send_the_next_donor_to_wait() {
+    let fake = FakeStripe::start();
+    let server = Arc::new(Server::start_with(
+        stripe_opts(&fake.api_base())
+            .env("FUNDRAISER_STRIPE__REQUESTS_PER_SECOND", "2")
+            .env("FUNDRAISER_STRIPE__BURST", "2"),
+    ));
+    // Thirty returns naming checkouts this site never started, from one address: each
+    // would take the gate's first place (15 s of its line at 2 a second).
+    let made_up: Vec<_> = (0..30)
+        .map(|n| {
+            let server = server.clone();
+            std::thread::spawn(move || {
+                let path = format!("/payment/return/stripe?session_id=cs_test_madeup{n:02}");
+                let r = client().get(server.url(&path)).send().unwrap();
+                (r.status(), r.text().unwrap())
+            })
+        })
+        .collect();
+    // Until they are answered, or (as they were) the gate's burst went to them.
+    assert!(eventually(
+        || made_up.iter().all(|h| h.is_finished()) || retrievals(&fake) >= 2
+    ));
+    let r = server.donate("25", "en");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let to = location(&r);
+    assert!(to.starts_with(CHECKOUT), "the donor was sent to {to}");
+    for h in made_up {
+        let (status, page) = h.join().unwrap();
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(page.contains("Nothing was charged"), "{page}");
+    }
+    assert_eq!(
+        retrievals(&fake),
+        0,
+        "no made-up session was asked of Stripe"
+    );
+
+    // A checkout the ledger knows still has its payment asked of Stripe.
+    let session = to.strip_prefix(CHECKOUT).unwrap().to_owned();
+    fake.set(&session, State::Paid);
+    let r = client()
+        .get(server.url(&format!("/payment/return/stripe?session_id={session}")))
+        .send()
+        .unwrap();
+    assert_eq!(page_of(&location(&r)), "/success/");
+    assert_eq!(retrievals(&fake), 1);
+    assert_eq!(raised(&server), (2_500, 1));
+}
+
+#[test]
+fn signed_webhooks_are_never_rate_limited_and_failed_ones_are() {
+    use crate::stripe::{WEBHOOK_SECRET, event, now, post_webhook, send_event, signature};
+    let fake = FakeStripe::start();
+    let server = Server::start_with(
+        stripe_opts(&fake.api_base()).env("FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE", "5"),
+    );
+    let session = start_checkout(&server, "50", "en");
+    fake.set(&session, State::Paid);
+    // Stripe sends from a few addresses: 125 genuine webhooks from one, 25 times its
+    // budget of 5, are all received (`send_event` asserts 200).
+    for n in 0..125 {
+        send_event(
+            &server,
+            &fake,
+            &format!("evt_many_{n}"),
+            "checkout.session.completed",
+            &session,
+        );
+    }
+    assert_eq!(raised(&server), (5_000, 1));
+
+    // Forged ones count: the sixth within a minute is refused unread. (Up to ten pass
+    // if a new minute starts meanwhile.)
+    let body = event(
+        "evt_forged",
+        "checkout.session.completed",
+        fake.session_json(&session),
+    );
+    let forged = signature("whsec_not_ours", now(), &body);
+    let mut refused = 0;
+    let limited = loop {
+        let r = post_webhook(&server, &body, Some(&forged));
+        match r.status() {
+            StatusCode::BAD_REQUEST => refused += 1,
+            StatusCode::TOO_MANY_REQUESTS => break r,
+            other => panic!("a forged webhook answered {other}"),
+        }
+        assert!(refused <= 10, "forged webhooks were never limited");
+    };
+    assert!(refused >= 5, "only {refused} forged webhooks were answered");
+    assert!(limited.headers().contains_key("retry-after"));
+    // The sender past its budget waits, whatever it sends next.
+    let genuine = event(
+        "evt_after",
+        "checkout.session.completed",
+        fake.session_json(&session),
+    );
+    let r = post_webhook(
+        &server,
+        &genuine,
+        Some(&signature(WEBHOOK_SECRET, now(), &genuine)),
+    );
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(raised(&server), (5_000, 1));
+}

@@ -85,6 +85,69 @@ fn forwarded_addresses_count_only_behind_a_trusted_proxy() {
     assert_eq!(first.client_ip.as_deref(), Some("203.0.113.1"));
 }
 
+/// Waits, if need be, for a minute with at least 15 s left: the limits count in
+/// one-minute windows, and a test of where a limit falls must not straddle two.
+fn fresh_minute() {
+    let second = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 60;
+    if second > 45 {
+        std::thread::sleep(Duration::from_secs(61 - second));
+    }
+}
+
+#[test]
+fn an_ipv6_48_shares_a_coarser_limit_than_its_64s() {
+    let server = limited(&[
+        ("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1"),
+        ("FUNDRAISER_LIMITS__IPV6_48_MULTIPLIER", "3"),
+        ("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+    ]);
+    let from = |client: &str| donate(&server, &[("X-Forwarded-For", client)], "en").status();
+    fresh_minute();
+    // One /64 has one attempt a minute, whichever of its addresses asks.
+    assert_eq!(from("2001:db8:1:1::1"), StatusCode::SEE_OTHER);
+    assert_eq!(from("2001:db8:1:1::2"), StatusCode::TOO_MANY_REQUESTS);
+    // Its /48 has three in all, then none of its 65,536 /64s gets one.
+    assert_eq!(from("2001:db8:1:2::1"), StatusCode::SEE_OTHER);
+    assert_eq!(from("2001:db8:1:ffff::1"), StatusCode::SEE_OTHER);
+    for subnet in ["3", "4", "abcd"] {
+        assert_eq!(
+            from(&format!("2001:db8:1:{subnet}::1")),
+            StatusCode::TOO_MANY_REQUESTS,
+            "{subnet}"
+        );
+    }
+    // Another /48, and IPv4 clients, have their own.
+    assert_eq!(from("2001:db8:2:1::1"), StatusCode::SEE_OTHER);
+    assert_eq!(from("203.0.113.1"), StatusCode::SEE_OTHER);
+    assert_eq!(server.ledger().count(), 5);
+}
+
+#[test]
+fn a_trusted_proxy_written_as_ipv4_mapped_ipv6_is_trusted() {
+    let server = limited(&[
+        ("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1"),
+        (
+            "FUNDRAISER_SERVER__TRUSTED_PROXIES",
+            "[\"::ffff:127.0.0.1\"]",
+        ),
+    ]);
+    let a = [("X-Forwarded-For", "203.0.113.1")];
+    let b = [("X-Forwarded-For", "203.0.113.2")];
+    fresh_minute();
+    assert_eq!(donate(&server, &a, "en").status(), StatusCode::SEE_OTHER);
+    assert_eq!(donate(&server, &b, "en").status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        donate(&server, &a, "en").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    let first = server.ledger().donations().remove(0);
+    assert_eq!(first.client_ip.as_deref(), Some("203.0.113.1"));
+}
+
 #[test]
 fn callbacks_per_minute_are_limited() {
     let server = limited(&[("FUNDRAISER_LIMITS__CALLBACKS_PER_IP_PER_MINUTE", "2")]);
