@@ -88,4 +88,3 @@ mod tests {
         assert_eq!(total.load().donations, 2);
     }
 }
-

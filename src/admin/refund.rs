@@ -186,7 +186,9 @@ async fn refund_donation(
             tracing::warn!(donation = %id, intent = intent.n, error = %e, "refund not answered");
             return Err((
                 StatusCode::SERVICE_UNAVAILABLE,
-                format!("{note}The payment provider did not answer; the refund may have been made. Check the gateway's dashboard before trying again — trying again repeats this same refund, never a second one."),
+                format!(
+                    "{note}The payment provider did not answer; the refund may have been made. Check the gateway's dashboard before trying again — trying again repeats this same refund, never a second one."
+                ),
             ));
         }
     }

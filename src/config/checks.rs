@@ -50,7 +50,12 @@ pub(super) fn check_campaign(c: &Campaign) -> Result<CampaignChecked, ConfigErro
     if goal_minor <= 0 {
         return Err(ConfigError("campaign.goal: must be more than 0".into()));
     }
-    at_most(currency, "campaign.goal", c.goal, crate::money::MAX_GOAL_MINOR)?;
+    at_most(
+        currency,
+        "campaign.goal",
+        c.goal,
+        crate::money::MAX_GOAL_MINOR,
+    )?;
     let ends_at = match c.ends_at.trim() {
         "" => None,
         end => Some(
@@ -107,7 +112,12 @@ pub(super) fn check_donation(
     if min_minor <= 0 {
         return Err(ConfigError("donation.min: must be more than 0".into()));
     }
-    at_most(currency, "donation.max", d.max, crate::money::MAX_DONATION_MINOR)?;
+    at_most(
+        currency,
+        "donation.max",
+        d.max,
+        crate::money::MAX_DONATION_MINOR,
+    )?;
     if max_minor < min_minor {
         return Err(ConfigError(format!(
             "donation.max: {} is below donation.min ({})",

@@ -278,7 +278,11 @@ fn apply_callback(
             cb.currency.as_deref().unwrap_or("?"),
             row.amount_minor,
             row.currency,
-            if campaign_ok { String::new() } else { format!(", campaign is in {}", scope.currency) }
+            if campaign_ok {
+                String::new()
+            } else {
+                format!(", campaign is in {}", scope.currency)
+            }
         );
         if seen {
             repeated();

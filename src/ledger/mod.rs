@@ -43,8 +43,8 @@ use crate::donation::{DonationId, PaymentResult, Status};
 use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
-pub use refunds::{Intended, RefundIntent};
 pub use reconcile::{PendingCheckout, ReconcileRun, ReconcileStart, ReconcileSummary};
+pub use refunds::{Intended, RefundIntent};
 use sql::{Db, DbError, SharedSource};
 pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 

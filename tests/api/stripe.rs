@@ -1266,7 +1266,10 @@ fn a_refund_whose_answer_was_lost_is_never_made_twice() {
     );
     assert_eq!(
         refund_keys(&fake),
-        [format!("refund-{id}-intent-1"), format!("refund-{id}-intent-1")]
+        [
+            format!("refund-{id}-intent-1"),
+            format!("refund-{id}-intent-1")
+        ]
     );
 
     // Before any notice, a retry (here a script's, naming no form) repeats the pending
@@ -1299,4 +1302,3 @@ fn a_refund_whose_answer_was_lost_is_never_made_twice() {
     );
     assert_eq!(raised(&server), (6_000 + 7_000, 2));
 }
-

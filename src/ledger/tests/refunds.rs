@@ -21,9 +21,15 @@ async fn a_refund_intent_is_reused_until_a_notice_covers_it(backend: Backend) {
     else {
         panic!("{first:?}")
     };
-    assert_eq!((intent.n, intent.amount_minor, intent.refunded_before), (1, 4_000, 0));
+    assert_eq!(
+        (intent.n, intent.amount_minor, intent.refunded_before),
+        (1, 4_000, 0)
+    );
     let shown = ledger.refundable(&d.id).await.unwrap();
-    assert_eq!((shown.pending_refund, shown.next_refund), (Some((1, 4_000)), 2));
+    assert_eq!(
+        (shown.pending_refund, shown.next_refund),
+        (Some((1, 4_000)), 2)
+    );
     // Retried, with another amount, or with no form: the same refund.
     for form in [Some(1), None, Some(2)] {
         let again = ledger.intend_refund(&d.id, 1_000, form).await.unwrap();
@@ -36,15 +42,26 @@ async fn a_refund_intent_is_reused_until_a_notice_covers_it(backend: Backend) {
         );
     }
     // A notice that does not cover it leaves it pending; one that does settles it.
-    let refund = |n: i64, digest: &str| notice("pay_1", MoneyEvent::Refunded { total_minor: n }, digest);
+    let refund =
+        |n: i64, digest: &str| notice("pay_1", MoneyEvent::Refunded { total_minor: n }, digest);
     ledger.apply_money(refund(3_999, "r1")).await.unwrap();
-    assert!(ledger.refundable(&d.id).await.unwrap().pending_refund.is_some());
+    assert!(
+        ledger
+            .refundable(&d.id)
+            .await
+            .unwrap()
+            .pending_refund
+            .is_some()
+    );
     ledger.apply_money(refund(4_000, "r2")).await.unwrap();
     let shown = ledger.refundable(&d.id).await.unwrap();
     assert_eq!((shown.pending_refund, shown.next_refund), (None, 2));
     // The same form again: made already. A form from nowhere: out of date.
     let settled = ledger.intend_refund(&d.id, 4_000, Some(1)).await.unwrap();
-    assert!(matches!(&settled, Intended::Settled(i) if i.state == "done"), "{settled:?}");
+    assert!(
+        matches!(&settled, Intended::Settled(i) if i.state == "done"),
+        "{settled:?}"
+    );
     assert_eq!(
         ledger.intend_refund(&d.id, 4_000, Some(9)).await.unwrap(),
         Intended::Stale
@@ -57,7 +74,10 @@ async fn a_refund_intent_is_reused_until_a_notice_covers_it(backend: Backend) {
     assert_eq!((intent.n, intent.refunded_before), (2, 4_000));
     ledger.refund_refused(&d.id, 2).await.unwrap();
     let refused = ledger.intend_refund(&d.id, 500, Some(2)).await.unwrap();
-    assert!(matches!(&refused, Intended::Settled(i) if i.state == "failed"), "{refused:?}");
+    assert!(
+        matches!(&refused, Intended::Settled(i) if i.state == "failed"),
+        "{refused:?}"
+    );
     let Intended::Pending { intent, .. } = ledger.intend_refund(&d.id, 500, Some(3)).await.unwrap()
     else {
         panic!("a new intent")
