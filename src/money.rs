@@ -121,6 +121,13 @@ impl NumberFormat {
 /// Amounts are capped well below `i64::MAX` so sums of many donations never overflow.
 const MAX_DIGITS: usize = 15;
 
+/// The largest donation any campaign may allow, in minor units (100 billion of a
+/// two-decimal currency): nine hundred thousand donations of it still sum within `i64`.
+pub const MAX_DONATION_MINOR: i64 = 10_000_000_000_000;
+/// The largest goal, in minor units: with the total, it is summed and compared without
+/// overflow.
+pub const MAX_GOAL_MINOR: i64 = 1_000_000_000_000_000;
+
 impl Currency {
     pub fn from_code(code: &str) -> Option<Currency> {
         let upper = code.trim().to_ascii_uppercase();

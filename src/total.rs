@@ -39,10 +39,12 @@ impl LiveTotal {
         self.0.store(Arc::new(snapshot));
     }
 
-    /// Moves the total by what a commit changed.
+    /// Moves the total by what a commit changed. The settings' bounds keep every sum far
+    /// inside `i64`; should one still not fit, the total stops at the bound rather than
+    /// wrapping to a negative amount.
     pub fn add(&self, raised_minor: i64, donations: i64) {
         self.0.rcu(|current| TotalSnapshot {
-            raised_minor: current.raised_minor + raised_minor,
+            raised_minor: current.raised_minor.saturating_add(raised_minor),
             donations: current.donations.saturating_add_signed(donations),
             updated_at: OffsetDateTime::now_utc(),
             version: current.version + 1,
@@ -66,5 +68,23 @@ impl LiveTotal {
             })
         });
         changed
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_total_that_would_overflow_stops_at_the_bound_never_negative() {
+        let total = LiveTotal::new(TotalSnapshot {
+            raised_minor: i64::MAX - 10,
+            donations: 1,
+            updated_at: OffsetDateTime::UNIX_EPOCH,
+            version: 1,
+        });
+        total.add(100, 1);
+        assert_eq!(total.load().raised_minor, i64::MAX);
+        assert_eq!(total.load().donations, 2);
     }
 }

@@ -185,18 +185,29 @@ pub fn page(
                                             td { (rfc3339_ms(d.created_at_ms).get(..16).unwrap_or_default()) }
                                             td { code { (d.id) } }
                                             td.num { (money(d.kept.amount_minor)) }
-                                            td.num { (money(d.kept.refunded_minor)) }
+                                            td.num {
+                                                (money(d.kept.refunded_minor))
+                                                @if let Some((n, amount)) = d.pending_refund {
+                                                    br; span.warn { "Pending refund #" (n) ": " (money(amount)) ", not answered yet" }
+                                                }
+                                            }
                                             td { (match d.kept.dispute.as_str() { "" => "–", s => s }) }
                                             td {
-                                                @if left > 0 && d.payment_ref.is_some() {
+                                                @if (left > 0 || d.pending_refund.is_some()) && d.payment_ref.is_some() {
                                                     form.refund method="post" action=(format!("/admin/donations/{}/refund", d.id)) {
                                                         input type="hidden" name="form_token" value=(recent.form_token);
-                                                        label {
-                                                            span.visually-hidden { "Amount to refund of " (d.id) }
-                                                            input type="text" name="amount" inputmode="decimal" size="8"
-                                                                placeholder=(format!("all {}", money(left)));
+                                                        // The refund this form makes: sent again, it names the same one.
+                                                        input type="hidden" name="intent" value=(d.pending_refund.map_or(d.next_refund, |p| p.0));
+                                                        @if let Some((_, amount)) = d.pending_refund {
+                                                            button type="submit" { "Send refund of " (money(amount)) " again" }
+                                                        } @else {
+                                                            label {
+                                                                span.visually-hidden { "Amount to refund of " (d.id) }
+                                                                input type="text" name="amount" inputmode="decimal" size="8"
+                                                                    placeholder=(format!("all {}", money(left)));
+                                                            }
+                                                            button type="submit" { "Refund" }
                                                         }
-                                                        button type="submit" { "Refund" }
                                                     }
                                                 } @else { span.muted { "–" } }
                                             }
@@ -204,7 +215,7 @@ pub fn page(
                                     }
                                 }
                             }
-                            p.muted { "Leave the amount empty to refund all that is left. A refund goes to the payment provider first and is recorded once it accepts it." }
+                            p.muted { "Leave the amount empty to refund all that is left. A refund goes to the payment provider first and is recorded once it accepts it. A refund the provider did not answer stays pending until its answer or its own notice of the refund arrives; sending it again repeats that same refund, never a second one." }
                         }
                     }
                     (outbox_panel(recent))

@@ -50,6 +50,12 @@ pub(super) fn check_campaign(c: &Campaign) -> Result<CampaignChecked, ConfigErro
     if goal_minor <= 0 {
         return Err(ConfigError("campaign.goal: must be more than 0".into()));
     }
+    at_most(
+        currency,
+        "campaign.goal",
+        c.goal,
+        crate::money::MAX_GOAL_MINOR,
+    )?;
     let ends_at = match c.ends_at.trim() {
         "" => None,
         end => Some(
@@ -83,6 +89,20 @@ pub(super) fn to_minor(currency: Currency, key: &str, v: u64) -> Result<i64, Con
         .ok_or_else(|| ConfigError(format!("{key}: {v} is too large for {}", currency.code())))
 }
 
+/// Refuses a value above `limit` minor units: totals are sums of such values, and must
+/// fit in 64 bits.
+fn at_most(currency: Currency, key: &str, v: u64, limit: i64) -> Result<(), ConfigError> {
+    let scale = currency.major_to_minor(1).unwrap_or(1);
+    match currency.major_to_minor(v) {
+        Some(minor) if minor <= limit => Ok(()),
+        _ => Err(ConfigError(format!(
+            "{key}: {v} is more than this site handles; at most {} {}",
+            limit / scale,
+            currency.code()
+        ))),
+    }
+}
+
 pub(super) fn check_donation(
     d: &Donation,
     currency: Currency,
@@ -92,6 +112,12 @@ pub(super) fn check_donation(
     if min_minor <= 0 {
         return Err(ConfigError("donation.min: must be more than 0".into()));
     }
+    at_most(
+        currency,
+        "donation.max",
+        d.max,
+        crate::money::MAX_DONATION_MINOR,
+    )?;
     if max_minor < min_minor {
         return Err(ConfigError(format!(
             "donation.max: {} is below donation.min ({})",

@@ -37,6 +37,21 @@ fn bad_values_are_named() {
     assert!(bad(|c| c.server.bind = "nope".into()).contains("server.bind"));
     assert!(bad(|c| c.campaign.currency = "XYZ".into()).contains("campaign.currency"));
     assert!(bad(|c| c.donation.max = 1).contains("donation.max"));
+    // Within i64 as minor units, but sums of them would not be: refused, bound named.
+    let too_large = bad(|c| c.donation.max = 1_000_000_000_000_000);
+    assert!(
+        too_large.contains("donation.max") && too_large.contains("at most 100000000000 AED"),
+        "{too_large}"
+    );
+    let too_large = bad(|c| c.campaign.goal = 10_000_000_000_000_000);
+    assert!(
+        too_large.contains("campaign.goal") && too_large.contains("at most 10000000000000 AED"),
+        "{too_large}"
+    );
+    let mut c = Config::default();
+    (c.donation.max, c.campaign.goal) = (100_000_000_000, 10_000_000_000_000);
+    c.settings()
+        .expect("the largest bounds themselves are allowed");
     assert!(bad(|c| c.donation.presets = vec![1]).contains("donation.presets"));
     assert!(bad(|c| c.campaign.ends_at = "tomorrow".into()).contains("campaign.ends_at"));
     assert!(bad(|c| c.donation.pending_ttl = "soon".into()).contains("donation.pending_ttl"));

@@ -85,9 +85,10 @@ pub struct RefundRequest<'a> {
     pub payment_ref: &'a str,
     /// How much to refund now, in ISO minor units of `currency`.
     pub amount: Money,
-    /// This refund's number among the donation's refunds (1, 2, ...): with the donation,
-    /// the idempotency key, so a retried request never refunds twice.
-    pub sequence: u64,
+    /// The number of the refund intent the ledger recorded for this admin action (1, 2,
+    /// ...): with the donation, the idempotency key, so every retry of the action repeats
+    /// this same refund and never makes a second one.
+    pub intent: u64,
 }
 
 /// A started checkout: where to send the donor, and the gateway's reference for it.

@@ -117,6 +117,11 @@ pub fn apply_money(
     }
     let before = row.kept;
     let after = before.apply(notice.event);
+    if let MoneyEvent::Refunded { .. } = notice.event {
+        // The gateway's answer to an admin's refund, or its own cumulative notice: the
+        // pending refund this total covers is made.
+        super::refunds::settle_covered(db, &row.id, after.refunded_minor)?;
+    }
     let changed = after != before;
     if changed {
         db.execute(

@@ -141,6 +141,15 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
         Op::Money(notice) => {
             super::after_payment::apply_money(db, notice, delta, scope).map(Reply::Money)
         }
+        Op::IntendRefund {
+            id,
+            amount_minor,
+            form_n,
+        } => super::refunds::intend(db, id, *amount_minor, *form_n).map(Reply::Intended),
+        Op::RefundRefused { id, n } => {
+            super::refunds::fail(db, id, *n)?;
+            Ok(Reply::Done)
+        }
         Op::ExpireBefore { cutoff_ms } => {
             if !db.try_exclusive(EXPIRY_LOCK)? {
                 // Another server is expiring the same donations right now.
@@ -256,13 +265,24 @@ fn apply_callback(
         .currency
         .as_deref()
         .is_none_or(|c| c.eq_ignore_ascii_case(&row.currency));
-    if !(amount_ok && currency_ok) {
+    // Money of the running mode in another currency than the campaign's (switched while
+    // this donation waited) could be neither counted nor left out: a success would stop
+    // the next start. Recorded as a mismatch for the admin, never a success.
+    let campaign_ok = cb.outcome != crate::donation::Outcome::Paid
+        || row.live != scope.live
+        || row.currency == scope.currency;
+    if !(amount_ok && currency_ok && campaign_ok) {
         let detail = format!(
-            "gateway reported {} {}, ledger has {} {}",
+            "gateway reported {} {}, ledger has {} {}{}",
             cb.amount_minor.map_or("?".into(), |a| a.to_string()),
             cb.currency.as_deref().unwrap_or("?"),
             row.amount_minor,
-            row.currency
+            row.currency,
+            if campaign_ok {
+                String::new()
+            } else {
+                format!(", campaign is in {}", scope.currency)
+            }
         );
         if seen {
             repeated();

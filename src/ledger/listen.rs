@@ -103,8 +103,8 @@ impl Follower {
     }
 
     fn show(&self, state: &Follow) {
-        let raised = state.raised + state.own.iter().map(|o| o.raised).sum::<i64>();
-        let count = state.count + state.own.iter().map(|o| o.count).sum::<i64>();
+        let raised = (state.own.iter().map(|o| o.raised)).fold(state.raised, i64::saturating_add);
+        let count = (state.own.iter().map(|o| o.count)).fold(state.count, i64::saturating_add);
         self.total.set(raised, u64::try_from(count).unwrap_or(0));
     }
 }

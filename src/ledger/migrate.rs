@@ -11,7 +11,7 @@ use super::sql::{Cell, Db, Row, Value, args};
 use super::{Scope, open, read};
 
 /// The ledger's tables, in an order that copies rows before anything that refers to them.
-const TABLES: [&str; 8] = [
+const TABLES: [&str; 9] = [
     "settings",
     "donations",
     "events",
@@ -20,6 +20,7 @@ const TABLES: [&str; 8] = [
     "counters",
     "receipt_numbering",
     "outbox",
+    "refund_intents",
 ];
 /// Tables whose rows the migrations themselves insert (the receipt counter at 0): the
 /// file's values replace them.

@@ -12,6 +12,7 @@ mod after_payment;
 mod apply;
 mod listen;
 pub mod migrate;
+mod migrations;
 mod model;
 pub mod offline;
 mod open;
@@ -19,6 +20,7 @@ mod outbox;
 pub mod postgres;
 mod read;
 mod reconcile;
+mod refunds;
 mod schema;
 pub mod sql;
 mod sqlite;
@@ -42,6 +44,7 @@ use crate::kept::MoneyNotice;
 use crate::total::{LiveTotal, TotalSnapshot};
 pub use read::{DonationRow, ExportRow};
 pub use reconcile::{PendingCheckout, ReconcileRun, ReconcileStart, ReconcileSummary};
+pub use refunds::{Intended, RefundIntent};
 use sql::{Db, DbError, SharedSource};
 pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally};
 
@@ -312,24 +315,6 @@ impl Ledger {
         Ok(())
     }
 
-    /// Applies a verified payment result exactly once; answers after the commit.
-    /// A donation as a refund needs it.
-    pub async fn refundable(&self, id: &DonationId) -> Result<Refundable, LedgerError> {
-        let id = id.to_string();
-        self.reads
-            .run(move |conn| read::refundable(conn, &id))
-            .await?
-            .ok_or(LedgerError::NotFound)
-    }
-
-    /// The latest `limit` succeeded donations the figures count, newest first.
-    pub async fn recent_succeeded(&self, limit: i64) -> Result<Vec<Refundable>, LedgerError> {
-        let scope = self.scope.clone();
-        self.reads
-            .run(move |conn| read::recent_succeeded(conn, &scope, limit))
-            .await
-    }
-
     /// Applies a refund or dispute notice a gateway has verified; returns once committed.
     pub async fn apply_money(&self, notice: MoneyNotice) -> Result<MoneyApplied, LedgerError> {
         self.write(writer::Op::Money(notice), |r| match r {
@@ -339,6 +324,7 @@ impl Ledger {
         .await
     }
 
+    /// Applies a verified payment result exactly once; answers after the commit.
     pub async fn apply(&self, callback: PaymentResult) -> Result<Applied, LedgerError> {
         let applied = self
             .write(writer::Op::Apply(callback), |r| match r {

@@ -97,8 +97,10 @@ pub struct Refundable {
     pub payment_ref: Option<String>,
     pub kept: Kept,
     pub created_at_ms: i64,
-    /// Refunds recorded so far (events), to number the next one.
-    pub refunds: u64,
+    /// The refund asked of the gateway and not settled yet: (its number, its amount).
+    pub pending_refund: Option<(u64, i64)>,
+    /// The number the donation's next refund takes: what the dashboard's form carries.
+    pub next_refund: u64,
 }
 
 /// What applying a callback did.

@@ -63,6 +63,17 @@ pub enum OpenError {
         count: u64,
         configured: String,
     },
+    /// A currency switch while donations in the old one wait for their payment: paid
+    /// after it, they could be neither counted nor refused.
+    #[error(
+        "the ledger {at} holds {count} pending donation(s) in {other}, but campaign.currency is {configured}: their payments would be in {other}. Keep campaign.currency = \"{other}\" until they are paid or expire (donation.pending_ttl after they started), then switch"
+    )]
+    PendingOtherCurrency {
+        at: String,
+        other: String,
+        count: u64,
+        configured: String,
+    },
     #[error("cannot reach the PostgreSQL ledger {at}: {source}")]
     Unreachable { at: String, source: DbError },
     #[error("PostgreSQL ledger {at}: {message}")]
@@ -153,16 +164,25 @@ pub fn for_writing_pg(source: &PgSource) -> Result<PgDb, OpenError> {
     Ok(db)
 }
 
-/// Refuses a ledger whose succeeded donations of the running mode are in another
-/// currency than the campaign's.
+/// Refuses a ledger whose succeeded or pending donations of the running mode are in
+/// another currency than the campaign's.
 pub fn refuse_other_currency(
     db: &mut dyn Db,
     location: &Location,
     scope: &Scope,
 ) -> Result<(), OpenError> {
     let others = super::read::other_currencies(db, scope).map_err(OpenError::Total)?;
-    match others.into_iter().next() {
-        Some((other, count)) => Err(OpenError::OtherCurrency {
+    if let Some((other, count)) = others.into_iter().next() {
+        return Err(OpenError::OtherCurrency {
+            at: location.describe(),
+            other,
+            count,
+            configured: scope.currency.clone(),
+        });
+    }
+    let pending = super::read::pending_other_currencies(db, scope).map_err(OpenError::Total)?;
+    match pending.into_iter().next() {
+        Some((other, count)) => Err(OpenError::PendingOtherCurrency {
             at: location.describe(),
             other,
             count,

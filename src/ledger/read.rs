@@ -181,6 +181,20 @@ pub fn other_currencies(db: &mut dyn Db, scope: &Scope) -> DbResult<Vec<(String,
     .collect()
 }
 
+/// Pending donations of the scope's mode in other currencies: (currency, count). Paid
+/// now, they would succeed in money the total cannot count.
+pub fn pending_other_currencies(db: &mut dyn Db, scope: &Scope) -> DbResult<Vec<(String, u64)>> {
+    db.query(
+        "SELECT currency, COUNT(*) FROM donations
+         WHERE status = 'pending' AND live = ?2 AND currency != ?1
+         GROUP BY currency ORDER BY currency",
+        args![&scope.currency, scope.live],
+    )?
+    .iter()
+    .map(|r| Ok((r.text(0)?, r.count(1)?)))
+    .collect()
+}
+
 /// The figures `fundraiser backup` and `check` report.
 pub fn summary(db: &mut dyn Db, scope: &Scope) -> DbResult<super::offline::Summary> {
     let totals = succeeded_total(db, scope)?;
@@ -331,7 +345,10 @@ pub fn export_page(db: &mut dyn Db, after_rowid: i64, limit: i64) -> DbResult<Ve
 
 const REFUNDABLE: &str = "SELECT id, status, currency, payment_ref, amount_minor, refunded_minor,
         dispute, dispute_minor, created_at,
-        (SELECT COUNT(*) FROM events e WHERE e.donation_id = donations.id AND e.kind = 'refund')
+        (SELECT COALESCE(MAX(i.n), 0) + 1 FROM refund_intents i WHERE i.donation_id = donations.id),
+        (SELECT p.n FROM refund_intents p WHERE p.donation_id = donations.id AND p.state = 'pending'),
+        (SELECT p.amount_minor FROM refund_intents p
+          WHERE p.donation_id = donations.id AND p.state = 'pending')
      FROM donations";
 
 fn row_to_refundable(r: &Row) -> DbResult<Refundable> {
@@ -346,7 +363,11 @@ fn row_to_refundable(r: &Row) -> DbResult<Refundable> {
             dispute: Dispute::from_parts(&r.text(6)?, r.int(7)?),
         },
         created_at_ms: r.int(8)?,
-        refunds: r.count(9)?,
+        next_refund: r.count(9)?,
+        pending_refund: match (r.opt_int(10)?, r.opt_int(11)?) {
+            (Some(n), Some(amount)) => Some((u64::try_from(n).unwrap_or(0), amount)),
+            _ => None,
+        },
     })
 }
 

@@ -778,3 +778,6 @@ async fn two_servers_number_receipts_without_gaps() {
     }
     assert_eq!(receipt_numbers(&place).await, (1..=200).collect::<Vec<_>>());
 }
+
+mod currency;
+mod refunds;

@@ -35,6 +35,17 @@ pub enum Op {
     Apply(PaymentResult),
     /// A refund or dispute of a succeeded donation.
     Money(MoneyNotice),
+    /// An admin's refund, recorded (or found) before the gateway is asked.
+    IntendRefund {
+        id: String,
+        amount_minor: i64,
+        form_n: Option<u64>,
+    },
+    /// The gateway refused refund `n` of donation `id`.
+    RefundRefused {
+        id: String,
+        n: u64,
+    },
     ExpireBefore {
         cutoff_ms: i64,
     },
@@ -78,6 +89,7 @@ pub enum Reply {
     Created(Created),
     Applied(Applied),
     Money(MoneyApplied),
+    Intended(super::refunds::Intended),
     Count(u64),
     Value(String),
     Outbox(Vec<super::outbox::Outgoing>),
@@ -286,8 +298,8 @@ fn run_jobs(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committed, 
         match apply_op(db, &job.op, &mut job_delta, scope) {
             Ok(reply) => {
                 db.batch("RELEASE job")?;
-                delta.raised += job_delta.raised;
-                delta.count += job_delta.count;
+                delta.raised = delta.raised.saturating_add(job_delta.raised);
+                delta.count = delta.count.saturating_add(job_delta.count);
                 delta.changed |= job_delta.changed;
                 results.push(Ok(reply));
             }

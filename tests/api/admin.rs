@@ -867,3 +867,46 @@ fn refunds_cannot_be_posted_from_another_site() {
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(net(&server), (8_500, 1));
 }
+
+/// The refund number the dashboard's refund form of donation `id` carries.
+fn form_intent(server: &Server, id: &str) -> String {
+    let page = get_admin(server, "/admin").text().unwrap();
+    let form = &page[page
+        .find(&format!("/admin/donations/{id}/refund"))
+        .expect("a refund form")..];
+    let at = form.find(r#"name="intent" value=""#).unwrap() + r#"name="intent" value=""#.len();
+    form[at..at + form[at..].find('"').unwrap()].to_owned()
+}
+
+#[test]
+fn the_same_refund_form_sent_twice_refunds_once() {
+    let server = admin_server(&[]);
+    let paid = server.pay("100");
+    let token = form_token(&server);
+    let send = |intent: &str| {
+        basic(client().post(server.url(&format!("/admin/donations/{paid}/refund"))))
+            .form(&[("amount", "30"), ("form_token", &token), ("intent", intent)])
+            .send()
+            .unwrap()
+    };
+    assert_eq!(send("1").status(), StatusCode::SEE_OTHER);
+    // Sent again (a double click, the back button, a retry after a slow answer).
+    let r = send("1");
+    assert_eq!(net(&server), (7_000, 1), "refunded once");
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        r.text().unwrap(),
+        "Refund #1 of AED 30 was made already; nothing more was refunded. Reload the dashboard to refund more."
+    );
+    // The reloaded dashboard's form makes the next refund; an older one is out of date.
+    assert_eq!(form_intent(&server, &paid), "2");
+    assert_eq!(send("2").status(), StatusCode::SEE_OTHER);
+    assert_eq!(net(&server), (4_000, 1));
+    let r = send("7");
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    assert!(r.text().unwrap().starts_with("This form is out of date"));
+    let r = send("x");
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(net(&server), (4_000, 1));
+    assert_eq!(server.ledger().events_of_kind(&paid, "refund"), 2);
+}

@@ -1,6 +1,7 @@
 //! A fake Stripe API on a loopback port: it records every request, checks the secret
-//! key we send, creates Checkout Sessions once per idempotency key, and serves them back
-//! in the states a test sets. The only thing the suite replaces: an external service.
+//! key we send, creates Checkout Sessions and refunds once per idempotency key, and
+//! serves them back in the states a test sets. The only thing the suite replaces: an
+//! external service.
 
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -80,6 +81,11 @@ pub struct Fake {
     /// Every event Stripe created, oldest first, whether or not its webhook was sent:
     /// what `GET /v1/events` lists.
     pub events: Vec<Value>,
+    /// Refunds by idempotency key: a repeated create gives back the same refund and
+    /// refunds nothing more, as Stripe does.
+    pub refunds: HashMap<String, Value>,
+    /// Refunded so far, by PaymentIntent.
+    pub refunded: HashMap<String, i64>,
     /// Stripe's default rate limits: 25 a second to session creation, 100 a second in all.
     pub sessions_bucket: Bucket,
     pub account_bucket: Bucket,
@@ -123,6 +129,8 @@ impl Default for Fake {
             sessions: HashMap::new(),
             failure: None,
             events: Vec::new(),
+            refunds: HashMap::new(),
+            refunded: HashMap::new(),
             sessions_bucket: Bucket::new(25.0),
             account_bucket: Bucket::new(100.0),
         }
@@ -139,6 +147,8 @@ pub struct FakeStripe {
     pub inner: Arc<Mutex<Fake>>,
     /// This many of the next requests hang (then the fake answers normally).
     hang_next: Arc<AtomicUsize>,
+    /// This many of the next requests are carried out, but their answers never arrive.
+    lose_next: Arc<AtomicUsize>,
 }
 
 impl FakeStripe {
@@ -148,6 +158,7 @@ impl FakeStripe {
             port: listener.local_addr().unwrap().port(),
             inner: Arc::new(Mutex::new(Fake::default())),
             hang_next: Arc::new(AtomicUsize::new(0)),
+            lose_next: Arc::new(AtomicUsize::new(0)),
         };
         let serving = fake.clone();
         std::thread::spawn(move || {
@@ -167,6 +178,18 @@ impl FakeStripe {
     /// The next `n` requests get no answer (past the client's timeout).
     pub fn hang_next(&self, n: usize) {
         self.hang_next.store(n, Ordering::SeqCst);
+    }
+
+    /// The next `n` requests are carried out, but answered only after the client's
+    /// timeout: the request was made, its answer lost.
+    pub fn lose_answers(&self, n: usize) {
+        self.lose_next.store(n, Ordering::SeqCst);
+    }
+
+    /// What Stripe refunded of a PaymentIntent, in all.
+    pub fn refunded(&self, payment_intent: &str) -> i64 {
+        let fake = self.inner.lock().unwrap();
+        fake.refunded.get(payment_intent).copied().unwrap_or(0)
     }
 
     pub fn requests(&self) -> Vec<Recorded> {
@@ -317,6 +340,15 @@ impl FakeStripe {
             std::thread::sleep(Duration::from_secs(6));
             return;
         }
+        let lose = self
+            .lose_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if lose {
+            let _made = self.answer(&request);
+            std::thread::sleep(Duration::from_secs(6));
+            return;
+        }
         let (status, body) = if failure == Some(Failure::Status500) {
             (
                 500,
@@ -379,12 +411,30 @@ impl FakeStripe {
                     json!({"error": {"type": "invalid_request_error", "message": "payment_intent and amount are required"}}),
                 );
             };
-            return (
-                200,
-                json!({"id": format!("re_{}", r.header("idempotency-key").unwrap_or("none")),
-                       "object": "refund", "payment_intent": pi,
-                       "amount": amount.parse::<i64>().unwrap_or(0), "status": "succeeded"}),
-            );
+            let key = r.header("idempotency-key").unwrap_or("none").to_owned();
+            let amount = amount.parse::<i64>().unwrap_or(0);
+            let mut fake = self.inner.lock().unwrap();
+            if let Some(made) = fake.refunds.get(&key) {
+                return (200, made.clone());
+            }
+            let paid = fake
+                .sessions
+                .values()
+                .find(|s| payment_intent(&s.id) == *pi)
+                .map_or(i64::MAX, |s| s.amount);
+            let refunded = fake.refunded.get(pi).copied().unwrap_or(0);
+            if refunded + amount > paid {
+                return (
+                    400,
+                    json!({"error": {"type": "invalid_request_error", "code": "amount_too_large",
+                                     "message": "Refund amount is greater than unrefunded amount on charge"}}),
+                );
+            }
+            let made = json!({"id": format!("re_{key}"), "object": "refund", "payment_intent": pi,
+                              "amount": amount, "status": "succeeded"});
+            fake.refunded.insert(pi.clone(), refunded + amount);
+            fake.refunds.insert(key, made.clone());
+            return (200, made);
         }
         if r.method == "GET"
             && let Some(query) = r.path.strip_prefix("/v1/events?")

@@ -14,6 +14,7 @@ mod donations;
 mod faults;
 mod launch;
 mod limits;
+mod money;
 mod openapi;
 mod properties;
 mod receipts;

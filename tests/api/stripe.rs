@@ -1177,7 +1177,7 @@ fn a_dashboard_refund_goes_to_stripe_and_its_webhook_counts_nothing_more() {
     assert_eq!(form["amount"], "4000");
     assert_eq!(
         refunds[0].header("idempotency-key"),
-        Some(format!("refund-{id}-1").as_str())
+        Some(format!("refund-{id}-intent-1").as_str())
     );
     // Stripe's own notice of the same refund: cumulative 4,000, nothing more.
     send_charge_event(
@@ -1188,4 +1188,119 @@ fn a_dashboard_refund_goes_to_stripe_and_its_webhook_counts_nothing_more() {
     );
     assert_eq!(raised(&server), (6_000, 1));
     assert_eq!(server.ledger().kept(), (6_000, 1));
+}
+
+/// Posts the dashboard's refund form of donation `id` (by script): `amount`, and the
+/// refund `intent` the form names ("" as a script leaves it out).
+fn admin_refund(server: &Server, admin: &str, id: &str, amount: &str, intent: &str) -> Response {
+    client()
+        .post(server.url(&format!("/admin/donations/{id}/refund")))
+        .bearer_auth(admin)
+        .form(&[("amount", amount), ("intent", intent)])
+        .send()
+        .unwrap()
+}
+
+fn refund_keys(fake: &FakeStripe) -> Vec<String> {
+    fake.requests()
+        .iter()
+        .filter(|r| r.path == "/v1/refunds")
+        .map(|r| r.header("idempotency-key").unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn a_refund_whose_answer_was_lost_is_never_made_twice() {
+    let fake = FakeStripe::start();
+    let admin = "an-admin-token-for-the-refund-tests";
+    let server = Server::start_with(
+        stripe_opts(&fake.api_base())
+            .env("FUNDRAISER_ADMIN__TOKEN", admin)
+            .env("FUNDRAISER_STRIPE__REQUEST_TIMEOUT", "1s"),
+    );
+    let session = paid_100(&server, &fake, 1);
+    let id = server.ledger().by_ref(&session).id;
+    let pi = payment_intent(&session);
+    // Stripe makes the refund, but neither its answer nor the retry's arrives.
+    fake.lose_answers(2);
+    let r = admin_refund(&server, admin, &id, "40", "1");
+    let (status, text) = (r.status(), r.text().unwrap());
+    assert_eq!(fake.refunded(&pi), 4_000);
+    assert_eq!(raised(&server), (10_000, 1), "not recorded until known");
+    // The dashboard as it stands while Stripe's answer is missing.
+    let page = client()
+        .get(server.url("/admin"))
+        .bearer_auth(admin)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    // Stripe's own notice of the refund arrives; then the admin sends the form again.
+    send_charge_event(
+        &server,
+        "evt_re_lost",
+        "charge.refunded",
+        charge_refunded(&session, 4_000),
+    );
+    assert_eq!(raised(&server), (6_000, 1));
+    let retried = admin_refund(&server, admin, &id, "40", "1");
+    assert_eq!(fake.refunded(&pi), 4_000, "refunded once");
+    assert_eq!(raised(&server), (6_000, 1));
+    assert_eq!(server.ledger().kept(), (6_000, 1));
+    // What the admin was told: it may have been made, and a retry is this same refund;
+    // the dashboard showed it pending, its form naming the same refund; the retry after
+    // Stripe's notice is refused.
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        text.contains("the refund may have been made")
+            && text.contains("trying again repeats this same refund, never a second one"),
+        "{text}"
+    );
+    assert!(
+        page.contains("Pending refund #1: AED 40, not answered yet"),
+        "{page}"
+    );
+    assert!(page.contains(r#"name="intent" value="1""#));
+    assert_eq!(retried.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        retried.text().unwrap(),
+        "Refund #1 of AED 40 was made already; nothing more was refunded. Reload the dashboard to refund more."
+    );
+    assert_eq!(
+        refund_keys(&fake),
+        [
+            format!("refund-{id}-intent-1"),
+            format!("refund-{id}-intent-1")
+        ]
+    );
+
+    // Before any notice, a retry (here a script's, naming no form) repeats the pending
+    // refund with its key, whatever amount it types, and records it once.
+    let other = paid_100(&server, &fake, 2);
+    let other_id = server.ledger().by_ref(&other).id;
+    fake.lose_answers(2);
+    let r = admin_refund(&server, admin, &other_id, "25", "");
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    let r = admin_refund(&server, admin, &other_id, "30", "");
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(
+        r.text().unwrap(),
+        "Refund #1 of AED 25 was still waiting for the payment provider's answer: it was sent again as it was, not the AED 30 typed. It is made now."
+    );
+    assert_eq!(fake.refunded(&payment_intent(&other)), 2_500);
+    assert_eq!(raised(&server), (6_000 + 7_500, 2));
+    // A new refund after it is a new intent, with a key of its own.
+    let r = admin_refund(&server, admin, &other_id, "5", "");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(fake.refunded(&payment_intent(&other)), 3_000);
+    assert_eq!(
+        refund_keys(&fake)[2..],
+        [
+            format!("refund-{other_id}-intent-1"),
+            format!("refund-{other_id}-intent-1"),
+            format!("refund-{other_id}-intent-1"),
+            format!("refund-{other_id}-intent-2"),
+        ]
+    );
+    assert_eq!(raised(&server), (6_000 + 7_000, 2));
 }

@@ -293,7 +293,7 @@ impl Gateway for Stripe {
     }
 
     /// `POST /v1/refunds` for the PaymentIntent, in Stripe's units, with an idempotency
-    /// key made of the donation and the refund's number.
+    /// key made of the donation and the number of the ledger's refund intent.
     async fn refund(&self, req: &RefundRequest<'_>) -> Result<(), GatewayError> {
         let currency = req.amount.currency().code();
         let form = [
@@ -304,7 +304,7 @@ impl Gateway for Stripe {
             ),
             ("metadata[donation_id]", req.donation.to_owned()),
         ];
-        let key = format!("refund-{}-{}", req.donation, req.sequence);
+        let key = format!("refund-{}-intent-{}", req.donation, req.intent);
         let (status, answer) = self
             .post_form(
                 "create refund",
