@@ -134,6 +134,8 @@ pub struct WaitStrings {
     pub explain: String,
     pub now: String,
     pub busy: String,
+    /// Above the donate form, for a donation begun under another way of paying.
+    pub start_again: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
