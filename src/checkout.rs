@@ -112,7 +112,8 @@ impl Starter {
     /// another gateway or mode (test or live money) never is, as its return and webhook
     /// could not be verified here (paid, never counted).
     pub fn takes(&self, row: &DonationRow) -> bool {
-        row.gateway == self.gateway.get().name() && row.live == !self.settings.test_mode()
+        let live_now = !self.settings.test_mode();
+        row.gateway == self.gateway.get().name() && row.live == live_now
     }
 }
 

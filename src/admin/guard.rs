@@ -169,7 +169,11 @@ mod tests {
         let token = form_token(&a, now - 5 * 3600);
         let (_, mac) = token.split_once('.').unwrap();
         assert!(!form_token_valid(&a, &format!("{now}.{mac}"), now));
-        assert!(!form_token_valid(&admin("other"), &form_token(&a, now), now));
+        assert!(!form_token_valid(
+            &admin("other"),
+            &form_token(&a, now),
+            now
+        ));
         for bad in ["", ".", "1800000000", "1800000000.", "x.y", "-1.00"] {
             assert!(!form_token_valid(&a, bad, now), "{bad:?}");
         }

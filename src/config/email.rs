@@ -187,12 +187,12 @@ impl EmailSettings {
     pub fn takes_test_mail(&self, address: &str) -> bool {
         let address = address.trim().to_lowercase();
         let domain = address.rsplit_once('@').map(|(_, d)| d);
-        self.test_recipients.iter().any(|allowed| {
-            match allowed.strip_prefix('@') {
+        self.test_recipients
+            .iter()
+            .any(|allowed| match allowed.strip_prefix('@') {
                 Some(d) => domain == Some(d),
                 None => *allowed == address,
-            }
-        })
+            })
     }
 }
 

@@ -66,7 +66,10 @@ pub fn compose(
     };
     // Test money says so before anything else, in the subject and the first line.
     let subject = if view.test {
-        Strings::fill(&view.strings().receipt.test_subject, &[("subject", &subject)])
+        Strings::fill(
+            &view.strings().receipt.test_subject,
+            &[("subject", &subject)],
+        )
     } else {
         subject
     };

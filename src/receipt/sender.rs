@@ -149,9 +149,12 @@ impl Sender {
             tracing::info!(donation = %out.receipt.donation_id, kind = out.kind.as_str(), "test email not sent: its address is not in email.test_recipients");
             crate::metrics::inc(&crate::metrics::get().emails_failed);
             let error = "not sent: with test money, messages go only to email.test_recipients";
-            self.record(&out, Attempt::Failed {
-                error: error.into(),
-            })
+            self.record(
+                &out,
+                Attempt::Failed {
+                    error: error.into(),
+                },
+            )
             .await;
             return;
         }

@@ -106,10 +106,14 @@ async fn start_again(
             mode(!settings.test_mode())
         );
         match state.ledger.expire(id, &reason).await {
-            Ok(_) => tracing::info!(donation = %id, %reason, "donation of another gateway or mode expired"),
+            Ok(_) => {
+                tracing::info!(donation = %id, %reason, "donation of another gateway or mode expired")
+            }
             // It stays pending until `donation.pending_ttl` expires it; it is never sent
             // to a checkout meanwhile.
-            Err(e) => tracing::warn!(donation = %id, error = %e, "could not expire a donation of another gateway or mode"),
+            Err(e) => {
+                tracing::warn!(donation = %id, error = %e, "could not expire a donation of another gateway or mode")
+            }
         }
     }
     let mut form = FormState::initial(settings);

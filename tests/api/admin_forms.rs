@@ -20,7 +20,10 @@ fn mac(message: &str) -> String {
 
 /// A token in the documented format, `{issued}.{MAC of "fundraiser admin form:{issued}"}`.
 fn dated(issued_s: i64) -> String {
-    format!("{issued_s}.{}", mac(&format!("fundraiser admin form:{issued_s}")))
+    format!(
+        "{issued_s}.{}",
+        mac(&format!("fundraiser admin form:{issued_s}"))
+    )
 }
 
 fn now_s() -> i64 {
@@ -48,7 +51,10 @@ fn a_form_token_older_than_four_hours_or_static_is_refused() {
     let (issued, _) = token.split_once('.').expect("a dated token");
     let issued: i64 = issued.parse().unwrap();
     assert!((issued - now_s()).abs() < 600, "{token}");
-    assert_eq!(refund(&server, &paid, &token).status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        refund(&server, &paid, &token).status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(raised(), 9_900);
 
     // Signed with the right key but issued five hours ago: refused.

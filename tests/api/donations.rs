@@ -493,10 +493,9 @@ fn a_donation_begun_under_another_gateway_or_mode_is_never_sent_to_a_checkout() 
         ..opts
     };
     // The sandbox: a donation whose donor never opened its checkout.
-    let sandbox = Server::start_with(in_dir(Opts::default().env(
-        "FUNDRAISER_SANDBOX__SECRET",
-        SECRET,
-    )));
+    let sandbox = Server::start_with(in_dir(
+        Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET),
+    ));
     let r = donate(&sandbox, &[("amount", "37.5"), ("lang", "en")]);
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let sandboxed = donation_id(&location(&r));
@@ -531,10 +530,10 @@ fn a_donation_begun_under_another_gateway_or_mode_is_never_sent_to_a_checkout() 
     assert_eq!(stripe.terminate().code(), Some(0));
 
     // The same gateway with live keys: test money's checkout is not offered either.
-    let live = Server::start_with(in_dir(
-        crate::stripe::stripe_opts(&fake.api_base())
-            .env("FUNDRAISER_STRIPE__SECRET_KEY", "sk_live_51NotARealKeyForTheTests"),
-    ));
+    let live = Server::start_with(in_dir(crate::stripe::stripe_opts(&fake.api_base()).env(
+        "FUNDRAISER_STRIPE__SECRET_KEY",
+        "sk_live_51NotARealKeyForTheTests",
+    )));
     let r = follow(&live, &format!("/ar/donate/wait/{test_money}"));
     assert_eq!(r.status(), StatusCode::CONFLICT);
     let page = r.text().unwrap();

@@ -175,7 +175,11 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
     assert_eq!((m.text_body_count(), m.html_body_count()), (1, 1));
     let text = m.body_text(0).unwrap();
     let html = m.body_html(0).unwrap();
-    assert_eq!(text.lines().next(), Some("TEST — no money moved."), "{text}");
+    assert_eq!(
+        text.lines().next(),
+        Some("TEST — no money moved."),
+        "{text}"
+    );
     let first_p = html.find("<p").unwrap();
     assert!(
         html[first_p..].starts_with(r#"<p style="margin:0 0 16px;padding:8px 12px;background:#fff4d6;border-radius:6px;font-weight:700;">TEST — no money moved.</p>"#),
@@ -649,7 +653,9 @@ fn with_test_money_receipts_go_only_to_the_test_recipients() {
     // The other is given up unsent, and the admin sees why.
     let given_up = || {
         let dashboard = admin_get(&server, "/admin");
-        dashboard.contains("0 queued · 1 sent · 1 failed").then_some(dashboard)
+        dashboard
+            .contains("0 queued · 1 sent · 1 failed")
+            .then_some(dashboard)
     };
     assert!(crate::common::eventually(|| given_up().is_some()));
     let dashboard = given_up().unwrap();
