@@ -3,7 +3,8 @@
 //! a moment (`queue_wait`) and otherwise goes to the waiting page, which any later
 //! request, on this server or another, answers from the same start or the ledger. One
 //! start per donation in this process; across servers the gateway's idempotency key
-//! (one per donation) makes a second start give back the same checkout.
+//! (one per donation) makes a second start give back the same checkout. Only donations
+//! of the gateway and mode running now are started ([`Starter::takes`]).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -15,7 +16,7 @@ use crate::donation::DonationId;
 use crate::gateway::ActiveGateway;
 use crate::gateway::CheckoutRequest;
 use crate::lang::Lang;
-use crate::ledger::Ledger;
+use crate::ledger::{DonationRow, Ledger};
 use crate::money::Money;
 use crate::render::strings::Strings;
 
@@ -104,6 +105,16 @@ pub struct Starter {
     pub settings: Arc<Settings>,
     pub ledger: Ledger,
     pub gateway: ActiveGateway,
+}
+
+impl Starter {
+    /// Whether a donation can be paid through the gateway running now: one recorded under
+    /// another gateway or mode (test or live money) never is, as its return and webhook
+    /// could not be verified here (paid, never counted).
+    pub fn takes(&self, row: &DonationRow) -> bool {
+        let live_now = !self.settings.test_mode();
+        row.gateway == self.gateway.get().name() && row.live == live_now
+    }
 }
 
 /// Asks the gateway for the checkout and records where the donor pays.

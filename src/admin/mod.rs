@@ -204,7 +204,7 @@ pub async fn dashboard(
     let outbox = state.ledger.outbox(RECENT).await;
     match (figures(&state, &admin).await, recent, outbox) {
         (Ok((f, stats)), Ok(donations), Ok(outbox)) => {
-            let token = guard::form_token(&admin);
+            let token = guard::form_token(&admin, guard::now_s());
             let recent = dashboard::Recent {
                 donations: &donations,
                 form_token: &token,

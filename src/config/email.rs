@@ -31,6 +31,9 @@ pub struct Email {
     pub give_up_after: String,
     /// Time for one delivery (connect, TLS, login, send).
     pub timeout: String,
+    /// With test money (the sandbox, Stripe test keys), receipts go only to these
+    /// addresses (`name@example.org`, or `@example.org` for a whole domain); empty: none.
+    pub test_recipients: Vec<String>,
 }
 
 impl Default for Email {
@@ -43,6 +46,7 @@ impl Default for Email {
             retry: ["1m", "5m", "30m", "2h", "6h"].map(String::from).to_vec(),
             give_up_after: "3d".into(),
             timeout: "30s".into(),
+            test_recipients: Vec::new(),
         }
     }
 }
@@ -169,12 +173,47 @@ pub struct EmailSettings {
     pub retry: Vec<Duration>,
     pub give_up_after: Duration,
     pub timeout: Duration,
+    /// Who may get a receipt of test money: addresses, and `@domain` entries, lowercase.
+    pub test_recipients: Vec<String>,
 }
 
 impl EmailSettings {
     pub fn enabled(&self) -> bool {
         self.smtp.is_some()
     }
+
+    /// Whether a message of test money may go to `address`: a public demonstration must
+    /// not mail whoever a visitor names, with whatever name they typed.
+    pub fn takes_test_mail(&self, address: &str) -> bool {
+        let address = address.trim().to_lowercase();
+        let domain = address.rsplit_once('@').map(|(_, d)| d);
+        self.test_recipients
+            .iter()
+            .any(|allowed| match allowed.strip_prefix('@') {
+                Some(d) => domain == Some(d),
+                None => *allowed == address,
+            })
+    }
+}
+
+/// `email.test_recipients`, checked and lowercased.
+fn check_test_recipients(raw: &[String]) -> Result<Vec<String>, ConfigError> {
+    raw.iter()
+        .map(|r| {
+            let r = r.trim().to_lowercase();
+            let ok = match r.strip_prefix('@') {
+                Some(domain) => format!("x@{domain}").parse::<lettre::Address>().is_ok(),
+                None => r.parse::<lettre::Address>().is_ok(),
+            };
+            if ok {
+                Ok(r)
+            } else {
+                Err(ConfigError(format!(
+                    "email.test_recipients: {r:?} is neither an address (name@example.org) nor a domain (@example.org)"
+                )))
+            }
+        })
+        .collect()
 }
 
 pub(super) fn check_email(e: &Email) -> Result<EmailSettings, ConfigError> {
@@ -239,6 +278,7 @@ pub(super) fn check_email(e: &Email) -> Result<EmailSettings, ConfigError> {
             Duration::from_secs(1),
         )?,
         timeout: duration("email.timeout", &e.timeout, Duration::from_millis(100))?,
+        test_recipients: check_test_recipients(&e.test_recipients)?,
     })
 }
 
@@ -291,5 +331,30 @@ mod tests {
         assert_eq!(s.domain, "sidra-relief.example");
         assert_eq!(s.retry[0], Duration::from_secs(60));
         assert!(check_email(&Email::default()).unwrap().smtp.is_none());
+    }
+
+    #[test]
+    fn test_mail_goes_to_the_listed_addresses_and_domains_only() {
+        let none = check_email(&Email::default()).unwrap();
+        assert!(!none.takes_test_mail("anyone@example.org"));
+        let e = Email {
+            test_recipients: vec!["Staff@Sidra-Relief.example".into(), "@qa.example".into()],
+            ..Email::default()
+        };
+        let s = check_email(&e).unwrap();
+        assert!(s.takes_test_mail("staff@sidra-relief.example"));
+        assert!(s.takes_test_mail(" STAFF@sidra-relief.example "));
+        assert!(s.takes_test_mail("anyone@qa.example"));
+        assert!(!s.takes_test_mail("other@sidra-relief.example"));
+        assert!(!s.takes_test_mail("x@evil.qa.example"));
+        assert!(!s.takes_test_mail("qa.example"));
+        for bad in ["nobody", "@", "a@b@c", ""] {
+            let e = Email {
+                test_recipients: vec![bad.into()],
+                ..Email::default()
+            };
+            let err = check_email(&e).err().unwrap().0;
+            assert!(err.starts_with("email.test_recipients:"), "{err}");
+        }
     }
 }

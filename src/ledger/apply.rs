@@ -182,6 +182,7 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
             }
             Ok(Reply::Count(ids.len() as u64))
         }
+        Op::Expire { id, reason } => super::expire::one(db, id, reason).map(Reply::Count),
         Op::Probe => {
             db.execute(
                 "INSERT INTO settings (key, value) VALUES ('probe', ?1)

@@ -10,6 +10,7 @@
 
 mod after_payment;
 mod apply;
+mod expire;
 mod listen;
 pub mod migrate;
 mod migrations;

@@ -49,6 +49,11 @@ pub enum Op {
     ExpireBefore {
         cutoff_ms: i64,
     },
+    /// One pending donation that cannot be paid here (another gateway or mode).
+    Expire {
+        id: String,
+        reason: String,
+    },
     SettingOrInsert {
         key: String,
         value: String,

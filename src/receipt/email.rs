@@ -64,6 +64,15 @@ pub fn compose(
             (subject, text, html)
         }
     };
+    // Test money says so before anything else, in the subject and the first line.
+    let subject = if view.test {
+        Strings::fill(
+            &view.strings().receipt.test_subject,
+            &[("subject", &subject)],
+        )
+    } else {
+        subject
+    };
     builder
         .subject(header_safe(&subject))
         .multipart(
@@ -103,7 +112,11 @@ fn refund_line(view: &ReceiptView, out: &Outgoing) -> String {
 /// The plain-text part: the greeting, `lead`, the receipt line by line, its link.
 fn body_text(view: &ReceiptView, lead: &str) -> String {
     let r = &view.strings().receipt;
-    let mut out = format!("{}\n\n{lead}\n\n", header_safe(&view.greeting()));
+    let mut out = String::new();
+    if view.test {
+        out.push_str(&format!("{}\n\n", r.test_mark));
+    }
+    out.push_str(&format!("{}\n\n{lead}\n\n", header_safe(&view.greeting())));
     if view.test {
         out.push_str(&format!("{}\n\n", r.test));
     }
@@ -137,6 +150,9 @@ fn body_html(view: &ReceiptView, lead: &str, title: &str) -> Markup {
             }
             body style="margin:0;padding:0;background:#f4f6f7;color:#1d2b33;font-family:-apple-system,'Segoe UI',Tahoma,Arial,sans-serif;font-size:16px;line-height:1.5;" {
                 div dir=(t.dir) style={"max-width:560px;margin:0 auto;padding:24px 20px;background:#ffffff;text-align:" (align) ";"} {
+                    @if view.test {
+                        p style="margin:0 0 16px;padding:8px 12px;background:#fff4d6;border-radius:6px;font-weight:700;" { (r.test_mark) }
+                    }
                     p style="margin:0 0 4px;font-weight:700;color:#0b6e7f;" { (view.charity) }
                     h1 style="margin:0 0 16px;font-size:22px;" {
                         (Strings::fill(&r.heading, &[("number", &view.number)]))

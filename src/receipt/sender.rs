@@ -2,7 +2,9 @@
 //! servers never send one at once), hands each to the SMTP server, and records in the
 //! ledger what became of it: sent; failed for now (tried again after `email.retry`'s next
 //! delay); or given up (a permanent 5xx answer, an address no server would take, or
-//! `email.give_up_after` passed), with the reason the admin sees.
+//! `email.give_up_after` passed), with the reason the admin sees. With test money (the
+//! sandbox, Stripe test keys), a message to an address outside `email.test_recipients`
+//! is given up unsent: a public demonstration mails no one a visitor names.
 //!
 //! Exactly once: a message is marked sent only after the SMTP server accepted it. A crash
 //! between that acceptance and the ledger's commit sends it again after the restart, with
@@ -141,6 +143,21 @@ impl Sender {
 
     async fn deliver(&self, out: Outgoing) {
         let view = ReceiptView::new(&out.receipt, &self.settings, &self.key);
+        let test = view.test || self.settings.test_mode();
+        if test && !self.settings.email.takes_test_mail(&out.to) {
+            // Not an error to alert on: a demonstration doing as configured.
+            tracing::info!(donation = %out.receipt.donation_id, kind = out.kind.as_str(), "test email not sent: its address is not in email.test_recipients");
+            crate::metrics::inc(&crate::metrics::get().emails_failed);
+            let error = "not sent: with test money, messages go only to email.test_recipients";
+            self.record(
+                &out,
+                Attempt::Failed {
+                    error: error.into(),
+                },
+            )
+            .await;
+            return;
+        }
         let attempt = match compose(&out, &view, &self.settings.email) {
             Err(e) => Attempt::Failed { error: e.0 },
             Ok(message) => match self.transport.send(message).await {
@@ -163,8 +180,12 @@ impl Sender {
                 tracing::error!(donation = %out.receipt.donation_id, kind = out.kind.as_str(), %error, "email given up");
             }
         }
-        // The result must reach the ledger: until it does, the claim keeps other servers
-        // off, and a restart sends it again (the documented duplicate).
+        self.record(&out, attempt).await;
+    }
+
+    /// The result must reach the ledger: until it does, the claim keeps other servers
+    /// off, and a restart sends it again (the documented duplicate).
+    async fn record(&self, out: &Outgoing, attempt: Attempt) {
         let mut wait = Duration::from_millis(200);
         while let Err(e) = self.ledger.record_attempt(out.seq, attempt.clone()).await {
             tracing::warn!(error = %e, "cannot record an email's result; trying again");

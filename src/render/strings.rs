@@ -108,6 +108,10 @@ pub struct ReceiptStrings {
     pub campaign_label: String,
     pub received_by: String,
     pub test: String,
+    /// The first line of a receipt of test money.
+    pub test_mark: String,
+    /// `{subject}`: the subject of a message of test money.
+    pub test_subject: String,
     /// `{contact}`: the contact page's address, on a line of its own (after `\n`): the
     /// HTML part makes it a link.
     pub questions: String,
@@ -133,6 +137,8 @@ pub struct WaitStrings {
     pub explain: String,
     pub now: String,
     pub busy: String,
+    /// Above the donate form, for a donation begun under another way of paying.
+    pub start_again: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -2,7 +2,9 @@
 //! checkout. It says about how long the line is, refreshes itself (a `Refresh` header:
 //! no script needed) and, once the checkout is ready, answers 303 to it. Any server
 //! answers it: the checkout is found in the ledger, or started again under the same
-//! idempotency key, never twice.
+//! idempotency key, never twice. A donation begun under another gateway or mode (test or
+//! live money) is never sent to a checkout: it is expired, and the donor finds the donate
+//! form again with their amount, asked to start again.
 
 use std::time::Duration;
 
@@ -16,9 +18,10 @@ use crate::gateway::gate::Priority;
 use crate::http::errors::PageError;
 use crate::http::{html as html_answer, see_other};
 use crate::lang::Lang;
-use crate::ledger::LedgerError;
-use crate::money::{Currency, Money};
+use crate::ledger::{DonationRow, LedgerError};
+use crate::money::{Currency, Money, minor_to_plain};
 use crate::render::strings::Strings;
+use crate::site::islands::FormState;
 use crate::state::AppState;
 
 /// How long a request of the waiting page itself waits for the checkout.
@@ -48,11 +51,15 @@ pub async fn page(
         }
     };
     let page = |name: &str| see_other(&state.settings.page_url(&lang.page(name)));
+    let starter = state.starter();
     match row.status {
         Status::Succeeded => return page("success"),
         // Its checkout could not be started: the same page as the form's answer.
         Status::Failed if row.gateway_ref.is_none() && row.checkout_url.is_none() => {
             return PageError::Unavailable.answer(lang);
+        }
+        Status::Pending | Status::Expired if !starter.takes(&row) => {
+            return start_again(&state, lang, &id, &row).await;
         }
         Status::Failed | Status::Expired => return page("error"),
         Status::Pending => {}
@@ -66,7 +73,7 @@ pub async fn page(
         return PageError::Unavailable.answer(lang);
     };
     let started = state.checkouts.start(
-        &state.starter(),
+        &starter,
         &id,
         amount,
         row.lang,
@@ -77,6 +84,59 @@ pub async fn page(
         Some(Err(())) => PageError::Unavailable.answer(lang),
         None => waiting(&state, lang, &id),
     }
+}
+
+/// A donation begun under another gateway or mode: expired (its checkout, if any, was
+/// made for a way of paying this server cannot verify), and the donate form again, with
+/// its amount and a notice to start again. 409: this donation cannot go on here.
+async fn start_again(
+    state: &AppState,
+    lang: Lang,
+    id: &DonationId,
+    row: &DonationRow,
+) -> HttpResponse {
+    let settings = &state.settings;
+    if row.status == Status::Pending {
+        let mode = |live: bool| if live { "live" } else { "test" };
+        let reason = format!(
+            "begun with {} ({} money); {} ({} money) runs now",
+            row.gateway,
+            mode(row.live),
+            state.gateway.get().name(),
+            mode(!settings.test_mode())
+        );
+        match state.ledger.expire(id, &reason).await {
+            Ok(_) => {
+                tracing::info!(donation = %id, %reason, "donation of another gateway or mode expired")
+            }
+            // It stays pending until `donation.pending_ttl` expires it; it is never sent
+            // to a checkout meanwhile.
+            Err(e) => {
+                tracing::warn!(donation = %id, error = %e, "could not expire a donation of another gateway or mode")
+            }
+        }
+    }
+    let mut form = FormState::initial(settings);
+    // The amount means the same only in the same currency.
+    if row.currency == settings.currency.code() {
+        if settings.presets_minor.contains(&row.amount_minor) {
+            form.preset = Some(row.amount_minor);
+        } else {
+            form.preset = None;
+            form.amount = minor_to_plain(row.amount_minor, settings.currency);
+        }
+    }
+    form.notice = Some(Strings::of(lang).wait.start_again.clone());
+    let ended = settings.campaign_ended(time::OffsetDateTime::now_utc());
+    let mut answer = html_answer(
+        StatusCode::CONFLICT,
+        state.site.donate_page_with(lang, &form, ended),
+    );
+    answer.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    answer
 }
 
 /// The page itself, refreshed every few seconds.

@@ -476,3 +476,74 @@ fn counts_of_donations_take_each_languages_plural_forms() {
         );
     }
 }
+
+/// POSTs to the fake Stripe that create a Checkout Session.
+fn sessions_created(fake: &crate::fake_stripe::FakeStripe) -> usize {
+    fake.requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == "/v1/checkout/sessions")
+        .count()
+}
+
+#[test]
+fn a_donation_begun_under_another_gateway_or_mode_is_never_sent_to_a_checkout() {
+    let dir = tempfile::tempdir().unwrap();
+    let in_dir = |opts: Opts| Opts {
+        dir: Some(dir.path().to_path_buf()),
+        ..opts
+    };
+    // The sandbox: a donation whose donor never opened its checkout.
+    let sandbox = Server::start_with(in_dir(
+        Opts::default().env("FUNDRAISER_SANDBOX__SECRET", SECRET),
+    ));
+    let r = donate(&sandbox, &[("amount", "37.5"), ("lang", "en")]);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let sandboxed = donation_id(&location(&r));
+    assert_eq!(sandbox.terminate().code(), Some(0));
+
+    // The same ledger with Stripe (test keys): its waiting page starts no Stripe checkout.
+    let fake = crate::fake_stripe::FakeStripe::start();
+    let stripe = Server::start_with(in_dir(crate::stripe::stripe_opts(&fake.api_base())));
+    for _ in 0..2 {
+        let r = follow(&stripe, &format!("/donate/wait/{sandboxed}"));
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        assert_eq!(r.headers()["cache-control"], "no-store");
+        let page = r.text().unwrap();
+        assert!(
+            page.contains("Your payment could not continue") && page.contains("start again"),
+            "{page}"
+        );
+        // The donate form, holding the donor's amount, posting to /donate.
+        assert!(page.contains(r#"name="amount""#), "{page}");
+        assert!(page.contains(r#"value="37.50""#), "{page}");
+        assert!(page.contains(r#"action="/donate""#), "{page}");
+    }
+    assert_eq!(sessions_created(&fake), 0, "no checkout was started");
+    let ledger = stripe.ledger();
+    assert_eq!(ledger.donation(&sandboxed).status, "expired");
+    assert_eq!(ledger.transitions(&sandboxed, "pending", "expired"), 1);
+    // A Stripe donation of test money, its checkout made (its donor still on the way).
+    let r = stripe.donate("100", "ar");
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(sessions_created(&fake), 1);
+    let test_money = stripe.ledger().by_ref("cs_test_fake1").id;
+    assert_eq!(stripe.terminate().code(), Some(0));
+
+    // The same gateway with live keys: test money's checkout is not offered either.
+    let live = Server::start_with(in_dir(crate::stripe::stripe_opts(&fake.api_base()).env(
+        "FUNDRAISER_STRIPE__SECRET_KEY",
+        "sk_live_51NotARealKeyForTheTests",
+    )));
+    let r = follow(&live, &format!("/ar/donate/wait/{test_money}"));
+    assert_eq!(r.status(), StatusCode::CONFLICT);
+    let page = r.text().unwrap();
+    assert!(page.contains("تعذّر إكمال دفعتك"), "{page}");
+    assert!(!page.contains("cs_test_fake1"), "{page}");
+    // 100 is a preset: chosen again.
+    assert!(
+        page.contains(r#"value="100" checked"#) || page.contains(r#"checked value="100""#),
+        "{page}"
+    );
+    assert_eq!(sessions_created(&fake), 1);
+    assert_eq!(live.ledger().donation(&test_money).status, "expired");
+}

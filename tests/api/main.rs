@@ -7,6 +7,7 @@ mod common;
 mod fake_stripe;
 
 mod admin;
+mod admin_forms;
 mod architecture;
 mod crash;
 mod deploy;

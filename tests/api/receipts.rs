@@ -34,6 +34,8 @@ fn server_with(url: &str, more: Opts) -> Server {
         ),
         ("FUNDRAISER_EMAIL__RETRY", "[\"1s\"]"),
         ("FUNDRAISER_EMAIL__TIMEOUT", "3s"),
+        // The sandbox is test money: receipts go only to listed addresses.
+        ("FUNDRAISER_EMAIL__TEST_RECIPIENTS", "[\"@example.org\"]"),
     ] {
         if !opts.env.iter().any(|(key, _)| key == k) {
             opts.env.push((k.into(), v.into()));
@@ -148,7 +150,13 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
     let m = parse(mail);
     assert_eq!(
         m.subject(),
-        Some(format!("Your receipt R-000001 from {}", site_text("en", "charity")).as_str())
+        Some(
+            format!(
+                "TEST — no money moved: Your receipt R-000001 from {}",
+                site_text("en", "charity")
+            )
+            .as_str()
+        )
     );
     assert_eq!(
         m.message_id(),
@@ -175,6 +183,16 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
     assert_eq!((m.text_body_count(), m.html_body_count()), (1, 1));
     let text = m.body_text(0).unwrap();
     let html = m.body_html(0).unwrap();
+    assert_eq!(
+        text.lines().next(),
+        Some("TEST — no money moved."),
+        "{text}"
+    );
+    let first_p = html.find("<p").unwrap();
+    assert!(
+        html[first_p..].starts_with(r#"<p style="margin:0 0 16px;padding:8px 12px;background:#fff4d6;border-radius:6px;font-weight:700;">TEST — no money moved.</p>"#),
+        "{html}"
+    );
     for part in [&text, &html] {
         assert!(part.contains("R-000001"), "{part}");
         assert!(part.contains("AED 120.50"), "{part}");
@@ -235,7 +253,17 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
     let m = parse(&mails[1]);
     assert_eq!(
         m.subject(),
-        Some(format!("إيصالك R-000002 من {}", site_text("ar", "charity")).as_str())
+        Some(
+            format!(
+                "تجربة — لم يُنقل أي مال: إيصالك R-000002 من {}",
+                site_text("ar", "charity")
+            )
+            .as_str()
+        )
+    );
+    assert_eq!(
+        m.body_text(0).unwrap().lines().next(),
+        Some("تجربة — لم يُنقل أي مال.")
     );
     assert_eq!(
         m.message_id(),
@@ -363,7 +391,8 @@ fn fifty_donations_at_once_get_consecutive_numbers_and_one_receipt_each() {
         .iter()
         .map(|m| {
             let subject = parse(m).subject().unwrap().to_owned();
-            subject.split_whitespace().nth(2).unwrap().to_owned()
+            let number = subject.split_whitespace().find(|w| w.starts_with("R-"));
+            number.unwrap().to_owned()
         })
         .collect();
     let expected: BTreeSet<String> = (1..=50).map(|n| format!("R-{n:06}")).collect();
@@ -605,4 +634,50 @@ fn without_an_email_server_nothing_is_queued_and_nothing_fails() {
     let ledger = server.ledger();
     assert!(ledger.outbox().is_empty());
     assert_eq!(ledger.receipt_no(&id), Some(1));
+}
+
+#[test]
+fn with_test_money_receipts_go_only_to_the_test_recipients() {
+    let Some(sink) = SmtpSink::start(SinkOpts::default()) else {
+        return;
+    };
+    let staff = "staff@sidra-relief.example";
+    let server = server_with(
+        &plain_url(&sink),
+        Opts::default().env(
+            "FUNDRAISER_EMAIL__TEST_RECIPIENTS",
+            &format!("[\"{}\"]", staff.to_uppercase()),
+        ),
+    );
+    // A visitor of a public demonstration names someone else, with a message as a name.
+    let (stranger, ret) = give(
+        &server,
+        "10",
+        "en",
+        "You won! Call +1 555 0100",
+        "stranger@example.org",
+    );
+    client().get(server.url(&ret)).send().unwrap();
+    let (_, ret) = give(&server, "12", "en", "Staff", staff);
+    client().get(server.url(&ret)).send().unwrap();
+    let mails = exactly(&sink, 1);
+    assert_eq!(mails[0].rcpt_tos, [staff]);
+    let m = parse(&mails[0]);
+    assert!(m.subject().unwrap().starts_with("TEST — no money moved: "));
+    // The other is given up unsent, and the admin sees why.
+    let given_up = || {
+        let dashboard = admin_get(&server, "/admin");
+        dashboard
+            .contains("0 queued · 1 sent · 1 failed")
+            .then_some(dashboard)
+    };
+    assert!(crate::common::eventually(|| given_up().is_some()));
+    let dashboard = given_up().unwrap();
+    assert!(
+        dashboard.contains("messages go only to email.test_recipients"),
+        "{dashboard}"
+    );
+    let csv = admin_get(&server, "/admin/donations.csv");
+    let row = csv.lines().find(|l| l.contains(&stranger)).unwrap();
+    assert!(row.contains("\"failed\""), "{row}");
 }
