@@ -6,6 +6,7 @@
 
 mod checks;
 mod email;
+mod funds;
 mod load;
 mod network;
 mod privacy;
@@ -15,6 +16,7 @@ mod settings;
 mod tests;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
+pub use funds::{Fund, FundSection, LangTexts};
 pub use load::Sources;
 pub use sections::*;
 pub use settings::{
