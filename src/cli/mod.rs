@@ -149,7 +149,8 @@ fn stats(args: ServeArgs) -> ExitCode {
                     requests: 0,
                     responses_5xx: 0,
                 },
-            );
+            )
+            .with_funds(&stats, settings.funds.iter().map(|f| f.id.as_str()));
             print!(
                 "{}",
                 crate::admin::table::render(&figures, settings.currency)
@@ -207,6 +208,8 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
     let total = crate::total::TotalSnapshot {
         raised_minor: summary.as_ref().map_or(0, |s| s.raised_minor),
         donations: summary.as_ref().map_or(0, |s| s.succeeded),
+        // The exported home page's funds read theirs from /api/total, as the script does.
+        funds: crate::total::ByFund::new(),
         updated_at: time::OffsetDateTime::now_utc(),
         version: 1,
     };

@@ -268,6 +268,7 @@ impl Settings {
     pub fn ledger_scope(&self) -> crate::ledger::Scope {
         crate::ledger::Scope::new(self.currency.code(), !self.test_mode())
             .with_emails(self.email.enabled())
+            .with_funds(self.funds.iter().map(|f| f.id.to_string()).collect())
     }
 
     /// Whether the money taken is test money: the sandbox, or Stripe with a test key.

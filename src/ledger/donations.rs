@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use super::read::{self, DonationRow, ExportRow};
+use super::export::{self, ExportRow};
+use super::read::{self, DonationRow};
 use super::{Applied, Created, Ledger, LedgerError, MoneyApplied, NewDonation, now_ms, writer};
 use crate::donation::{DonationId, PaymentResult, Status};
 use crate::kept::MoneyNotice;
@@ -145,14 +146,16 @@ impl Ledger {
             .await
     }
 
-    /// Up to `limit` donations after `after_rowid` (0 to start), for the admin export.
+    /// Up to `limit` donations after `after_rowid` (0 to start), for the admin export; of
+    /// `fund` alone when given.
     pub async fn export_page(
         &self,
         after_rowid: i64,
         limit: i64,
+        fund: Option<String>,
     ) -> Result<Vec<ExportRow>, LedgerError> {
         self.reads
-            .run(move |conn| read::export_page(conn, after_rowid, limit))
+            .run(move |conn| export::export_page(conn, after_rowid, limit, fund.as_deref()))
             .await
     }
 

@@ -12,6 +12,8 @@ mod after_payment;
 mod apply;
 mod donations;
 mod expire;
+mod export;
+mod funds;
 mod listen;
 pub mod migrate;
 mod migrations;
@@ -41,11 +43,12 @@ use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 use crate::total::{LiveTotal, TotalSnapshot};
-pub use read::{DonationRow, ExportRow};
+pub use export::ExportRow;
+pub use read::DonationRow;
 pub use reconcile::{PendingCheckout, ReconcileRun, ReconcileStart, ReconcileSummary};
 pub use refunds::{Intended, RefundIntent};
 use sql::{Db, DbError, SharedSource};
-pub use stats::{AfterPayment, Bucket, DAY_MS, HOUR_MS, LedgerStats, Tally, read_stats};
+pub use stats::{AfterPayment, Bucket, DAY_MS, FundStats, HOUR_MS, LedgerStats, Tally, read_stats};
 
 /// Why the ledger could not do something.
 #[derive(Debug, thiserror::Error)]
@@ -169,8 +172,9 @@ impl Ledger {
             Location::Postgres(source) => (None, Box::new(open::for_writing_pg(source)?)),
         };
         open::refuse_other_currency(db.as_mut(), location, &scope)?;
-        let (raised, count) =
-            read::succeeded_total(db.as_mut(), &scope).map_err(OpenError::Total)?;
+        open::refuse_unlisted_funds(db.as_mut(), location, &scope)?;
+        funds::settle(db.as_mut(), &scope).map_err(OpenError::Total)?;
+        let by_fund = funds::succeeded_by_fund(db.as_mut(), &scope).map_err(OpenError::Total)?;
         let outside = read::succeeded_outside(db.as_mut(), &scope).map_err(OpenError::Total)?;
         if outside > 0 {
             tracing::warn!(
@@ -182,12 +186,7 @@ impl Ledger {
                 scope.mode()
             );
         }
-        let total = Arc::new(LiveTotal::new(TotalSnapshot {
-            raised_minor: raised,
-            donations: count,
-            updated_at: time::OffsetDateTime::now_utc(),
-            version: 1,
-        }));
+        let total = Arc::new(LiveTotal::new(TotalSnapshot::of(by_fund, 1)));
         let (tx, rx) = mpsc::channel(writer::QUEUE);
         let health = writer::WriteHealth::default();
         let source = location.source();

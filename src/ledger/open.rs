@@ -64,6 +64,17 @@ pub enum OpenError {
         count: u64,
         configured: String,
     },
+    /// A fund removed from the settings while donations belong to it: its money would
+    /// vanish from the totals, its donors' receipts lose their fund.
+    #[error(
+        "the ledger {at} holds {} of the fund \"{fund}\", which the settings no longer list: a donation's fund is kept for good. List it again in [[funds]] (it may stay without a goal), or start this campaign on a new ledger",
+        crate::lang::english_count(*.count, "donation", "donations")
+    )]
+    UnlistedFund {
+        at: String,
+        fund: String,
+        count: u64,
+    },
     /// A currency switch while donations in the old one wait for their payment: paid
     /// after it, they could be neither counted nor refused.
     #[error(
@@ -189,6 +200,22 @@ pub fn refuse_other_currency(
             other,
             count,
             configured: scope.currency.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a ledger holding donations (of any status) of a fund the scope does not list.
+pub fn refuse_unlisted_funds(
+    db: &mut dyn Db,
+    location: &Location,
+    scope: &Scope,
+) -> Result<(), OpenError> {
+    match super::funds::unlisted(db, scope).map_err(OpenError::Total)? {
+        Some((fund, count)) => Err(OpenError::UnlistedFund {
+            at: location.describe(),
+            fund,
+            count,
         }),
         None => Ok(()),
     }

@@ -295,6 +295,8 @@ pub struct DonateFormView<'a> {
     pub ended: bool,
     /// Where the form posts: `/donate`, or on the API's origin.
     pub action: &'a str,
+    /// The funds to choose from; none with a single fund.
+    pub funds: &'a [super::funds::FundChoice<'a>],
 }
 
 pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
@@ -316,6 +318,7 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
                 div.error-summary role="alert" { p { (f.error_summary) } }
             }
             input type="hidden" name="lang" value=(t.lang);
+            @if !v.funds.is_empty() { (super::funds::fund_choice(t, v.funds)) }
             fieldset.amounts {
                 legend { (f.choose_amount) }
                 div.presets {

@@ -6,6 +6,7 @@
 
 pub mod compress;
 pub mod content;
+pub mod funds;
 pub mod layout;
 pub mod origin;
 pub mod seo;

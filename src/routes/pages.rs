@@ -26,6 +26,11 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         );
         return answer;
     }
+    if let Some(lang) = donate_lang(req.path())
+        && let Some(body) = super::donate::prefilled(req.query_string(), lang, &state)
+    {
+        return crate::http::html(StatusCode::OK, body);
+    }
     match site.lookup(req.path()) {
         Lookup::File(resource) => resource.respond(&req, StatusCode::OK),
         Lookup::Home(lang) => site.respond_home(lang, state.ledger.total(), &req),
@@ -41,6 +46,13 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         }
         Lookup::NotFound(lang) => site.not_found(lang).respond(&req, StatusCode::NOT_FOUND),
     }
+}
+
+/// The language of a donate page's path (`/donate/`, `/ar/donate/`).
+fn donate_lang(path: &str) -> Option<crate::lang::Lang> {
+    crate::lang::Lang::ALL
+        .into_iter()
+        .find(|lang| path == lang.page("donate"))
 }
 
 /// The thank-you page of a donor back from paying (`?receipt=<id>&t=<token>`), with the
