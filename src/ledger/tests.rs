@@ -149,6 +149,7 @@ fn new_donation(amount: i64) -> NewDonation {
         gateway_ref: Some(id.to_string()),
         id,
         amount: Money::new(amount, Currency::from_code("AED").unwrap()).unwrap(),
+        fund: crate::fund::FundId::general(),
         gateway: "sandbox",
         live: false,
         lang: Lang::En,

@@ -13,6 +13,7 @@ mod crash;
 mod deploy;
 mod donations;
 mod faults;
+mod funds;
 mod launch;
 mod limits;
 mod money;
