@@ -783,4 +783,5 @@ async fn two_servers_number_receipts_without_gaps() {
 }
 
 mod currency;
+mod funds;
 mod refunds;
