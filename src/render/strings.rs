@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use crate::lang::Lang;
-pub use crate::money::NumberFormat;
+pub use crate::money::{NumberFormat, Plural};
 
 static STRINGS: LazyLock<[Strings; 2]> = LazyLock::new(|| {
     [
@@ -199,20 +199,6 @@ pub struct CheckoutStrings {
     pub decline: String,
     pub already_done: String,
     pub not_found: String,
-}
-
-/// A text about a count, in each CLDR plural category its language uses: English needs
-/// `one` and `other`; Arabic `zero`, `one`, `two`, `few`, `many` and `other`. `{count}`
-/// is replaced by the number. The `plural` module chooses the form.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Plural {
-    pub zero: Option<String>,
-    pub one: Option<String>,
-    pub two: Option<String>,
-    pub few: Option<String>,
-    pub many: Option<String>,
-    pub other: String,
 }
 
 impl Strings {
