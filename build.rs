@@ -11,7 +11,7 @@
 #[allow(dead_code)]
 mod lang;
 #[path = "src/money.rs"]
-#[allow(dead_code)]
+#[allow(dead_code, unused_imports)]
 mod money;
 #[path = "src/render/mod.rs"]
 #[allow(dead_code)]

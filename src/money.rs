@@ -7,9 +7,7 @@ use serde::Deserialize;
 
 #[path = "money/name.rs"]
 mod name;
-#[cfg(test)]
-pub use name::Form;
-pub use name::{CurrencyName, PluralRules};
+pub use name::{CurrencyName, Form, Plural, PluralRules};
 
 /// A currency with its ISO 4217 minor-unit exponent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,13 +9,16 @@ use serde::Deserialize;
 #[serde(untagged)]
 pub enum CurrencyName {
     Symbol(String),
-    Word(Forms),
+    Word(Plural),
 }
 
-/// A word in each CLDR plural form; a missing form takes `other`.
+/// A text in each CLDR plural category its language uses: English needs `one` and
+/// `other`; Arabic `zero`, `one`, `two`, `few`, `many` and `other`. A missing form takes
+/// `other`. Counted texts (`{count} donations`, chosen by the `plural` module) and
+/// currency words beside an amount both use it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Forms {
+pub struct Plural {
     pub zero: Option<String>,
     pub one: Option<String>,
     pub two: Option<String>,
@@ -24,23 +27,29 @@ pub struct Forms {
     pub other: String,
 }
 
+impl Plural {
+    /// The text of a form (`other` when the form is not given).
+    pub fn pick(&self, form: Form) -> &str {
+        match form {
+            Form::Zero => self.zero.as_deref(),
+            Form::One => self.one.as_deref(),
+            Form::Two => self.two.as_deref(),
+            Form::Few => self.few.as_deref(),
+            Form::Many => self.many.as_deref(),
+            Form::Other => None,
+        }
+        .unwrap_or(&self.other)
+    }
+}
+
 impl CurrencyName {
     /// The name beside an amount whose integer part is `whole`, with visible decimals when
     /// `fraction`.
     pub fn for_amount(&self, rules: PluralRules, whole: u64, fraction: bool) -> &str {
-        let forms = match self {
-            CurrencyName::Symbol(s) => return s,
-            CurrencyName::Word(forms) => forms,
-        };
-        match rules.form(whole, fraction) {
-            Form::Zero => forms.zero.as_deref(),
-            Form::One => forms.one.as_deref(),
-            Form::Two => forms.two.as_deref(),
-            Form::Few => forms.few.as_deref(),
-            Form::Many => forms.many.as_deref(),
-            Form::Other => None,
+        match self {
+            CurrencyName::Symbol(s) => s,
+            CurrencyName::Word(forms) => forms.pick(rules.form(whole, fraction)),
         }
-        .unwrap_or(&forms.other)
     }
 
     /// Every way it is written, for finding it in a text.

@@ -38,7 +38,7 @@ fn ar() -> NumberFormat {
             ("AED".to_string(), CurrencyName::Symbol("د.إ".to_string())),
             (
                 "USD".to_string(),
-                CurrencyName::Word(name::Forms {
+                CurrencyName::Word(Plural {
                     zero: None,
                     one: None,
                     two: None,

@@ -5,7 +5,7 @@ use std::sync::LazyLock;
 use serde::Deserialize;
 
 use crate::lang::Lang;
-pub use crate::money::NumberFormat;
+pub use crate::money::{NumberFormat, Plural};
 
 static STRINGS: LazyLock<[Strings; 2]> = LazyLock::new(|| {
     [
@@ -115,10 +115,14 @@ pub struct ReceiptStrings {
     /// `{contact}`: the contact page's address, on a line of its own (after `\n`): the
     /// HTML part makes it a link.
     pub questions: String,
+    /// The printable page's question line (no email to reply to), as `questions`.
+    pub questions_page: String,
     pub view_online: String,
     pub print: String,
     /// The success page's line, and its link to the printable receipt.
     pub ready: String,
+    /// Added to `ready` when receipts are emailed.
+    pub ready_mailed: String,
     pub ready_link: String,
     pub sign_off: String,
     /// `{day} {month} {year}, {time} ({zone})`.
@@ -199,20 +203,6 @@ pub struct CheckoutStrings {
     pub decline: String,
     pub already_done: String,
     pub not_found: String,
-}
-
-/// A text about a count, in each CLDR plural category its language uses: English needs
-/// `one` and `other`; Arabic `zero`, `one`, `two`, `few`, `many` and `other`. `{count}`
-/// is replaced by the number. The `plural` module chooses the form.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Plural {
-    pub zero: Option<String>,
-    pub one: Option<String>,
-    pub two: Option<String>,
-    pub few: Option<String>,
-    pub many: Option<String>,
-    pub other: String,
 }
 
 impl Strings {
