@@ -4,36 +4,10 @@
 
 use super::sql::{Db, DbResult, args};
 
+pub use super::funds::Delta;
 use super::writer::{Op, Reply};
 use super::{Applied, Created, Scope, now_ms, read};
 use crate::donation::{PaymentResult, Status, Transition, transition};
-
-/// What the committed jobs change in the live total, fund by fund.
-#[derive(Default)]
-pub struct Delta {
-    /// Per fund: what is kept, and the donations that count (a net above zero) gained
-    /// or lost.
-    pub funds: crate::total::ByFund,
-    pub changed: bool,
-}
-
-impl Delta {
-    /// `raised` more kept by `fund`, and `count` more donations counted in it.
-    pub fn add(&mut self, fund: &str, raised: i64, count: i64) {
-        let f = self.funds.entry(fund.to_owned()).or_default();
-        f.raised_minor = f.raised_minor.saturating_add(raised);
-        f.donations = f.donations.saturating_add(count);
-        self.changed = true;
-    }
-
-    /// Adds another job's changes.
-    pub fn merge(&mut self, other: Delta) {
-        for (fund, f) in other.funds {
-            self.add(&fund, f.raised_minor, f.donations);
-        }
-        self.changed |= other.changed;
-    }
-}
 
 /// One line of the append-only audit trail.
 #[derive(Default)]
