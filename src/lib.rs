@@ -31,3 +31,4 @@ pub mod site;
 pub mod state;
 pub mod tls;
 pub mod total;
+pub mod zakat;

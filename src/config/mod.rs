@@ -11,12 +11,14 @@ mod network;
 mod privacy;
 mod sections;
 mod settings;
+mod zakat;
 #[cfg(test)]
 mod tests;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use load::Sources;
 pub use sections::*;
+pub use zakat::{Zakat, ZakatSettings};
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,
 };

@@ -20,6 +20,7 @@ pub struct Config {
     pub limits: Limits,
     pub admin: Admin,
     pub email: super::Email,
+    pub zakat: super::Zakat,
 }
 
 /// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).

@@ -70,6 +70,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Receipts by email (`[email]`).
     pub email: super::EmailSettings,
+    /// The Zakat calculator's prices (`[zakat]`).
+    pub zakat: super::ZakatSettings,
 }
 
 /// The gate every gateway call passes, and how donors wait for a checkout.
@@ -191,6 +193,7 @@ impl Config {
         };
         let ledger = check_ledger(&self.ledger)?;
         let email = super::email::check_email(&self.email)?;
+        let zakat = super::zakat::check_zakat(&self.zakat, campaign.currency)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
         Ok(Settings {
@@ -225,6 +228,7 @@ impl Config {
             reconcile,
             queue,
             email,
+            zakat,
         })
     }
 }
