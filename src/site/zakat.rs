@@ -16,6 +16,25 @@ pub fn offered(settings: &Settings) -> bool {
     settings.zakat.prices.gold_minor_per_gram > 0 || settings.zakat.prices.silver_minor_per_gram > 0
 }
 
+/// What `fundraiser check` warns of: a price missing while the calculator is offered.
+pub fn check_warnings(settings: &Settings) -> Vec<String> {
+    let prices = &settings.zakat.prices;
+    let missing = [
+        ("gold", prices.gold_minor_per_gram),
+        ("silver", prices.silver_minor_per_gram),
+    ];
+    missing
+        .into_iter()
+        .filter(|(_, price)| offered(settings) && *price == 0)
+        .map(|(metal, _)| {
+            format!(
+                "zakat.{metal}_price_per_gram is not set: the Zakat calculator cannot value the {metal} nisab; set it to today's price of a gram in {}, with zakat.prices_date",
+                settings.currency.code()
+            )
+        })
+        .collect()
+}
+
 /// The calculator's path in a language.
 pub fn path(lang: Lang) -> String {
     lang.page(crate::render::optional::ZAKAT)

@@ -26,3 +26,4 @@ mod several_servers;
 mod share;
 mod site;
 mod stripe;
+mod zakat;
