@@ -11,6 +11,7 @@ pub mod client_ip;
 pub mod config;
 pub mod donation;
 pub mod export;
+pub mod fund;
 pub mod gateway;
 pub mod http;
 pub mod kept;

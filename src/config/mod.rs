@@ -6,6 +6,7 @@
 
 mod checks;
 mod email;
+mod funds;
 mod load;
 mod network;
 mod privacy;
@@ -16,6 +17,7 @@ mod zakat;
 mod tests;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
+pub use funds::{Fund, FundSection, LangTexts};
 pub use load::Sources;
 pub use sections::*;
 pub use zakat::{Zakat, ZakatSettings};

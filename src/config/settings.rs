@@ -70,6 +70,8 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Receipts by email (`[email]`).
     pub email: super::EmailSettings,
+    /// The funds donors give to, in the settings' order; at least one.
+    pub funds: Vec<super::Fund>,
     /// The Zakat calculator's prices (`[zakat]`).
     pub zakat: super::ZakatSettings,
 }
@@ -193,6 +195,7 @@ impl Config {
         };
         let ledger = check_ledger(&self.ledger)?;
         let email = super::email::check_email(&self.email)?;
+        let funds = super::funds::check_funds(&self.funds, campaign.currency, campaign.goal_minor)?;
         let zakat = super::zakat::check_zakat(&self.zakat, campaign.currency)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
@@ -228,6 +231,7 @@ impl Config {
             reconcile,
             queue,
             email,
+            funds,
             zakat,
         })
     }
@@ -283,6 +287,16 @@ impl Settings {
 
     pub fn campaign_ended(&self, now: time::OffsetDateTime) -> bool {
         self.ends_at.is_some_and(|end| now >= end)
+    }
+
+    /// The listed fund with this id.
+    pub fn fund(&self, id: &str) -> Option<&super::Fund> {
+        self.funds.iter().find(|f| f.id.as_str() == id)
+    }
+
+    /// Whether donors choose a fund: two funds or more.
+    pub fn fund_choice(&self) -> bool {
+        self.funds.len() > 1
     }
 
     /// Max-age of HTML pages; the home page never outlives the total's own max-age.

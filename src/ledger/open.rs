@@ -55,7 +55,8 @@ pub enum OpenError {
     Schema { path: PathBuf, message: String },
     /// Counted money in another currency: relabelling it would misstate the total.
     #[error(
-        "the ledger {at} holds {count} succeeded donation(s) in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path or ledger.url)"
+        "the ledger {at} holds {} in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path or ledger.url)",
+        crate::lang::english_count(*.count, "succeeded donation", "succeeded donations")
     )]
     OtherCurrency {
         at: String,
@@ -66,7 +67,8 @@ pub enum OpenError {
     /// A currency switch while donations in the old one wait for their payment: paid
     /// after it, they could be neither counted nor refused.
     #[error(
-        "the ledger {at} holds {count} pending donation(s) in {other}, but campaign.currency is {configured}: their payments would be in {other}. Keep campaign.currency = \"{other}\" until they are paid or expire (donation.pending_ttl after they started), then switch"
+        "the ledger {at} holds {} in {other}, but campaign.currency is {configured}: their payments would be in {other}. Keep campaign.currency = \"{other}\" until they are paid or expire (donation.pending_ttl after they started), then switch",
+        crate::lang::english_count(*.count, "pending donation", "pending donations")
     )]
     PendingOtherCurrency {
         at: String,

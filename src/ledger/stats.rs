@@ -4,6 +4,7 @@
 use super::Scope;
 use super::read::{SCOPED, disputed, sum};
 use super::sql::{Db, DbResult, args};
+use super::{Ledger, LedgerError, Location};
 use crate::donation::Status;
 
 /// Count and amount of some donations.
@@ -194,4 +195,30 @@ fn fill_buckets(
         }
     }
     Ok(())
+}
+
+impl Ledger {
+    /// The figures the admin pages are computed from, as of `now_ms`.
+    pub async fn stats(&self, now_ms: i64) -> Result<LedgerStats, LedgerError> {
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| stats(conn, now_ms, &scope))
+            .await
+    }
+}
+
+/// Reads the admin figures straight from a ledger, read-only and (for a file) without
+/// taking the server's lock, so an operator can run it next to running servers.
+pub fn read_stats(
+    location: &Location,
+    now_ms: i64,
+    scope: &Scope,
+) -> Result<LedgerStats, LedgerError> {
+    if let Location::File(path) = location
+        && !path.is_file()
+    {
+        return Err(LedgerError::Missing(path.to_path_buf()));
+    }
+    let mut db = location.source().connect(true)?;
+    Ok(stats(db.as_mut(), now_ms, scope)?)
 }

@@ -2,7 +2,9 @@
 //! folder, and a fresh database on the PostgreSQL server `TEST_POSTGRES_URL` names
 //! (`tests/run.sh` starts one). Without that variable the PostgreSQL half says SKIPPED.
 use super::*;
-use crate::donation::{Channel, Outcome};
+use std::time::Duration;
+
+use crate::donation::{Channel, DonationId, Outcome, PaymentResult, Status};
 use crate::lang::Lang;
 use crate::money::{Currency, Money};
 

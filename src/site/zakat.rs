@@ -13,7 +13,7 @@ use crate::zakat::{Field, FieldError, Holdings, Nisab, assess, parse_field};
 
 /// Whether the calculator is offered: while a fund `zakat` is listed.
 pub fn offered(settings: &Settings) -> bool {
-    settings.zakat.prices.gold_minor_per_gram > 0 || settings.zakat.prices.silver_minor_per_gram > 0
+    settings.fund("zakat").is_some()
 }
 
 /// What `fundraiser check` warns of: a price missing while the calculator is offered.
