@@ -9,15 +9,26 @@ use crate::zakat::Prices;
 
 /// The section as written. Prices are decimal amounts in the campaign's currency,
 /// written as a TOML number or as text (`"312.75"`, as the environment gives them).
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Zakat {
-    #[serde(deserialize_with = "decimal_text")]
+    #[serde(deserialize_with = "decimal_text", serialize_with = "whole_as_number")]
     pub gold_price_per_gram: String,
-    #[serde(deserialize_with = "decimal_text")]
+    #[serde(deserialize_with = "decimal_text", serialize_with = "whole_as_number")]
     pub silver_price_per_gram: String,
     /// When the prices were taken: free text shown beside them (`2026-12-01`).
     pub prices_date: String,
+}
+
+impl Default for Zakat {
+    /// No prices: the calculator values no nisab until the charity sets them.
+    fn default() -> Self {
+        Self {
+            gold_price_per_gram: "0".into(),
+            silver_price_per_gram: "0".into(),
+            prices_date: String::new(),
+        }
+    }
 }
 
 /// The calculator's prices, checked, in minor units.
@@ -71,6 +82,14 @@ fn price(key: &str, text: &str, currency: Currency) -> Result<i64, ConfigError> 
             "is not an amount of {} like 312.75",
             currency.code()
         ))),
+    }
+}
+
+/// A price written back as `config.toml` shows it: a whole number as a TOML integer.
+fn whole_as_number<S: serde::Serializer>(text: &str, s: S) -> Result<S::Ok, S::Error> {
+    match text.parse::<u64>() {
+        Ok(n) => s.serialize_u64(n),
+        Err(_) => s.serialize_str(text),
     }
 }
 
