@@ -257,6 +257,8 @@ mod tests {
     #[test]
     fn ipv4_mapped_trusted_proxies_are_made_ipv4() {
         let mut c = Config::default();
+        // A proxy makes the site public: the sandbox only as a demonstration.
+        c.sandbox.public = true;
         c.server.trusted_proxies = [
             "::ffff:127.0.0.1",
             "::ffff:10.0.0.0/104",

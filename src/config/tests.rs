@@ -7,11 +7,34 @@ use figment::providers::{Format, Serialized, Toml};
 use super::load::describe;
 use super::*;
 
+/// Every key of the settings, as dotted paths (`server.bind`); a list is one key.
+fn keys(value: &toml::Value, prefix: &str, out: &mut Vec<String>) {
+    if let toml::Value::Table(table) = value {
+        for (k, v) in table {
+            let path = if prefix.is_empty() {
+                k.clone()
+            } else {
+                format!("{prefix}.{k}")
+            };
+            out.push(path.clone());
+            keys(v, &path, out);
+        }
+    }
+}
+
+/// `config.toml` documents every key and nothing else, and makes valid settings. Its
+/// values are the built-in defaults as shipped, but a charity edits them (goal,
+/// currency, ...), so only the keys are compared.
 #[test]
-fn the_documented_config_file_equals_the_built_in_defaults() {
+fn the_documented_config_file_names_every_key_of_the_built_in_defaults() {
     let documented: toml::Value = toml::from_str(include_str!("../../config.toml")).unwrap();
     let defaults = toml::Value::try_from(Config::default()).unwrap();
-    assert_eq!(documented, defaults);
+    let (mut d, mut k) = (Vec::new(), Vec::new());
+    keys(&documented, "", &mut d);
+    keys(&defaults, "", &mut k);
+    d.sort();
+    k.sort();
+    assert_eq!(d, k);
     let parsed: Config = toml::from_str(include_str!("../../config.toml")).unwrap();
     parsed.settings().unwrap();
 }

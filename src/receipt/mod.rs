@@ -156,12 +156,13 @@ impl ReceiptView {
     /// The question line's words, without the address that ends it (for HTML, which
     /// links the address instead).
     pub fn questions_words(&self) -> String {
-        let q = &self.strings().receipt.questions;
-        q.split("{contact}")
-            .next()
-            .unwrap_or(q)
-            .trim_end()
-            .to_owned()
+        words_before_contact(&self.strings().receipt.questions)
+    }
+
+    /// The printable page's question line, without the address (there is no email to
+    /// reply to on a page).
+    pub fn page_questions_words(&self) -> String {
+        words_before_contact(&self.strings().receipt.questions_page)
     }
 
     pub fn questions(&self) -> String {
@@ -230,6 +231,15 @@ pub fn local_date(at_ms: i64, zone: &jiff::tz::TimeZone, t: &Strings) -> String 
         ],
     );
     t.numbers.localize_digits(&filled)
+}
+
+/// A question line's words before `{contact}`.
+fn words_before_contact(q: &str) -> String {
+    q.split("{contact}")
+        .next()
+        .unwrap_or(q)
+        .trim_end()
+        .to_owned()
 }
 
 #[cfg(test)]

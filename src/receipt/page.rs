@@ -28,7 +28,7 @@ pub fn receipt_main(view: &ReceiptView) -> Markup {
                 }
             }
             p.print-only {
-                (view.questions_words()) br;
+                (view.page_questions_words()) br;
                 bdi dir="ltr" { (view.contact) }
             }
             p.no-print {
@@ -39,13 +39,17 @@ pub fn receipt_main(view: &ReceiptView) -> Markup {
     }
 }
 
-/// The thank-you page's line about the receipt, with its link.
-pub fn success_note(view: &ReceiptView, href: &str) -> String {
+/// The thank-you page's line about the receipt, with its link; when receipts are
+/// emailed (`mailed`), it says a copy is on its way.
+pub fn success_note(view: &ReceiptView, href: &str, mailed: bool) -> String {
     let r = &view.strings().receipt;
     html! {
         p.receipt-ready {
             (Strings::fill(&r.ready, &[("number", &view.number)]))
             " "
+            @if mailed {
+                (r.ready_mailed) " "
+            }
             a href=(href) { (r.ready_link) }
         }
     }

@@ -116,10 +116,14 @@ pub struct ReceiptStrings {
     /// `{contact}`: the contact page's address, on a line of its own (after `\n`): the
     /// HTML part makes it a link.
     pub questions: String,
+    /// The printable page's question line (no email to reply to), as `questions`.
+    pub questions_page: String,
     pub view_online: String,
     pub print: String,
     /// The success page's line, and its link to the printable receipt.
     pub ready: String,
+    /// Added to `ready` when receipts are emailed.
+    pub ready_mailed: String,
     pub ready_link: String,
     pub sign_off: String,
     /// `{day} {month} {year}, {time} ({zone})`.

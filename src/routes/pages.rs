@@ -72,7 +72,8 @@ async fn thank_you(
         q.t,
         lang.code()
     ));
-    let note = crate::receipt::page::success_note(&view, &href);
+    let mailed = state.settings.email.enabled();
+    let note = crate::receipt::page::success_note(&view, &href, mailed);
     Some(state.site.success_page_with(lang, &note))
 }
 

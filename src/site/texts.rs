@@ -136,13 +136,23 @@ mod tests {
         assert!(t.contains("EUR"), "{t}");
     }
 
+    /// The campaign's currency as the repository's `config.toml` sets it (AED as
+    /// shipped): a charity that changes it changes its pages' money words too.
+    fn campaign() -> Currency {
+        let config: toml::Table = include_str!("../../config.toml").parse().unwrap();
+        currency(config["campaign"]["currency"].as_str().unwrap())
+    }
+
     #[test]
     fn the_shipped_pages_name_only_the_campaign_currency() {
-        assert_eq!(other_currencies(currency("AED")), []);
+        assert_eq!(other_currencies(campaign()), []);
     }
 
     #[test]
     fn pages_for_aed_name_it_when_the_campaign_is_in_another_currency() {
+        if campaign().code() != "AED" {
+            return; // the pages are no longer the example campaign's
+        }
         let found = other_currencies(currency("USD"));
         assert!(
             found.contains(&Mention {

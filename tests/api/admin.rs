@@ -394,7 +394,7 @@ fn stats_match_a_ledger_of_known_donations() {
 
     // The dashboard shows the same headline figures.
     let html = get_admin(&server, "/admin").text().unwrap();
-    assert!(html.contains("AED 900"), "raised on the dashboard");
+    assert!(html.contains("AED\u{a0}900"), "raised on the dashboard");
     assert!(html.contains("<polyline"), "the cumulative line is drawn");
 
     // The operator's command prints the same figures, reading next to the running server.
@@ -414,14 +414,14 @@ fn stats_match_a_ledger_of_known_donations() {
     assert!(
         table
             .lines()
-            .any(|l| l.starts_with("raised ") && l.ends_with(" AED 900")),
+            .any(|l| l.starts_with("raised ") && l.ends_with(" AED\u{a0}900")),
         "{table}"
     );
     assert!(!table.lines().any(|l| l.ends_with(" AED")), "{table}");
     assert!(
         table
             .lines()
-            .any(|l| l.starts_with("median") && l.ends_with(" AED 100")),
+            .any(|l| l.starts_with("median") && l.ends_with(" AED\u{a0}100")),
         "{table}"
     );
     assert!(
@@ -785,7 +785,7 @@ fn the_dashboard_refunds_a_donation_in_part_then_in_full() {
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         r.text().unwrap(),
-        "Refund at most AED 70: AED 30 of AED 100 was refunded already."
+        "Refund at most AED\u{a0}70: AED\u{a0}30 of AED\u{a0}100 was refunded already."
     );
     let r = refund(&server, &paid, "lots", &token);
     assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
@@ -896,7 +896,7 @@ fn the_same_refund_form_sent_twice_refunds_once() {
     assert_eq!(r.status(), StatusCode::CONFLICT);
     assert_eq!(
         r.text().unwrap(),
-        "Refund #1 of AED 30 was made already; nothing more was refunded. Reload the dashboard to refund more."
+        "Refund #1 of AED\u{a0}30 was made already; nothing more was refunded. Reload the dashboard to refund more."
     );
     // The reloaded dashboard's form makes the next refund; an older one is out of date.
     assert_eq!(form_intent(&server, &paid), "2");

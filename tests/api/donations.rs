@@ -42,16 +42,16 @@ fn a_donation_through_the_sandbox_is_counted_and_shown() {
     assert_eq!(t["raised_minor"], 5000);
     assert_eq!(t["donations"], 1);
     assert_eq!(t["currency"], "AED");
-    assert_eq!(t["raised"], "AED 50");
+    assert_eq!(t["raised"], "AED\u{a0}50");
     assert_eq!(t["goal_minor"], 150_000_000);
     let home = follow(&server, "/").text().unwrap();
     assert!(
-        home.contains(r#"<strong data-live="raised">AED 50</strong>"#),
+        home.contains("<strong data-live=\"raised\">AED\u{a0}50</strong>"),
         "{home}"
     );
     assert!(home.contains(r#"value="5000""#));
     let home_ar = follow(&server, "/ar/").text().unwrap();
-    assert!(home_ar.contains("٥٠ د.إ"), "{home_ar}");
+    assert!(home_ar.contains("٥٠\u{a0}د.إ"), "{home_ar}");
 
     assert_eq!(server.ledger().only().status, "succeeded");
 }
@@ -70,14 +70,14 @@ fn the_checkout_page_is_marked_as_test_mode_and_shows_the_amount() {
         "{page}"
     );
     let english = follow(&server, &twin).text().unwrap();
-    assert!(english.contains("Test mode") && english.contains("AED 1,234.50"));
-    assert!(page.contains("١٬٢٣٤٫٥٠ د.إ"), "{page}");
+    assert!(english.contains("Test mode") && english.contains("AED\u{a0}1,234.50"));
+    assert!(page.contains("١٬٢٣٤٫٥٠\u{a0}د.إ"), "{page}");
     assert!(page.contains(r#"name="outcome" value="pay""#));
     assert!(page.contains(r#"name="outcome" value="decline""#));
     let r = donate(&server, &[("amount", "75"), ("lang", "en")]);
     let page = follow(&server, &location(&r)).text().unwrap();
     assert!(page.contains("Test mode"));
-    assert!(page.contains("AED 75"));
+    assert!(page.contains("AED\u{a0}75"));
     assert_eq!(
         follow(&server, "/sandbox/checkout/AAAAAAAAAAAAAAAAAAAAAA").status(),
         StatusCode::NOT_FOUND
@@ -208,17 +208,21 @@ fn invalid_amounts_are_refused_with_the_form_and_no_row() {
         ("0", "en", "The amount must be more than zero."),
         ("-5", "en", "The amount must be more than zero."),
         ("12.505", "en", "at most 2 digits after the decimal point"),
-        ("4.99", "en", "The smallest donation we can take is AED 5."),
+        (
+            "4.99",
+            "en",
+            "The smallest donation we can take is AED\u{a0}5.",
+        ),
         (
             "50001",
             "en",
-            "The largest donation we can take online is AED 50,000.",
+            "The largest donation we can take online is AED\u{a0}50,000.",
         ),
         ("abc", "en", "Please type the amount as a number"),
         ("1e3", "en", "Please type the amount as a number"),
         ("abc", "ar", "يرجى كتابة المبلغ أرقامًا"),
         ("٠", "ar", "يجب أن يكون المبلغ أكبر من صفر"),
-        ("٣", "ar", "أقل تبرّع يمكننا قبوله هو ٥ د.إ"),
+        ("٣", "ar", "أقل تبرّع يمكننا قبوله هو ٥\u{a0}د.إ"),
     ];
     for &(amount, lang, message) in cases {
         let r = donate(
@@ -357,7 +361,12 @@ fn a_restart_on_the_same_ledger_keeps_the_total() {
     let t = server.total();
     assert_eq!(t["raised_minor"], 3025);
     assert_eq!(t["donations"], 2);
-    assert!(follow(&server, "/").text().unwrap().contains("AED 30.25"));
+    assert!(
+        follow(&server, "/")
+            .text()
+            .unwrap()
+            .contains("AED\u{a0}30.25")
+    );
 }
 
 #[test]
@@ -374,12 +383,12 @@ fn the_total_api_is_cacheable_briefly_and_matches_the_home_page() {
             .starts_with("application/json")
     );
     let t: serde_json::Value = r.json().unwrap();
-    assert_eq!(t["raised"], "AED 1,234.50");
-    assert_eq!(t["display"]["ar"]["raised"], "١٬٢٣٤٫٥٠ د.إ");
+    assert_eq!(t["raised"], "AED\u{a0}1,234.50");
+    assert_eq!(t["display"]["ar"]["raised"], "١٬٢٣٤٫٥٠\u{a0}د.إ");
     assert!(t["updated_at"].as_str().unwrap().contains('T'));
     let home = follow(&server, "/");
     assert_eq!(home.headers()["cache-control"], "public, max-age=5");
-    assert!(home.text().unwrap().contains(">AED 1,234.50<"));
+    assert!(home.text().unwrap().contains(">AED\u{a0}1,234.50<"));
 }
 
 #[test]

@@ -104,6 +104,8 @@ fn an_ipv6_48_shares_a_coarser_limit_than_its_64s() {
         ("FUNDRAISER_LIMITS__DONATE_PER_IP_PER_MINUTE", "1"),
         ("FUNDRAISER_LIMITS__IPV6_48_MULTIPLIER", "3"),
         ("FUNDRAISER_SERVER__TRUSTED_PROXIES", "[\"127.0.0.1\"]"),
+        // Behind a proxy the sandbox runs only as a public demonstration.
+        ("FUNDRAISER_SANDBOX__PUBLIC", "true"),
     ]);
     let from = |client: &str| donate(&server, &[("X-Forwarded-For", client)], "en").status();
     fresh_minute();
@@ -134,6 +136,7 @@ fn a_trusted_proxy_written_as_ipv4_mapped_ipv6_is_trusted() {
             "FUNDRAISER_SERVER__TRUSTED_PROXIES",
             "[\"::ffff:127.0.0.1\"]",
         ),
+        ("FUNDRAISER_SANDBOX__PUBLIC", "true"),
     ]);
     let a = [("X-Forwarded-For", "203.0.113.1")];
     let b = [("X-Forwarded-For", "203.0.113.2")];

@@ -48,7 +48,7 @@ proptest! {
             let shown = format_money(minor, currency, fmt);
             // Strip the currency symbol or code; what is left is the number as shown.
             let number: String = shown
-                .split(' ')
+                .split([' ', '\u{a0}'])
                 .filter(|part| part.chars().any(|c| c.is_ascii_digit() || ('٠'..='٩').contains(&c)))
                 .collect();
             prop_assert_eq!(parse_amount(&number, currency), Ok(minor), "{}", shown);

@@ -513,7 +513,7 @@ fn test_money_never_enters_a_live_total() {
     assert_eq!(total["test"], false);
     let (_, home) = get(&live, "/");
     assert!(
-        home.contains(r#"<strong data-live="raised">AED 0</strong>"#),
+        home.contains("<strong data-live=\"raised\">AED\u{a0}0</strong>"),
         "the home page too"
     );
     let stats: serde_json::Value = client()

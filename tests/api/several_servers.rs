@@ -424,7 +424,7 @@ fn a_sqlite_ledger_moves_to_postgres_and_goes_on_counting() {
     let (code, text) = run(folder.path(), &["migrate-to", &url]);
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains("verified: 4 donations, 3 succeeded, AED 42 raised"),
+        text.contains("verified: 4 donations, 3 succeeded, AED\u{a0}42 raised"),
         "{text}"
     );
     assert!(text.contains("donations 4"), "{text}");
@@ -437,12 +437,12 @@ fn a_sqlite_ledger_moves_to_postgres_and_goes_on_counting() {
     let (code, text) = run(folder.path(), &["check", "--db-url", &url]);
     assert_eq!(code, 0, "{text}");
     assert!(
-        text.contains("4 donations, 3 succeeded, AED 42 raised"),
+        text.contains("4 donations, 3 succeeded, AED\u{a0}42 raised"),
         "{text}"
     );
     let (code, text) = run(folder.path(), &["stats", "--db-url", &url]);
     assert_eq!(code, 0, "{text}");
-    assert!(text.contains("AED 42"), "{text}");
+    assert!(text.contains("AED\u{a0}42"), "{text}");
     let (code, text) = run(folder.path(), &["backup", "copy.db", "--db-url", &url]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("pg_dump"), "{text}");

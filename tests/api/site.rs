@@ -195,8 +195,8 @@ fn home_page_shows_the_total_and_a_progress_bar() {
     let server = Server::start();
     let en = get(&server, "/", &[]).text();
     assert!(
-        en.contains("<strong data-live=\"raised\">AED 0</strong>"),
-        "no AED 0 on a fresh ledger"
+        en.contains("<strong data-live=\"raised\">AED\u{a0}0</strong>"),
+        "no AED\u{a0}0 on a fresh ledger"
     );
     assert!(en.contains("<progress"));
     let ar = get(&server, "/ar/", &[]).text();
@@ -229,7 +229,11 @@ fn tally_text(html: &str) -> String {
         text.push(' ');
     }
     text.push_str(rest);
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    // Spaces as written: the no-break space that keeps an amount together stays.
+    text.split(|c: char| c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[test]
@@ -237,11 +241,11 @@ fn the_tally_says_each_figure_once_in_both_languages() {
     let server = Server::start();
     assert_eq!(
         tally_text(&get(&server, "/", &[]).text()),
-        "AED 0 raised of AED 1,500,000 0 donations 0% of the goal"
+        "AED\u{a0}0 raised of AED\u{a0}1,500,000 0 donations 0% of the goal"
     );
     assert_eq!(
         tally_text(&get(&server, "/ar/", &[]).text()),
-        "٠ د.إ جُمعت من أصل ١٬٥٠٠٬٠٠٠ د.إ لا تبرّعات بعد ٠٪ من الهدف"
+        "٠\u{a0}د.إ جُمعت من أصل ١٬٥٠٠٬٠٠٠\u{a0}د.إ لا تبرّعات بعد ٠٪ من الهدف"
     );
 }
 

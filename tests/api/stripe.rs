@@ -920,7 +920,7 @@ fn an_isk_donation_is_charged_in_kronur_as_stripe_writes_them() {
         "/success/"
     );
     assert_eq!(raised(&server), (5000, 1));
-    assert_eq!(server.total()["raised"], "ISK 5,000");
+    assert_eq!(server.total()["raised"], "ISK\u{a0}5,000");
 }
 
 /// Sends a signed `charge.*` event with `object`; returns the server's JSON answer.
@@ -1257,14 +1257,14 @@ fn a_refund_whose_answer_was_lost_is_never_made_twice() {
         "{text}"
     );
     assert!(
-        page.contains("Pending refund #1: AED 40, not answered yet"),
+        page.contains("Pending refund #1: AED\u{a0}40, not answered yet"),
         "{page}"
     );
     assert!(page.contains(r#"name="intent" value="1""#));
     assert_eq!(retried.status(), StatusCode::CONFLICT);
     assert_eq!(
         retried.text().unwrap(),
-        "Refund #1 of AED 40 was made already; nothing more was refunded. Reload the dashboard to refund more."
+        "Refund #1 of AED\u{a0}40 was made already; nothing more was refunded. Reload the dashboard to refund more."
     );
     assert_eq!(
         refund_keys(&fake),
@@ -1285,7 +1285,7 @@ fn a_refund_whose_answer_was_lost_is_never_made_twice() {
     assert_eq!(r.status(), StatusCode::OK);
     assert_eq!(
         r.text().unwrap(),
-        "Refund #1 of AED 25 was still waiting for the payment provider's answer: it was sent again as it was, not the AED 30 typed. It is made now."
+        "Refund #1 of AED\u{a0}25 was still waiting for the payment provider's answer: it was sent again as it was, not the AED\u{a0}30 typed. It is made now."
     );
     assert_eq!(fake.refunded(&payment_intent(&other)), 2_500);
     assert_eq!(raised(&server), (6_000 + 7_500, 2));

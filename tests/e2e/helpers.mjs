@@ -53,7 +53,7 @@ export const LANGS = {
     backHome: 'Back to the campaign',
     notANumber: 'Please type the amount as a number, for example 50 or 12.50.',
     customAmount: '37.5',
-    customAmountShown: 'AED 37.50',
+    customAmountShown: 'AED\u00a037.50',
     currency: 'AED',
   },
   ar: {
@@ -68,7 +68,7 @@ export const LANGS = {
     notANumber: 'يرجى كتابة المبلغ أرقامًا، مثل ٥٠ أو ١٢٫٥٠.',
     // Typed with Arabic-Indic digits and the Arabic decimal separator, as an Arabic keyboard does.
     customAmount: '٣٧٫٥',
-    customAmountShown: '٣٧٫٥٠ د.إ',
+    customAmountShown: '٣٧٫٥٠\u00a0د.إ',
     currency: 'د.إ',
   },
 };

@@ -445,3 +445,17 @@ pub fn site_text(lang: &str, key: &str) -> String {
         .unwrap_or_else(|| panic!("{key} in {}", path.display()))
         .to_owned()
 }
+
+/// The campaign's currency as the repository's `config.toml` sets it (the built-in default
+/// AED as shipped), for tests of what the pages say about money.
+pub fn campaign_currency() -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.toml");
+    let text = std::fs::read_to_string(&path).expect("config.toml");
+    let table: toml::Table = text.parse().expect("config.toml parses");
+    table
+        .get("campaign")
+        .and_then(|c| c.get("currency"))
+        .and_then(|v| v.as_str())
+        .unwrap_or("AED")
+        .to_owned()
+}
