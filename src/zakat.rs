@@ -179,6 +179,8 @@ pub fn assess(h: &Holdings, prices: &Prices, nisab: Nisab) -> Result<Assessment,
 }
 
 #[cfg(test)]
+// Amounts are written as major_minor (`2_000_00` is 2,000.00), as a person reads them.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
 
@@ -269,7 +271,10 @@ mod tests {
             cash: 25_500_01,
             ..Holdings::default()
         };
-        assert_eq!(assess_ok(&h, &prices(300, 4), Nisab::Gold).due_minor, Some(637_51));
+        assert_eq!(
+            assess_ok(&h, &prices(300, 4), Nisab::Gold).due_minor,
+            Some(637_51)
+        );
     }
 
     #[test]
@@ -301,12 +306,30 @@ mod tests {
         assert_eq!(parse_field(Field::Cash, "100,000", c), Ok(100_000_00));
         assert_eq!(parse_field(Field::Cash, "١٠٠٬٠٠٠٫٥", c), Ok(100_000_50));
         assert_eq!(parse_field(Field::GoldGrams, "٨٥٫٢٥", c), Ok(85_250));
-        assert_eq!(parse_field(Field::GoldGrams, "1.2345", c), Err(FieldError::TooManyDecimals { allowed: 3 }));
-        assert_eq!(parse_field(Field::Cash, "1.234", c), Err(FieldError::TooManyDecimals { allowed: 2 }));
-        assert_eq!(parse_field(Field::Debts, "-5", c), Err(FieldError::Negative));
-        assert_eq!(parse_field(Field::Debts, "abc", c), Err(FieldError::NotANumber));
-        assert_eq!(parse_field(Field::Cash, "99999999999999999", c), Err(FieldError::TooLarge));
-        assert_eq!(parse_field(Field::SilverGrams, "1000000001", c), Err(FieldError::TooLarge));
+        assert_eq!(
+            parse_field(Field::GoldGrams, "1.2345", c),
+            Err(FieldError::TooManyDecimals { allowed: 3 })
+        );
+        assert_eq!(
+            parse_field(Field::Cash, "1.234", c),
+            Err(FieldError::TooManyDecimals { allowed: 2 })
+        );
+        assert_eq!(
+            parse_field(Field::Debts, "-5", c),
+            Err(FieldError::Negative)
+        );
+        assert_eq!(
+            parse_field(Field::Debts, "abc", c),
+            Err(FieldError::NotANumber)
+        );
+        assert_eq!(
+            parse_field(Field::Cash, "99999999999999999", c),
+            Err(FieldError::TooLarge)
+        );
+        assert_eq!(
+            parse_field(Field::SilverGrams, "1000000001", c),
+            Err(FieldError::TooLarge)
+        );
     }
 
     #[test]
@@ -325,9 +348,16 @@ mod tests {
             silver_minor_per_gram: 1,
         };
         assert_eq!(assess(&h, &p, Nisab::Gold), Err(Field::GoldGrams));
-        let h = Holdings { gold_mg: 1_000, silver_mg: max(Field::SilverGrams), ..h };
+        let h = Holdings {
+            gold_mg: 1_000,
+            silver_mg: max(Field::SilverGrams),
+            ..h
+        };
         let a = assess_ok(&h, &p, Nisab::Silver);
-        assert_eq!(a.net_minor, 3 * MAX_GOAL_MINOR + 10_000_000_000_000 + 1_000_000_000);
+        assert_eq!(
+            a.net_minor,
+            3 * MAX_GOAL_MINOR + 10_000_000_000_000 + 1_000_000_000
+        );
         assert_eq!(a.due_minor, Some((a.net_minor + 39) / 40));
     }
 }

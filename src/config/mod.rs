@@ -12,18 +12,18 @@ mod network;
 mod privacy;
 mod sections;
 mod settings;
-mod zakat;
 #[cfg(test)]
 mod tests;
+mod zakat;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use funds::{Fund, FundSection, LangTexts};
 pub use load::Sources;
 pub use sections::*;
-pub use zakat::{Zakat, ZakatSettings};
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,
 };
+pub use zakat::{Zakat, ZakatSettings};
 
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -48,7 +48,11 @@ impl ZakatSettings {
 pub(super) fn check_zakat(z: &Zakat, currency: Currency) -> Result<ZakatSettings, ConfigError> {
     Ok(ZakatSettings {
         prices: Prices {
-            gold_minor_per_gram: price("zakat.gold_price_per_gram", &z.gold_price_per_gram, currency)?,
+            gold_minor_per_gram: price(
+                "zakat.gold_price_per_gram",
+                &z.gold_price_per_gram,
+                currency,
+            )?,
             silver_minor_per_gram: price(
                 "zakat.silver_price_per_gram",
                 &z.silver_price_per_gram,
@@ -111,6 +115,8 @@ fn decimal_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Err
 }
 
 #[cfg(test)]
+// Amounts are written as major_minor (`2_000_00` is 2,000.00), as a person reads them.
+#[allow(clippy::inconsistent_digit_grouping)]
 mod tests {
     use super::*;
 
@@ -145,9 +151,18 @@ mod tests {
     #[test]
     fn refuses_a_price_that_is_no_amount_naming_the_key() {
         for (text, says) in [
-            ("gold_price_per_gram = -3", "zakat.gold_price_per_gram: \"-3\" is negative"),
-            ("silver_price_per_gram = 1.234", "zakat.silver_price_per_gram: \"1.234\" has more decimals"),
-            ("gold_price_per_gram = \"abc\"", "zakat.gold_price_per_gram: \"abc\" is not an amount"),
+            (
+                "gold_price_per_gram = -3",
+                "zakat.gold_price_per_gram: \"-3\" is negative",
+            ),
+            (
+                "silver_price_per_gram = 1.234",
+                "zakat.silver_price_per_gram: \"1.234\" has more decimals",
+            ),
+            (
+                "gold_price_per_gram = \"abc\"",
+                "zakat.gold_price_per_gram: \"abc\" is not an amount",
+            ),
             ("gold_price_per_gram = 1e20", "zakat.gold_price_per_gram:"),
         ] {
             let e = parsed(text).unwrap_err();

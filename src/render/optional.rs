@@ -51,9 +51,16 @@ mod tests {
 
     #[test]
     fn keeps_or_drops_every_part_whole() {
-        let text = format!("<ul><li>a</li>{}<li>c</li></ul>{}", zakat_only("<li>z</li>"), zakat_only("!"));
+        let text = format!(
+            "<ul><li>a</li>{}<li>c</li></ul>{}",
+            zakat_only("<li>z</li>"),
+            zakat_only("!")
+        );
         assert!(holds_marker(text.as_bytes()));
-        assert_eq!(fill(&text, true), "<ul><li>a</li><li>z</li><li>c</li></ul>!");
+        assert_eq!(
+            fill(&text, true),
+            "<ul><li>a</li><li>z</li><li>c</li></ul>!"
+        );
         assert_eq!(fill(&text, false), "<ul><li>a</li><li>c</li></ul>");
         assert_eq!(fill("plain", false), "plain");
     }

@@ -82,7 +82,13 @@ pub fn page_main(lang: Lang, settings: &Settings, query: &Query) -> (String, boo
     let currency = settings.currency;
     let prices = settings.zakat.prices;
     let money = |minor: i64| format_money(minor, currency, fmt);
-    let priced = |minor: i64| if minor > 0 { money(minor) } else { z.no_price.clone() };
+    let priced = |minor: i64| {
+        if minor > 0 {
+            money(minor)
+        } else {
+            z.no_price.clone()
+        }
+    };
     let mut holdings = [0_i64; 6];
     let mut errors: [Option<String>; 6] = Default::default();
     for (i, field) in Field::ALL.into_iter().enumerate() {
@@ -112,7 +118,10 @@ pub fn page_main(lang: Lang, settings: &Settings, query: &Query) -> (String, boo
         Some(a) if valid && query.sent => Some(ResultView {
             net: Strings::fill(
                 &z.net,
-                &[("net", &money(a.net_minor)), ("nisab", &priced(a.nisab_minor))],
+                &[
+                    ("net", &money(a.net_minor)),
+                    ("nisab", &priced(a.nisab_minor)),
+                ],
             ),
             verdict: match a.due_minor {
                 Some(due) => Strings::fill(&z.due, &[("due", &money(due))]),
@@ -144,7 +153,8 @@ pub fn page_main(lang: Lang, settings: &Settings, query: &Query) -> (String, boo
         ("silver", priced(prices.silver_minor_per_gram)),
         ("date", settings.zakat.prices_date.clone()),
     ];
-    let price_values: Vec<(&str, &str)> = price_values.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let price_values: Vec<(&str, &str)> =
+        price_values.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let prices_text = match settings.zakat.prices_date.is_empty() {
         true => Strings::fill(&z.prices, &price_values),
         false => Strings::fill(&z.prices_dated, &price_values),

@@ -22,14 +22,14 @@ import {
 /** The worked examples, typed as a donor of each language types them. */
 const EXAMPLES = {
   en: [
-    { fields: { cash: '100,000', debts: '20000' }, nisab: 'gold', due: 'AED 2,000', amount: '2000' },
+    { fields: { cash: '100,000', debts: '20000' }, nisab: 'gold', due: 'AED\u00a02,000', amount: '2000' },
     { fields: { cash: '20000' }, nisab: 'gold', due: null },
-    { fields: { cash: '20,000' }, nisab: 'silver', due: 'AED 500', amount: '500' },
+    { fields: { cash: '20,000' }, nisab: 'silver', due: 'AED\u00a0500', amount: '500' },
   ],
   ar: [
-    { fields: { cash: '١٠٠٬٠٠٠', debts: '٢٠٠٠٠' }, nisab: 'gold', due: '٢٬٠٠٠ د.إ', amount: '2000' },
+    { fields: { cash: '١٠٠٬٠٠٠', debts: '٢٠٠٠٠' }, nisab: 'gold', due: '٢٬٠٠٠\u00a0د.إ', amount: '2000' },
     { fields: { cash: '٢٠٠٠٠' }, nisab: 'gold', due: null },
-    { fields: { cash: '٢٠٬٠٠٠' }, nisab: 'silver', due: '٥٠٠ د.إ', amount: '500' },
+    { fields: { cash: '٢٠٬٠٠٠' }, nisab: 'silver', due: '٥٠٠\u00a0د.إ', amount: '500' },
   ],
 };
 
