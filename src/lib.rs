@@ -32,3 +32,4 @@ pub mod site;
 pub mod state;
 pub mod tls;
 pub mod total;
+pub mod zakat;

@@ -341,6 +341,9 @@ fn check(args: ServeArgs) -> ExitCode {
             m.strings,
         );
     }
+    for warning in crate::site::zakat::check_warnings(&settings) {
+        println!("warning: {warning}");
+    }
     let location = &settings.ledger.location;
     if let crate::ledger::Location::Postgres(source) = location
         && source.plaintext_over_network()

@@ -14,6 +14,7 @@ mod sections;
 mod settings;
 #[cfg(test)]
 mod tests;
+mod zakat;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use funds::{Fund, FundSection, LangTexts};
@@ -22,6 +23,7 @@ pub use sections::*;
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,
 };
+pub use zakat::{Zakat, ZakatSettings};
 
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]

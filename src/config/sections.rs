@@ -23,6 +23,7 @@ pub struct Config {
     /// `[[funds]]`, in order; none: one fund, the campaign's (`config/funds`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub funds: Vec<super::FundSection>,
+    pub zakat: super::Zakat,
 }
 
 /// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).

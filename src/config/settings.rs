@@ -72,6 +72,8 @@ pub struct Settings {
     pub email: super::EmailSettings,
     /// The funds donors give to, in the settings' order; at least one.
     pub funds: Vec<super::Fund>,
+    /// The Zakat calculator's prices (`[zakat]`).
+    pub zakat: super::ZakatSettings,
 }
 
 /// The gate every gateway call passes, and how donors wait for a checkout.
@@ -194,6 +196,7 @@ impl Config {
         let ledger = check_ledger(&self.ledger)?;
         let email = super::email::check_email(&self.email)?;
         let funds = super::funds::check_funds(&self.funds, campaign.currency, campaign.goal_minor)?;
+        let zakat = super::zakat::check_zakat(&self.zakat, campaign.currency)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
         Ok(Settings {
@@ -229,6 +232,7 @@ impl Config {
             queue,
             email,
             funds,
+            zakat,
         })
     }
 }

@@ -86,6 +86,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
     } else {
         s.href.to_owned()
     };
+    let zakat = page_href(&t.lang, super::optional::ZAKAT);
     let (en_href, ar_href) = if t.lang == "en" {
         (own.as_str(), s.twin_href)
     } else {
@@ -127,15 +128,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                     }
                     nav.wrap.menu aria-label=(t.menu_label) {
                         ul {
-                            @for item in s.menu {
-                                li {
-                                    @if item.href == s.href {
-                                        a href=(item.href) aria-current="page" { (item.label) }
-                                    } @else {
-                                        a href=(item.href) { (item.label) }
-                                    }
-                                }
-                            }
+                            @for item in s.menu { (menu_item(item, s.href, &zakat)) }
                         }
                     }
                 }
@@ -148,6 +141,23 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// A link of the menu; the calculator's only while a Zakat fund is listed (`optional`).
+fn menu_item(item: &MenuItem, current: &str, zakat: &str) -> Markup {
+    let li = html! {
+        li {
+            @if item.href == current {
+                a href=(item.href) aria-current="page" { (item.label) }
+            } @else {
+                a href=(item.href) { (item.label) }
+            }
+        }
+    };
+    match item.href == zakat {
+        true => PreEscaped(super::optional::zakat_only(&li.into_string())),
+        false => li,
     }
 }
 
@@ -223,6 +233,11 @@ pub fn main_content(t: &Strings, page: &Page) -> Markup {
                 div.prose { (body) }
                 p { a.button.cta href=(donate) { (t.form.try_again) } }
             }
+        },
+        "zakat" => html! {
+            h1 { (page.meta.title) }
+            div.prose.intro { (body) }
+            (PreEscaped(slot("zakat")))
         },
         "404" => html! {
             h1 { (page.meta.title) }

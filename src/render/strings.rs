@@ -57,6 +57,7 @@ pub struct Strings {
     pub wait: WaitStrings,
     pub receipt: ReceiptStrings,
     pub share: ShareStrings,
+    pub zakat: super::zakat::ZakatStrings,
     pub numbers: NumberFormat,
 }
 

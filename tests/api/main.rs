@@ -27,3 +27,4 @@ mod several_servers;
 mod share;
 mod site;
 mod stripe;
+mod zakat;
