@@ -96,7 +96,10 @@ for (const lang of ['en', 'ar']) {
     for (const slug of PAGES) {
       const path = page(lang, slug);
       it(`${path}: 100 in accessibility, best practices and SEO; every page-measuring performance audit passed`, async () => {
-        const lhr = await audit(chrome, path);
+        // A busy machine can make Lighthouse lose its own trace (NO_NAVSTART): that is
+        // the tool failing, not the page, so it measures again (at most twice more).
+        let lhr = await audit(chrome, path);
+        for (let again = 0; again < 2 && lhr.runtimeError; again++) lhr = await audit(chrome, path);
         const name = `lighthouse-${lang}-${slug || 'home'}`;
         writeFileSync(screenshotPath(name).replace(/\.png$/, '.json'), JSON.stringify(lhr));
         assert.equal(lhr.runtimeError, undefined, JSON.stringify(lhr.runtimeError));
