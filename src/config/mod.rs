@@ -8,6 +8,7 @@ mod checks;
 mod email;
 mod load;
 mod network;
+mod ngenius;
 mod privacy;
 mod sections;
 mod settings;
@@ -16,6 +17,7 @@ mod tests;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use load::Sources;
+pub use ngenius::Ngenius;
 pub use sections::*;
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,

@@ -67,7 +67,7 @@ pub async fn return_(
             gateway_ref,
             submitted,
         }) => return pending(&state, &gateway_ref, submitted).await,
-        Err(GatewayError::Rejected(why)) => {
+        Err(GatewayError::Rejected(why) | GatewayError::Unauthenticated(why)) => {
             tracing::warn!(%why, "payment return refused");
             return PageError::BadRequest.answer(lang);
         }
@@ -172,6 +172,10 @@ async fn verified_webhook(
         Err(GatewayError::Rejected(why)) => {
             tracing::warn!(%why, "webhook refused");
             Err(ApiError::Rejected(why))
+        }
+        Err(GatewayError::Unauthenticated(why)) => {
+            tracing::warn!(%why, "webhook refused");
+            Err(ApiError::Unauthenticated(why))
         }
         Err(e @ GatewayError::Unavailable(_)) => {
             tracing::warn!(error = %e, "webhook not verified");

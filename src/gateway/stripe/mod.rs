@@ -25,7 +25,7 @@ use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::gate::{Gate, Priority};
+use super::gate::{Gate, Priority, backoff};
 use super::{
     Checkout, CheckoutRequest, EventPage, Gateway, GatewayError, Notification, RefundRequest,
     ReturnOutcome,
@@ -439,14 +439,6 @@ fn parsed<T: serde::de::DeserializeOwned>(
     }
     serde_json::from_slice(answer)
         .map_err(|_| GatewayError::Unavailable(format!("{what}: unexpected answer")))
-}
-
-/// The pause after the `n`th 429 in a row: 0.5 s doubling up to 8 s, less up to a
-/// quarter at random, so that servers sharing an account do not retry in step.
-fn backoff(n: u32) -> Duration {
-    let full = Duration::from_millis(500).saturating_mul(1 << n.min(4));
-    let jitter = rand::random::<f64>() * 0.25;
-    full.mul_f64(1.0 - jitter)
 }
 
 /// An answer of `GET /v1/events`.
