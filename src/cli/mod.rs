@@ -338,6 +338,13 @@ fn check(args: ServeArgs) -> ExitCode {
             m.strings,
         );
     }
+    if settings.gateway == crate::gateway::GatewayKind::Ngenius
+        && settings.ngenius.webhook_header.is_empty()
+    {
+        println!(
+            "warning: ngenius.webhook_header and ngenius.webhook_secret are empty: anyone can post to /payment/webhook/ngenius (it only makes the server ask N-Genius for an order's status, so no money moves); set a header key and value on the webhook in the N-Genius portal and here"
+        );
+    }
     let location = &settings.ledger.location;
     if let crate::ledger::Location::Postgres(source) = location
         && source.plaintext_over_network()
