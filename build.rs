@@ -144,7 +144,7 @@ fn run() -> Result<(), String> {
                 twin_href: &twin,
                 title: &page.meta.title,
                 description: &page.meta.description,
-                script: matches!(slug, "" | "donate" | "success"),
+                script: matches!(slug, "" | "donate" | "success" | "zakat"),
                 noindex: matches!(slug, "404" | "error"),
                 structured_data: slug.is_empty(),
             };
@@ -321,8 +321,8 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), String> {
     fs::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-/// Writes `.br` and `.gz` siblings for every file but images that holds no live slot
-/// and no placeholder origin (the server fills both in, then compresses).
+/// Writes `.br` and `.gz` siblings for every file but images that holds no live slot,
+/// no placeholder origin and no optional part (the server fills them in, then compresses).
 fn precompress_tree(dir: &Path) -> Result<(), String> {
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -338,7 +338,10 @@ fn precompress_tree(dir: &Path) -> Result<(), String> {
                 continue;
             }
             let bytes = fs::read(&path).map_err(|e| e.to_string())?;
-            if bytes.windows(9).any(|w| w == b"<!--slot:") || origin::holds_marker(&bytes) {
+            if bytes.windows(9).any(|w| w == b"<!--slot:")
+                || origin::holds_marker(&bytes)
+                || render::optional::holds_marker(&bytes)
+            {
                 continue;
             }
             if let Some(br) = compress::brotli(&bytes, Effort::Max) {

@@ -114,6 +114,7 @@ fn ledger(c: &mut Criterion) {
                         id: id.clone(),
                         amount: Money::new(5000, Currency::from_code("AED").expect("AED"))
                             .expect("positive"),
+                        fund: fundraiser::fund::FundId::general(),
                         gateway: "sandbox",
                         live: false,
                         lang: Lang::En,

@@ -61,14 +61,15 @@ impl Checkouts {
         id: &DonationId,
         amount: Money,
         lang: Lang,
+        fund: &str,
         expected: Duration,
     ) -> watch::Receiver<Option<Started>> {
         self.starting
             .get_with(id.to_string(), || {
                 let (tx, rx) = watch::channel(None);
-                let (with, id) = (with.clone(), id.clone());
+                let (with, id, fund) = (with.clone(), id.clone(), fund.to_owned());
                 actix_web::rt::spawn(async move {
-                    let started = begin(&with, &id, amount, lang).await;
+                    let started = begin(&with, &id, amount, lang, &fund).await;
                     let _ = tx.send(Some(started));
                 });
                 Start {
@@ -118,15 +119,22 @@ impl Starter {
 }
 
 /// Asks the gateway for the checkout and records where the donor pays.
-async fn begin(state: &Starter, id: &DonationId, amount: Money, lang: Lang) -> Started {
+async fn begin(state: &Starter, id: &DonationId, amount: Money, lang: Lang, fund: &str) -> Started {
     let settings = &state.settings;
     let gateway = state.gateway.get();
+    // Named only when donors choose: with one fund the checkout is what it was.
+    let fund_label = settings
+        .fund(fund)
+        .filter(|_| settings.fund_choice())
+        .map(|f| f.label(lang));
     let checkout = gateway
         .create_checkout(&CheckoutRequest {
             id,
             amount,
             lang,
             campaign_name: &Strings::of(lang).campaign,
+            fund,
+            fund_label,
             callback_base: settings.callback_base(),
             site_url: &settings.public_url,
         })

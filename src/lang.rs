@@ -66,9 +66,26 @@ impl Lang {
     }
 }
 
+/// A count in the ledger's messages to the operator (logs, errors), which are English:
+/// "1 donation", "3 donations" (the commands and donors' texts use `plural`'s CLDR rules).
+pub fn english_count(n: u64, one: &str, other: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {other}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn operator_counts_are_singular_for_one_only() {
+        assert_eq!(english_count(1, "donation", "donations"), "1 donation");
+        assert_eq!(english_count(0, "donation", "donations"), "0 donations");
+        assert_eq!(english_count(3, "donation", "donations"), "3 donations");
+    }
 
     #[test]
     fn language_of_a_path() {

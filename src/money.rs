@@ -175,6 +175,16 @@ pub enum AmountError {
 /// `٥٠`, `١٬٠٠٠٫٥`. Commas (and the Arabic thousands separator) group thousands; the
 /// decimal point may be `.` or `٫`. Returns minor units.
 pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError> {
+    match parse_decimal(input, currency.exponent)? {
+        0 => Err(AmountError::NotPositive),
+        minor => Ok(minor),
+    }
+}
+
+/// Parses a number typed as [`parse_amount`] reads it, zero included, into an integer of
+/// `exponent` decimals (`12.5` with 3 → `12500`): grams of gold as milligrams, or a
+/// figure of the Zakat calculator, where nothing is zero.
+pub fn parse_decimal(input: &str, exponent: u8) -> Result<i64, AmountError> {
     let normalized: String = input.trim().chars().filter_map(normalize_char).collect();
     if normalized.is_empty() {
         return Err(AmountError::Empty);
@@ -201,11 +211,10 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
     if negative {
         return Err(AmountError::NotPositive);
     }
-    let exponent = usize::from(currency.exponent);
+    let allowed = exponent;
+    let exponent = usize::from(exponent);
     if frac.len() > exponent {
-        return Err(AmountError::TooManyDecimals {
-            allowed: currency.exponent,
-        });
+        return Err(AmountError::TooManyDecimals { allowed });
     }
     let int_trimmed = int_digits.trim_start_matches('0');
     if int_trimmed.len() > MAX_DIGITS {
@@ -217,9 +226,6 @@ pub fn parse_amount(input: &str, currency: Currency) -> Result<i64, AmountError>
     }
     for _ in frac.len()..exponent {
         minor *= 10;
-    }
-    if minor == 0 {
-        return Err(AmountError::NotPositive);
     }
     Ok(minor)
 }

@@ -15,7 +15,7 @@ use crate::money::Currency;
 /// Rows read from the ledger per query (and per chunk sent).
 const PAGE: i64 = 1000;
 
-pub const HEADER: [&str; 18] = [
+pub const HEADER: [&str; 19] = [
     "id",
     "created_at",
     "updated_at",
@@ -39,6 +39,8 @@ pub const HEADER: [&str; 18] = [
     // latest email: queued, sent or failed; empty when none was queued.
     "receipt_number",
     "receipt_status",
+    // The fund's id (`[[funds]]`), the donation's for good.
+    "fund",
 ];
 
 /// A cell a spreadsheet would take for a formula gets a leading `'`, which spreadsheets
@@ -113,34 +115,42 @@ pub fn push_row(out: &mut String, row: &ExportRow) {
             &row.dispute,
             &receipt,
             row.receipt_status.as_deref().unwrap_or(""),
+            &row.fund,
         ],
     );
 }
 
-/// The whole export as a stream of chunks: the header, then a chunk per page of rows.
-pub fn stream(ledger: Ledger) -> impl Stream<Item = Result<Bytes, LedgerError>> {
+/// The whole export as a stream of chunks: the header, then a chunk per page of rows;
+/// of one fund's donations alone when `fund` names it.
+pub fn stream(
+    ledger: Ledger,
+    fund: Option<String>,
+) -> impl Stream<Item = Result<Bytes, LedgerError>> {
     // State: the last rowid sent, or None once the last page went out.
-    stream::unfold(Some((ledger, 0i64, true)), |state| async move {
-        let (ledger, after, first) = state?;
-        let mut out = String::new();
-        if first {
-            push_record(&mut out, HEADER);
-        }
-        match ledger.export_page(after, PAGE).await {
-            Ok(rows) => {
-                let last = rows.last().map(|r| r.rowid);
-                for row in &rows {
-                    push_row(&mut out, row);
-                }
-                let next = match last {
-                    Some(last) if rows.len() as i64 == PAGE => Some((ledger, last, false)),
-                    _ => None,
-                };
-                Some((Ok(Bytes::from(out)), next))
+    stream::unfold(Some((ledger, 0i64, true)), move |state| {
+        let fund = fund.clone();
+        async move {
+            let (ledger, after, first) = state?;
+            let mut out = String::new();
+            if first {
+                push_record(&mut out, HEADER);
             }
-            Err(e) => {
-                tracing::error!(error = %e, "donations export failed part-way");
-                Some((Err(e), None))
+            match ledger.export_page(after, PAGE, fund).await {
+                Ok(rows) => {
+                    let last = rows.last().map(|r| r.rowid);
+                    for row in &rows {
+                        push_row(&mut out, row);
+                    }
+                    let next = match last {
+                        Some(last) if rows.len() as i64 == PAGE => Some((ledger, last, false)),
+                        _ => None,
+                    };
+                    Some((Ok(Bytes::from(out)), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "donations export failed part-way");
+                    Some((Err(e), None))
+                }
             }
         }
     })

@@ -132,6 +132,21 @@ pub struct Figures {
     pub generated_at: String,
     pub reconciliation: ReconcileJson,
     pub server: ServerJson,
+    /// Every listed fund's succeeded donations, in the settings' order.
+    pub funds: Vec<FundJson>,
+}
+
+/// One fund in `/admin/stats`: its figures add up to the total's.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct FundJson {
+    pub id: String,
+    /// What the fund keeps: `gross_minor` less refunds and open or lost disputes.
+    pub raised_minor: i64,
+    pub gross_minor: i64,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    /// Succeeded donations.
+    pub donations: u64,
 }
 
 /// The middle amount; the mean of the two middle ones (rounded down) for an even count.
@@ -281,7 +296,35 @@ impl Figures {
                 last: stats.reconcile.last.as_ref().map(RunJson::of),
             },
             server,
+            funds: Vec::new(),
         }
+    }
+
+    /// The same figures with these funds' (ids in the settings' order).
+    pub fn with_funds<'a>(
+        mut self,
+        stats: &LedgerStats,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Figures {
+        self.funds = ids
+            .map(|id| {
+                let f = stats
+                    .by_fund
+                    .iter()
+                    .find(|f| f.fund == id)
+                    .cloned()
+                    .unwrap_or_default();
+                FundJson {
+                    id: id.to_owned(),
+                    raised_minor: f.raised_minor,
+                    gross_minor: f.gross_minor,
+                    refunded_minor: f.refunded_minor,
+                    disputed_minor: f.disputed_minor,
+                    donations: f.donations,
+                }
+            })
+            .collect();
+        self
     }
 }
 

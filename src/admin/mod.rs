@@ -167,7 +167,8 @@ async fn figures(
         s.goal_minor,
         now,
         figures::server_json(),
-    );
+    )
+    .with_funds(&stats, s.funds.iter().map(|f| f.id.as_str()));
     Ok((f, stats))
 }
 
@@ -233,6 +234,20 @@ pub async fn donations_csv(
     if let Err(r) = authorize(&req, &state, &admin) {
         return r;
     }
+    // `?fund=zakat`: that fund's donations (of every status) alone.
+    #[derive(serde::Deserialize)]
+    struct Query {
+        fund: Option<String>,
+    }
+    let fund = match web::Query::<Query>::from_query(req.query_string()) {
+        Ok(q) => q.into_inner().fund,
+        Err(_) => return AdminError::UnknownFund.answer(),
+    };
+    if let Some(id) = &fund
+        && state.settings.fund(id).is_none()
+    {
+        return AdminError::UnknownFund.answer();
+    }
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -240,7 +255,7 @@ pub async fn donations_csv(
             "attachment; filename=\"donations.csv\"",
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .streaming(csv::stream(state.ledger.clone()))
+        .streaming(csv::stream(state.ledger.clone(), fund))
 }
 
 /// `GET /metrics`

@@ -49,6 +49,24 @@ pub fn render(f: &Figures, currency: Currency) -> String {
     ] {
         let _ = writeln!(out, "{name:<12} {:>8} {:>20}", t.count, m(t.amount_minor));
     }
+    // Every figure per fund: Zakat is kept apart in the books.
+    let _ = writeln!(
+        out,
+        "\n{:<16} {:>10} {:>20} {:>20} {:>20} {:>20}",
+        "fund", "donations", "gross", "refunded", "disputed", "raised"
+    );
+    for fund in &f.funds {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>10} {:>20} {:>20} {:>20} {:>20}",
+            fund.id,
+            fund.donations,
+            m(fund.gross_minor),
+            m(fund.refunded_minor),
+            m(fund.disputed_minor),
+            m(fund.raised_minor)
+        );
+    }
     let _ = writeln!(
         out,
         "\n{:<12} {:>8} {:>10} {:>20}",

@@ -149,7 +149,8 @@ fn stats(args: ServeArgs) -> ExitCode {
                     requests: 0,
                     responses_5xx: 0,
                 },
-            );
+            )
+            .with_funds(&stats, settings.funds.iter().map(|f| f.id.as_str()));
             print!(
                 "{}",
                 crate::admin::table::render(&figures, settings.currency)
@@ -207,6 +208,8 @@ fn export(args: ServeArgs, dir: &Path) -> ExitCode {
     let total = crate::total::TotalSnapshot {
         raised_minor: summary.as_ref().map_or(0, |s| s.raised_minor),
         donations: summary.as_ref().map_or(0, |s| s.succeeded),
+        // The exported home page's funds read theirs from /api/total, as the script does.
+        funds: crate::total::ByFund::new(),
         updated_at: time::OffsetDateTime::now_utc(),
         version: 1,
     };
@@ -338,12 +341,12 @@ fn check(args: ServeArgs) -> ExitCode {
             m.strings,
         );
     }
-    if settings.gateway == crate::gateway::GatewayKind::Ngenius
-        && settings.ngenius.webhook_header.is_empty()
+    let ngenius = crate::config::ngenius_warning(&settings);
+    for warning in crate::site::zakat::check_warnings(&settings)
+        .into_iter()
+        .chain(ngenius)
     {
-        println!(
-            "warning: ngenius.webhook_header and ngenius.webhook_secret are empty: anyone can post to /payment/webhook/ngenius (it only makes the server ask N-Genius for an order's status, so no money moves); set a header key and value on the webhook in the N-Genius portal and here"
-        );
+        println!("warning: {warning}");
     }
     let location = &settings.ledger.location;
     if let crate::ledger::Location::Postgres(source) = location

@@ -6,6 +6,7 @@
 
 mod checks;
 mod email;
+mod funds;
 mod load;
 mod network;
 mod ngenius;
@@ -14,14 +15,17 @@ mod sections;
 mod settings;
 #[cfg(test)]
 mod tests;
+mod zakat;
 
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
+pub use funds::{Fund, FundSection, LangTexts};
 pub use load::Sources;
-pub use ngenius::Ngenius;
+pub use ngenius::{Ngenius, ngenius_warning};
 pub use sections::*;
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,
 };
+pub use zakat::{Zakat, ZakatSettings};
 
 /// A configuration problem, worded for the operator.
 #[derive(Debug, thiserror::Error)]

@@ -153,3 +153,10 @@ pub(super) fn check_ngenius(
     }
     Ok(settings)
 }
+
+/// What `fundraiser check` warns about N-Genius: webhooks taken without a header.
+pub fn ngenius_warning(settings: &super::Settings) -> Option<String> {
+    (settings.gateway == GatewayKind::Ngenius && settings.ngenius.webhook_header.is_empty()).then(|| {
+        "ngenius.webhook_header and ngenius.webhook_secret are empty: anyone can post to /payment/webhook/ngenius (it only makes the server ask N-Genius for an order's status, so no money moves); set a header key and value on the webhook in the N-Genius portal and here".to_owned()
+    })
+}

@@ -21,6 +21,10 @@ pub struct Config {
     pub limits: Limits,
     pub admin: Admin,
     pub email: super::Email,
+    /// `[[funds]]`, in order; none: one fund, the campaign's (`config/funds`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub funds: Vec<super::FundSection>,
+    pub zakat: super::Zakat,
 }
 
 /// The admin routes (`/admin`, `/admin/stats`, `/admin/donations.csv`, `/metrics`).

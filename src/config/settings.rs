@@ -74,6 +74,10 @@ pub struct Settings {
     pub queue: QueueSettings,
     /// Receipts by email (`[email]`).
     pub email: super::EmailSettings,
+    /// The funds donors give to, in the settings' order; at least one.
+    pub funds: Vec<super::Fund>,
+    /// The Zakat calculator's prices (`[zakat]`).
+    pub zakat: super::ZakatSettings,
 }
 
 /// The gate every gateway call passes, and how donors wait for a checkout.
@@ -208,6 +212,8 @@ impl Config {
         };
         let ledger = check_ledger(&self.ledger)?;
         let email = super::email::check_email(&self.email)?;
+        let funds = super::funds::check_funds(&self.funds, campaign.currency, campaign.goal_minor)?;
+        let zakat = super::zakat::check_zakat(&self.zakat, campaign.currency)?;
         let secret = self.sandbox.secret.expose().trim();
         let sandbox_secret = (!secret.is_empty()).then(|| Secret::new(secret));
         Ok(Settings {
@@ -243,6 +249,8 @@ impl Config {
             reconcile,
             queue,
             email,
+            funds,
+            zakat,
         })
     }
 }
@@ -286,6 +294,7 @@ impl Settings {
     pub fn ledger_scope(&self) -> crate::ledger::Scope {
         crate::ledger::Scope::new(self.currency.code(), !self.test_mode())
             .with_emails(self.email.enabled())
+            .with_funds(self.funds.iter().map(|f| f.id.to_string()).collect())
     }
 
     /// Whether the money taken is test money: the sandbox, Stripe with a test key, or
@@ -303,6 +312,16 @@ impl Settings {
 
     pub fn campaign_ended(&self, now: time::OffsetDateTime) -> bool {
         self.ends_at.is_some_and(|end| now >= end)
+    }
+
+    /// The listed fund with this id.
+    pub fn fund(&self, id: &str) -> Option<&super::Fund> {
+        self.funds.iter().find(|f| f.id.as_str() == id)
+    }
+
+    /// Whether donors choose a fund: two funds or more.
+    pub fn fund_choice(&self) -> bool {
+        self.funds.len() > 1
     }
 
     /// Max-age of HTML pages; the home page never outlives the total's own max-age.

@@ -230,3 +230,49 @@ fn reconciliation_is_set_in_the_gateway_s_own_section() {
     c.stripe.reconcile_every = "500ms".into();
     assert!(c.settings().unwrap_err().0.contains("at least"));
 }
+
+#[test]
+fn funds_are_read_from_the_file_in_order() {
+    let toml = r#"
+[[funds]]
+id = "general"
+label = { en = "Where most needed", ar = "حيث الحاجة أكبر" }
+[[funds]]
+id = "zakat"
+goal = 500000
+label = { en = "Zakat", ar = "زكاة" }
+description = { en = "For eligible recipients only", ar = "للمستحقين فقط" }
+"#;
+    let config: Config = figment::Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::string(toml))
+        .extract()
+        .unwrap();
+    let s = config.settings().unwrap();
+    let ids: Vec<_> = s.funds.iter().map(|f| f.id.as_str()).collect();
+    assert_eq!(ids, ["general", "zakat"]);
+    assert!(s.fund_choice());
+    let zakat = s.fund("zakat").unwrap();
+    assert_eq!(zakat.goal_minor, Some(50_000_000));
+    assert_eq!(zakat.label(crate::lang::Lang::Ar), "زكاة");
+    assert_eq!(
+        zakat.description(crate::lang::Lang::En),
+        "For eligible recipients only"
+    );
+    assert_eq!(s.fund("general").unwrap().goal_minor, None);
+    assert!(s.fund("sadaqah").is_none());
+    let unknown = figment::Figment::from(Serialized::defaults(Config::default()))
+        .merge(Toml::string("[[funds]]\nid = \"x\"\ncolour = \"red\""))
+        .extract::<Config>()
+        .unwrap_err();
+    assert!(describe(unknown).contains("colour"));
+}
+
+#[test]
+fn without_funds_the_campaign_is_the_one_fund() {
+    let s = Config::default().settings().unwrap();
+    assert_eq!(s.funds.len(), 1);
+    assert_eq!(s.funds[0].id.as_str(), "general");
+    assert_eq!(s.funds[0].goal_minor, Some(s.goal_minor));
+    assert!(!s.fund_choice());
+    assert!(s.fund("general").is_some());
+}

@@ -79,6 +79,10 @@ pub struct CheckoutRequest<'a> {
     pub amount: Money,
     pub lang: Lang,
     pub campaign_name: &'a str,
+    /// The donation's fund: its id, and its label in the donor's language when donors
+    /// choose a fund (the checkout then names it beside the campaign).
+    pub fund: &'a str,
+    pub fund_label: Option<&'a str>,
     /// Where the API is reached from outside, for return links to it.
     pub callback_base: &'a str,
     /// Where the pages are reached from outside, for links to them.

@@ -157,6 +157,9 @@ pub enum AdminError {
     /// The ledger cannot be read right now.
     #[error("the ledger cannot be read")]
     Unavailable,
+    /// A query naming a fund the settings do not list.
+    #[error("no such fund")]
+    UnknownFund,
 }
 
 impl AdminError {
@@ -176,6 +179,10 @@ impl AdminError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "The ledger cannot be read right now.",
             ),
+            AdminError::UnknownFund => (
+                StatusCode::BAD_REQUEST,
+                "No such fund: give fund= one of the ids listed in [[funds]].",
+            ),
         };
         let mut r = super::plain(status, text);
         match self {
@@ -193,7 +200,7 @@ impl AdminError {
             }
             AdminError::TooMany { retry_after: wait } => retry_after(r, wait),
             AdminError::Unavailable => retry_after(r, 5),
-            AdminError::Off => r,
+            AdminError::Off | AdminError::UnknownFund => r,
         }
     }
 }

@@ -16,6 +16,7 @@ struct Paid {
     status: Status,
     live: bool,
     kept: Kept,
+    fund: String,
 }
 
 pub fn apply_money(
@@ -26,7 +27,8 @@ pub fn apply_money(
 ) -> DbResult<MoneyApplied> {
     let row = db
         .query_opt(
-            "SELECT id, currency, status, live, amount_minor, refunded_minor, dispute, dispute_minor
+            "SELECT id, currency, status, live, amount_minor, refunded_minor, dispute, dispute_minor,
+                    fund
              FROM donations WHERE gateway = ?1 AND payment_ref = ?2",
             args![notice.gateway, &notice.payment_ref],
         )?
@@ -41,6 +43,7 @@ pub fn apply_money(
                     refunded_minor: r.int(5)?,
                     dispute: Dispute::from_parts(&r.text(6)?, r.int(7)?),
                 },
+                fund: r.text(8)?,
             })
         })
         .transpose()?;
@@ -144,9 +147,12 @@ pub fn apply_money(
         )?;
         // Money of another mode or currency is recorded, never counted.
         if row.live == scope.live && row.currency == scope.currency {
-            delta.raised += after.net() - before.net();
-            delta.count += i64::from(after.net() > 0) - i64::from(before.net() > 0);
-            delta.changed = true;
+            // The donation's own fund gives the money back.
+            delta.add(
+                &row.fund,
+                after.net() - before.net(),
+                i64::from(after.net() > 0) - i64::from(before.net() > 0),
+            );
         }
     } else if seen {
         repeated();

@@ -4,18 +4,10 @@
 
 use super::sql::{Db, DbResult, args};
 
+pub use super::funds::Delta;
 use super::writer::{Op, Reply};
 use super::{Applied, Created, Scope, now_ms, read};
 use crate::donation::{PaymentResult, Status, Transition, transition};
-
-/// What the committed jobs change in the live total.
-#[derive(Default)]
-pub struct Delta {
-    pub raised: i64,
-    /// Donations that count (a net above zero) gained or lost.
-    pub count: i64,
-    pub changed: bool,
-}
 
 /// One line of the append-only audit trail.
 #[derive(Default)]
@@ -67,8 +59,9 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
             let now = now_ms();
             db.execute(
                 "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
-                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net, live)
-                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12, ?13)",
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, client_net, live,
+                     fund)
+                 VALUES (?1, ?2, ?3, 'pending', ?4, ?11, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?12, ?13, ?14)",
                 args![
                 d.id.as_str(),
                 d.amount.minor(),
@@ -82,7 +75,8 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
                 now,
                 &d.gateway_ref,
                 &d.client_net,
-                d.live
+                d.live,
+                d.fund.as_str()
             ])?;
             event(
                 db,
@@ -318,9 +312,7 @@ fn apply_callback(
             )?;
             // Money of another mode or currency is recorded, never counted.
             if counts && row.live == scope.live && row.currency == scope.currency {
-                delta.raised += row.amount_minor;
-                delta.count += 1;
-                delta.changed = true;
+                delta.add(&row.fund, row.amount_minor, 1);
             }
             if status == Status::Succeeded {
                 super::outbox::on_success(db, &row.id, scope.emails)?;

@@ -13,14 +13,13 @@ use std::time::{Duration, Instant};
 
 use super::Scope;
 use super::postgres::{CHANNEL, PgSource};
-use crate::total::LiveTotal;
+use crate::total::{ByFund, LiveTotal};
 
 /// One of this server's commits that moved the total, and when it may have happened.
 struct Own {
     began: Instant,
     ended: Instant,
-    raised: i64,
-    count: i64,
+    funds: ByFund,
 }
 
 /// The total of a server on a shared ledger: the database's figures as last read, plus
@@ -31,9 +30,8 @@ pub struct Follower {
 }
 
 struct Follow {
-    /// The database's figures as last read, and when that read ran.
-    raised: i64,
-    count: i64,
+    /// The database's figures as last read (per fund), and when that read ran.
+    funds: ByFund,
     read: Option<(Instant, Instant)>,
     /// This server's commits the last read did not include.
     own: Vec<Own>,
@@ -41,16 +39,11 @@ struct Follow {
 
 impl Follower {
     pub fn new(total: Arc<LiveTotal>) -> Follower {
-        let now = total.load();
-        let base = (
-            now.raised_minor,
-            i64::try_from(now.donations).unwrap_or(i64::MAX),
-        );
+        let funds = total.load().funds.clone();
         Follower {
             total,
             state: Mutex::new(Follow {
-                raised: base.0,
-                count: base.1,
+                funds,
                 read: None,
                 own: Vec::new(),
             }),
@@ -60,7 +53,7 @@ impl Follower {
     /// This server committed a change of the total, between `began` and `ended`. When
     /// the last read ran after `began` it may already include it (and its notification
     /// brings the next read): it is not added again.
-    pub fn committed(&self, began: Instant, ended: Instant, raised: i64, count: i64) {
+    pub fn committed(&self, began: Instant, ended: Instant, funds: ByFund) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if state
             .read
@@ -71,19 +64,17 @@ impl Follower {
         state.own.push(Own {
             began,
             ended,
-            raised,
-            count,
+            funds,
         });
         self.show(&state);
     }
 
-    /// The database said `raised` from `count` donations in a read between `began` and
-    /// `ended`. `true` when one of this server's commits overlapped the read: it is left
-    /// out until the next read, which is due at once.
-    fn read(&self, began: Instant, ended: Instant, raised: i64, count: u64) -> bool {
+    /// The database said `funds` in a read between `began` and `ended`. `true` when one
+    /// of this server's commits overlapped the read: it is left out until the next read,
+    /// which is due at once.
+    fn read(&self, began: Instant, ended: Instant, funds: ByFund) -> bool {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        state.raised = raised;
-        state.count = i64::try_from(count).unwrap_or(i64::MAX);
+        state.funds = funds;
         state.read = Some((began, ended));
         let mut unsure = false;
         state.own.retain(|own| {
@@ -103,9 +94,15 @@ impl Follower {
     }
 
     fn show(&self, state: &Follow) {
-        let raised = (state.own.iter().map(|o| o.raised)).fold(state.raised, i64::saturating_add);
-        let count = (state.own.iter().map(|o| o.count)).fold(state.count, i64::saturating_add);
-        self.total.set(raised, u64::try_from(count).unwrap_or(0));
+        let mut funds = state.funds.clone();
+        for own in &state.own {
+            for (id, change) in &own.funds {
+                let f = funds.entry(id.clone()).or_default();
+                f.raised_minor = f.raised_minor.saturating_add(change.raised_minor);
+                f.donations = f.donations.saturating_add(change.donations);
+            }
+        }
+        self.total.set(funds);
     }
 }
 
@@ -151,12 +148,12 @@ fn listen(
     loop {
         // Read after LISTEN: nothing committed from here on goes unheard.
         let began = Instant::now();
-        let (raised, count) = super::read::succeeded_total(&mut db, scope)?;
+        let funds = super::funds::succeeded_by_fund(&mut db, scope)?;
         let read_at = Instant::now();
         let Some(follower) = total.upgrade() else {
             return Ok(());
         };
-        let unsure = follower.read(began, read_at, raised, count);
+        let unsure = follower.read(began, read_at, funds);
         drop(follower);
         if !unsure {
             db.wait_notifications(REREAD_EVERY)?;
@@ -170,15 +167,21 @@ fn listen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::total::TotalSnapshot;
+    use crate::total::{FundTotal, TotalSnapshot};
+
+    /// One fund's figures (the tests move the general fund alone, but for the last).
+    fn general(raised_minor: i64, donations: i64) -> ByFund {
+        ByFund::from([(
+            "general".to_owned(),
+            FundTotal {
+                raised_minor,
+                donations,
+            },
+        )])
+    }
 
     fn follower() -> (Arc<LiveTotal>, Follower) {
-        let total = Arc::new(LiveTotal::new(TotalSnapshot {
-            raised_minor: 1000,
-            donations: 1,
-            updated_at: time::OffsetDateTime::now_utc(),
-            version: 1,
-        }));
+        let total = Arc::new(LiveTotal::new(TotalSnapshot::of(general(1000, 1), 1)));
         (total.clone(), Follower::new(total))
     }
 
@@ -193,26 +196,26 @@ mod tests {
         let t0 = Instant::now();
         let at = |ms| t0 + Duration::from_millis(ms);
         // Committed before the read began: the read includes it.
-        f.committed(at(0), at(1), 500, 1);
+        f.committed(at(0), at(1), general(500, 1));
         assert_eq!(shown(&total), (1500, 2));
-        assert!(!f.read(at(2), at(3), 1500, 2));
+        assert!(!f.read(at(2), at(3), general(1500, 2)));
         assert_eq!(shown(&total), (1500, 2));
         // Overlapping the read: left out until the next read, never added twice.
-        f.committed(at(4), at(6), 200, 1);
-        assert!(f.read(at(5), at(7), 1700, 3));
+        f.committed(at(4), at(6), general(200, 1));
+        assert!(f.read(at(5), at(7), general(1700, 3)));
         assert_eq!(shown(&total), (1700, 3));
         // Begun after the read ended: shown on top of it.
-        f.committed(at(9), at(10), 300, 1);
-        assert!(!f.read(at(7), at(8), 1700, 3));
+        f.committed(at(9), at(10), general(300, 1));
+        assert!(!f.read(at(7), at(8), general(1700, 3)));
         assert_eq!(shown(&total), (2000, 4));
         // Another server's commit arrives with the next read.
-        assert!(!f.read(at(11), at(12), 2900, 5));
+        assert!(!f.read(at(11), at(12), general(2900, 5)));
         assert_eq!(shown(&total), (2900, 5));
         // A commit reported after a read that ran after it began: that read may hold
         // it, so it is not added on top (its notification brings the next read).
-        f.committed(at(10), at(13), 100, 1);
+        f.committed(at(10), at(13), general(100, 1));
         assert_eq!(shown(&total), (2900, 5));
-        assert!(!f.read(at(14), at(15), 3000, 6));
+        assert!(!f.read(at(14), at(15), general(3000, 6)));
         assert_eq!(shown(&total), (3000, 6));
     }
 }

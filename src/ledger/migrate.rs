@@ -46,6 +46,7 @@ pub fn to_postgres(path: &Path, target: &PgSource, scope: &Scope) -> Result<Copi
     }
     let at = super::sql::Source::describe(target);
     let (_lock, mut file) = open::for_writing(path).map_err(|e| OfflineError(e.to_string()))?;
+    super::funds::settle(&mut file, scope).map_err(|e| OfflineError(e.to_string()))?;
     let mut pg = open::for_writing_pg(target).map_err(|e| OfflineError(e.to_string()))?;
     refuse_unless_empty(&mut pg, &at)?;
     pg.begin_write()

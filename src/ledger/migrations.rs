@@ -171,6 +171,12 @@ pub(super) const SQLITE: &[&str] = &[
     CREATE UNIQUE INDEX refund_intents_one_pending ON refund_intents (donation_id)
         WHERE state = 'pending';
     "#,
+    // 12: funds (#31). Each donation belongs to one fund, for good. Donations from before
+    // funds get '' here; opening the ledger for writing puts them in the first fund the
+    // settings list (`open::settle_funds`), in one transaction.
+    r#"
+    ALTER TABLE donations ADD COLUMN fund TEXT NOT NULL DEFAULT '';
+    "#,
 ];
 
 /// [`SQLITE`]'s migrations, one for one, for PostgreSQL: the same tables, columns and
@@ -331,5 +337,9 @@ pub(super) const POSTGRES: &[&str] = &[
     );
     CREATE UNIQUE INDEX refund_intents_one_pending ON refund_intents (donation_id)
         WHERE state = 'pending';
+    "#,
+    // 12
+    r#"
+    ALTER TABLE donations ADD COLUMN fund TEXT NOT NULL DEFAULT '';
     "#,
 ];

@@ -2,6 +2,7 @@
 //! applying a payment result did, and which donations the figures count.
 
 use crate::donation::{DonationId, Status};
+use crate::fund::FundId;
 use crate::kept::Kept;
 use crate::lang::Lang;
 use crate::money::Money;
@@ -17,6 +18,9 @@ pub struct Scope {
     /// Whether receipts are emailed (`[email]` configured): a donation that succeeds
     /// then queues its receipt in the same transaction. Off, nothing is queued.
     pub emails: bool,
+    /// The listed funds' ids, in the settings' order: the first takes the donations made
+    /// before funds existed, and a ledger holding a fund not listed is refused.
+    pub funds: Vec<String>,
 }
 
 impl Scope {
@@ -25,7 +29,23 @@ impl Scope {
             currency: currency.to_owned(),
             live,
             emails: false,
+            funds: vec![crate::fund::GENERAL.to_owned()],
         }
+    }
+
+    /// The same scope, with these funds listed (at least one).
+    pub fn with_funds(mut self, funds: Vec<String>) -> Scope {
+        if !funds.is_empty() {
+            self.funds = funds;
+        }
+        self
+    }
+
+    /// The fund donations from before funds belong to.
+    pub fn first_fund(&self) -> &str {
+        self.funds
+            .first()
+            .map_or(crate::fund::GENERAL, String::as_str)
     }
 
     /// The same scope, queueing receipts by email or not.
@@ -44,6 +64,8 @@ impl Scope {
 pub struct NewDonation {
     pub id: DonationId,
     pub amount: Money,
+    /// Its fund, for good.
+    pub fund: FundId,
     pub gateway: &'static str,
     /// Taken with live money (the running mode; see [`Scope`]).
     pub live: bool,

@@ -70,6 +70,10 @@ pub fn check(path: &Path, scope: &Scope) -> Result<Option<Summary>, OfflineError
         open::refuse_other_currency(&mut db, &Location::File(path.to_path_buf()), scope)
             .map_err(|e| OfflineError(e.to_string()))?;
     }
+    if schema_version(&mut db) >= 12 {
+        open::refuse_unlisted_funds(&mut db, &Location::File(path.to_path_buf()), scope)
+            .map_err(|e| OfflineError(e.to_string()))?;
+    }
     summarise(&mut db, &path.display().to_string(), scope).map(Some)
 }
 
@@ -111,6 +115,10 @@ pub fn check_postgres(location: &Location, scope: &Scope) -> Result<Option<Summa
     }
     open::refuse_other_currency(db.as_mut(), location, scope)
         .map_err(|e| OfflineError(e.to_string()))?;
+    if version >= 12 {
+        open::refuse_unlisted_funds(db.as_mut(), location, scope)
+            .map_err(|e| OfflineError(e.to_string()))?;
+    }
     summarise(db.as_mut(), &at, scope).map(Some)
 }
 

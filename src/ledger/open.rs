@@ -55,7 +55,8 @@ pub enum OpenError {
     Schema { path: PathBuf, message: String },
     /// Counted money in another currency: relabelling it would misstate the total.
     #[error(
-        "the ledger {at} holds {count} succeeded donation(s) in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path or ledger.url)"
+        "the ledger {at} holds {} in {other}, but campaign.currency is {configured}: the total would relabel that money. Keep campaign.currency = \"{other}\", or start this campaign on a new ledger (ledger.path or ledger.url)",
+        crate::lang::english_count(*.count, "succeeded donation", "succeeded donations")
     )]
     OtherCurrency {
         at: String,
@@ -63,10 +64,22 @@ pub enum OpenError {
         count: u64,
         configured: String,
     },
+    /// A fund removed from the settings while donations belong to it: its money would
+    /// vanish from the totals, its donors' receipts lose their fund.
+    #[error(
+        "the ledger {at} holds {} of the fund \"{fund}\", which the settings no longer list: a donation's fund is kept for good. List it again in [[funds]] (it may stay without a goal), or start this campaign on a new ledger",
+        crate::lang::english_count(*.count, "donation", "donations")
+    )]
+    UnlistedFund {
+        at: String,
+        fund: String,
+        count: u64,
+    },
     /// A currency switch while donations in the old one wait for their payment: paid
     /// after it, they could be neither counted nor refused.
     #[error(
-        "the ledger {at} holds {count} pending donation(s) in {other}, but campaign.currency is {configured}: their payments would be in {other}. Keep campaign.currency = \"{other}\" until they are paid or expire (donation.pending_ttl after they started), then switch"
+        "the ledger {at} holds {} in {other}, but campaign.currency is {configured}: their payments would be in {other}. Keep campaign.currency = \"{other}\" until they are paid or expire (donation.pending_ttl after they started), then switch",
+        crate::lang::english_count(*.count, "pending donation", "pending donations")
     )]
     PendingOtherCurrency {
         at: String,
@@ -187,6 +200,22 @@ pub fn refuse_other_currency(
             other,
             count,
             configured: scope.currency.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Refuses a ledger holding donations (of any status) of a fund the scope does not list.
+pub fn refuse_unlisted_funds(
+    db: &mut dyn Db,
+    location: &Location,
+    scope: &Scope,
+) -> Result<(), OpenError> {
+    match super::funds::unlisted(db, scope).map_err(OpenError::Total)? {
+        Some((fund, count)) => Err(OpenError::UnlistedFund {
+            at: location.describe(),
+            fund,
+            count,
         }),
         None => Ok(()),
     }

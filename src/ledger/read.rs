@@ -24,6 +24,8 @@ pub struct DonationRow {
     /// Where the donor pays, once the gateway has started the checkout (when it is not
     /// derived from the id).
     pub checkout_url: Option<String>,
+    /// Its fund's id.
+    pub fund: String,
 }
 
 /// A few connections for reads, opened on demand and reused; at most [`MAX_OPEN`] in use
@@ -243,7 +245,7 @@ pub fn count_by_status(db: &mut dyn Db) -> DbResult<Vec<(Status, u64)>> {
 }
 
 const DONATION: &str = "SELECT id, amount_minor, currency, status, gateway, gateway_ref, lang,
-        created_at, live, checkout_url
+        created_at, live, checkout_url, fund
      FROM donations";
 
 pub fn donation(db: &mut dyn Db, id: &str) -> DbResult<Option<DonationRow>> {
@@ -277,70 +279,8 @@ fn row_to_donation(r: &Row) -> DbResult<DonationRow> {
         created_at_ms: r.int(7)?,
         live: r.bool(8)?,
         checkout_url: r.opt_text(9)?,
+        fund: r.text(10)?,
     })
-}
-
-/// A donation as the admin export shows it, donor details included.
-#[derive(Debug, Clone)]
-pub struct ExportRow {
-    pub rowid: i64,
-    pub id: String,
-    pub created_at_ms: i64,
-    pub updated_at_ms: i64,
-    pub status: String,
-    pub amount_minor: i64,
-    pub currency: String,
-    pub lang: String,
-    pub gateway: String,
-    pub gateway_ref: Option<String>,
-    pub donor_name: Option<String>,
-    pub donor_email: Option<String>,
-    pub anonymous: bool,
-    /// Taken with live money; test money otherwise.
-    pub live: bool,
-    pub refunded_minor: i64,
-    /// `""`, `open`, `won` or `lost`.
-    pub dispute: String,
-    pub receipt_no: Option<i64>,
-    /// What became of the latest receipt email: `queued`, `sent` or `failed`.
-    pub receipt_status: Option<String>,
-}
-
-/// Up to `limit` donations after `after_rowid`, in insertion order.
-pub fn export_page(db: &mut dyn Db, after_rowid: i64, limit: i64) -> DbResult<Vec<ExportRow>> {
-    db.query(
-        "SELECT rowid, id, created_at, updated_at, status, amount_minor, currency, lang, gateway,
-                gateway_ref, donor_name, donor_email, anonymous, live, refunded_minor, dispute,
-                receipt_no,
-                (SELECT o.status FROM outbox o WHERE o.donation_id = donations.id
-                   AND o.kind = 'receipt' ORDER BY o.seq DESC LIMIT 1)
-         FROM donations WHERE rowid > ?1 ORDER BY rowid LIMIT ?2",
-        args![after_rowid, limit],
-    )?
-    .iter()
-    .map(|r| {
-        Ok(ExportRow {
-            rowid: r.int(0)?,
-            id: r.text(1)?,
-            created_at_ms: r.int(2)?,
-            updated_at_ms: r.int(3)?,
-            status: r.text(4)?,
-            amount_minor: r.int(5)?,
-            currency: r.text(6)?,
-            lang: r.text(7)?,
-            gateway: r.text(8)?,
-            gateway_ref: r.opt_text(9)?,
-            donor_name: r.opt_text(10)?,
-            donor_email: r.opt_text(11)?,
-            anonymous: r.bool(12)?,
-            live: r.bool(13)?,
-            refunded_minor: r.int(14)?,
-            dispute: r.text(15)?,
-            receipt_no: r.opt_int(16)?,
-            receipt_status: r.opt_text(17)?,
-        })
-    })
-    .collect()
 }
 
 const REFUNDABLE: &str = "SELECT id, status, currency, payment_ref, amount_minor, refunded_minor,

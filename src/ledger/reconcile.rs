@@ -3,6 +3,7 @@
 
 use super::Scope;
 use super::sql::{Db, DbResult, args};
+use super::{Ledger, LedgerError, writer};
 
 /// Where the next reconciliation starts, from the runs before it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -167,4 +168,34 @@ pub fn summary(db: &mut dyn Db) -> DbResult<ReconcileSummary> {
         runs: row.count(0)?,
         healed_total: row.count(1)?,
     })
+}
+
+impl Ledger {
+    /// Where `gateway`'s next reconciliation starts.
+    pub async fn reconcile_start(
+        &self,
+        gateway: &'static str,
+    ) -> Result<ReconcileStart, LedgerError> {
+        self.reads.run(move |conn| start(conn, gateway)).await
+    }
+
+    /// Up to `limit` of `gateway`'s checkouts still pending, in the running mode, created
+    /// after `after` and before `before_ms`, oldest first.
+    pub async fn pending_checkouts(
+        &self,
+        gateway: &'static str,
+        after: Option<(i64, String)>,
+        before_ms: i64,
+        limit: i64,
+    ) -> Result<Vec<PendingCheckout>, LedgerError> {
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| pending(conn, gateway, &scope, after.as_ref(), before_ms, limit))
+            .await
+    }
+
+    /// Records a reconciliation run; returns once committed.
+    pub async fn record_reconcile(&self, run: ReconcileRun) -> Result<(), LedgerError> {
+        self.write_done(writer::Op::RecordReconcile(run)).await
+    }
 }

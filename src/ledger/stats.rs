@@ -2,8 +2,9 @@
 //! the donations the scope counts.
 
 use super::Scope;
-use super::read::{SCOPED, disputed, sum};
+use super::read::{SCOPED, disputed, net, sum};
 use super::sql::{Db, DbResult, args};
+use super::{Ledger, LedgerError, Location};
 use crate::donation::Status;
 
 /// Count and amount of some donations.
@@ -42,6 +43,20 @@ pub struct LedgerStats {
     pub after_payment: AfterPayment,
     /// Reconciliation's last run and what all runs healed.
     pub reconcile: super::ReconcileSummary,
+    /// The succeeded donations fund by fund, by fund id (funds without any are absent).
+    pub by_fund: Vec<FundStats>,
+}
+
+/// One fund's succeeded donations: what was given, what left after, what is kept.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FundStats {
+    pub fund: String,
+    pub gross_minor: i64,
+    pub refunded_minor: i64,
+    pub disputed_minor: i64,
+    /// What the charity keeps: gross less refunds and disputes, as the public total.
+    pub raised_minor: i64,
+    pub donations: u64,
 }
 
 /// Refunds and disputes of the succeeded donations.
@@ -134,6 +149,27 @@ fn stats_in(db: &mut dyn Db, now_ms: i64, scope: &Scope) -> DbResult<LedgerStats
         refunded_count: row.count(2)?,
         disputed_count: row.count(3)?,
     };
+    let net = net();
+    for row in db.query(
+        &format!(
+            "{SCOPED}SELECT fund, {}, {}, {}, {}, COUNT(*) FROM d WHERE status = 'succeeded'
+             GROUP BY fund ORDER BY fund",
+            sum("amount_minor"),
+            sum("refunded_minor"),
+            sum(&disputed()),
+            sum(&net)
+        ),
+        p,
+    )? {
+        out.by_fund.push(FundStats {
+            fund: row.text(0)?,
+            gross_minor: row.int(1)?,
+            refunded_minor: row.int(2)?,
+            disputed_minor: row.int(3)?,
+            raised_minor: row.int(4)?,
+            donations: row.count(5)?,
+        });
+    }
     out.reconcile = super::reconcile::summary(db)?;
     out.first_created_ms = first;
     out.last_created_ms = last;
@@ -194,4 +230,30 @@ fn fill_buckets(
         }
     }
     Ok(())
+}
+
+impl Ledger {
+    /// The figures the admin pages are computed from, as of `now_ms`.
+    pub async fn stats(&self, now_ms: i64) -> Result<LedgerStats, LedgerError> {
+        let scope = self.scope.clone();
+        self.reads
+            .run(move |conn| stats(conn, now_ms, &scope))
+            .await
+    }
+}
+
+/// Reads the admin figures straight from a ledger, read-only and (for a file) without
+/// taking the server's lock, so an operator can run it next to running servers.
+pub fn read_stats(
+    location: &Location,
+    now_ms: i64,
+    scope: &Scope,
+) -> Result<LedgerStats, LedgerError> {
+    if let Location::File(path) = location
+        && !path.is_file()
+    {
+        return Err(LedgerError::Missing(path.to_path_buf()));
+    }
+    let mut db = location.source().connect(true)?;
+    Ok(stats(db.as_mut(), now_ms, scope)?)
 }

@@ -2,7 +2,9 @@
 //! folder, and a fresh database on the PostgreSQL server `TEST_POSTGRES_URL` names
 //! (`tests/run.sh` starts one). Without that variable the PostgreSQL half says SKIPPED.
 use super::*;
-use crate::donation::{Channel, Outcome};
+use std::time::Duration;
+
+use crate::donation::{Channel, DonationId, Outcome, PaymentResult, Status};
 use crate::lang::Lang;
 use crate::money::{Currency, Money};
 
@@ -147,6 +149,7 @@ fn new_donation(amount: i64) -> NewDonation {
         gateway_ref: Some(id.to_string()),
         id,
         amount: Money::new(amount, Currency::from_code("AED").unwrap()).unwrap(),
+        fund: crate::fund::FundId::general(),
         gateway: "sandbox",
         live: false,
         lang: Lang::En,
@@ -780,4 +783,5 @@ async fn two_servers_number_receipts_without_gaps() {
 }
 
 mod currency;
+mod funds;
 mod refunds;

@@ -197,10 +197,8 @@ impl Writer {
             self.health.record(results.iter().any(Result::is_ok));
             if delta.changed {
                 match &self.live {
-                    TotalSink::Alone(total) => total.add(delta.raised, delta.count),
-                    TotalSink::Shared(follower) => {
-                        follower.committed(started, ended, delta.raised, delta.count)
-                    }
+                    TotalSink::Alone(total) => total.add(&delta.funds),
+                    TotalSink::Shared(follower) => follower.committed(started, ended, delta.funds),
                 }
             }
             for (job, result) in batch.drain(..).zip(results) {
@@ -303,9 +301,7 @@ fn run_jobs(db: &mut dyn Db, batch: &[Job], scope: &Scope) -> Result<Committed, 
         match apply_op(db, &job.op, &mut job_delta, scope) {
             Ok(reply) => {
                 db.batch("RELEASE job")?;
-                delta.raised = delta.raised.saturating_add(job_delta.raised);
-                delta.count = delta.count.saturating_add(job_delta.count);
-                delta.changed |= job_delta.changed;
+                delta.merge(job_delta);
                 results.push(Ok(reply));
             }
             Err(e) if e.is_conflict() || e.is_lost() => return Err(e),

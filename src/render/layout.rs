@@ -86,6 +86,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
     } else {
         s.href.to_owned()
     };
+    let zakat = page_href(&t.lang, super::optional::ZAKAT);
     let (en_href, ar_href) = if t.lang == "en" {
         (own.as_str(), s.twin_href)
     } else {
@@ -127,15 +128,7 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                     }
                     nav.wrap.menu aria-label=(t.menu_label) {
                         ul {
-                            @for item in s.menu {
-                                li {
-                                    @if item.href == s.href {
-                                        a href=(item.href) aria-current="page" { (item.label) }
-                                    } @else {
-                                        a href=(item.href) { (item.label) }
-                                    }
-                                }
-                            }
+                            @for item in s.menu { (menu_item(item, s.href, &zakat)) }
                         }
                     }
                 }
@@ -148,6 +141,23 @@ pub fn shell(s: &Shell<'_>, main: Markup) -> Markup {
                 }
             }
         }
+    }
+}
+
+/// A link of the menu; the calculator's only while a Zakat fund is listed (`optional`).
+fn menu_item(item: &MenuItem, current: &str, zakat: &str) -> Markup {
+    let li = html! {
+        li {
+            @if item.href == current {
+                a href=(item.href) aria-current="page" { (item.label) }
+            } @else {
+                a href=(item.href) { (item.label) }
+            }
+        }
+    };
+    match item.href == zakat {
+        true => PreEscaped(super::optional::zakat_only(&li.into_string())),
+        false => li,
     }
 }
 
@@ -224,6 +234,11 @@ pub fn main_content(t: &Strings, page: &Page) -> Markup {
                 p { a.button.cta href=(donate) { (t.form.try_again) } }
             }
         },
+        "zakat" => html! {
+            h1 { (page.meta.title) }
+            div.prose.intro { (body) }
+            (PreEscaped(slot("zakat")))
+        },
         "404" => html! {
             h1 { (page.meta.title) }
             article.prose { (body) }
@@ -295,6 +310,8 @@ pub struct DonateFormView<'a> {
     pub ended: bool,
     /// Where the form posts: `/donate`, or on the API's origin.
     pub action: &'a str,
+    /// The funds to choose from; none with a single fund.
+    pub funds: &'a [super::funds::FundChoice<'a>],
 }
 
 pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
@@ -316,6 +333,7 @@ pub fn donate_form(t: &Strings, v: &DonateFormView<'_>) -> Markup {
                 div.error-summary role="alert" { p { (f.error_summary) } }
             }
             input type="hidden" name="lang" value=(t.lang);
+            @if !v.funds.is_empty() { (super::funds::fund_choice(t, v.funds)) }
             fieldset.amounts {
                 legend { (f.choose_amount) }
                 div.presets {

@@ -6,12 +6,15 @@
 
 pub mod compress;
 pub mod content;
+pub mod funds;
 pub mod layout;
+pub mod optional;
 pub mod origin;
 pub mod seo;
 pub mod share;
 pub mod strings;
 pub mod wrap;
+pub mod zakat;
 
 /// Where every page may carry a site-wide notice (the demonstration banner), filled by
 /// the server at start-up when one applies; otherwise it stays an empty comment.

@@ -36,16 +36,24 @@ pub fn sitemap(pages: &[Alternates]) -> String {
         "xmlns:xhtml=\"http://www.w3.org/1999/xhtml\">\n"
     ));
     for page in pages {
+        // The calculator is listed only while a Zakat fund is (`optional`).
+        let zakat = page
+            .iter()
+            .any(|(lang, path)| *path == super::layout::page_href(lang, super::optional::ZAKAT));
         for (_, path) in page {
-            out.push_str("  <url>\n");
-            out.push_str(&format!("    <loc>{}</loc>\n", absolute(&xml_escape(path))));
+            let mut url = String::from("  <url>\n");
+            url.push_str(&format!("    <loc>{}</loc>\n", absolute(&xml_escape(path))));
             for (lang, alt) in page {
-                out.push_str(&alternate(lang, alt));
+                url.push_str(&alternate(lang, alt));
             }
             if let Some((_, default)) = page.first() {
-                out.push_str(&alternate("x-default", default));
+                url.push_str(&alternate("x-default", default));
             }
-            out.push_str("  </url>\n");
+            url.push_str("  </url>\n");
+            match zakat {
+                true => out.push_str(&super::optional::zakat_only(&url)),
+                false => out.push_str(&url),
+            }
         }
     }
     out.push_str("</urlset>\n");

@@ -57,6 +57,7 @@ pub struct Strings {
     pub wait: WaitStrings,
     pub receipt: ReceiptStrings,
     pub share: ShareStrings,
+    pub zakat: super::zakat::ZakatStrings,
     pub numbers: NumberFormat,
 }
 
@@ -160,6 +161,8 @@ pub struct FormStrings {
     pub back_home: String,
     pub ended: String,
     pub error_summary: String,
+    /// The legend of the fund choice (shown with two funds or more).
+    pub fund_legend: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -175,6 +178,8 @@ pub struct ErrorStrings {
     /// An email with spaces, tabs or line breaks in it.
     pub email_spaces: String,
     pub too_long: String,
+    /// A fund the settings do not list (a stale or altered form).
+    pub unknown_fund: String,
     pub ended: String,
     pub unavailable_title: String,
     pub unavailable: String,

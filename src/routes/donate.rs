@@ -9,6 +9,7 @@ use serde::Deserialize;
 use crate::checkout;
 use crate::client_ip::limit_key;
 use crate::donation::DonationId;
+use crate::fund::FundId;
 use crate::gateway::gate::Priority;
 use crate::http::errors::PageError;
 use crate::http::{html, see_other};
@@ -30,6 +31,8 @@ pub struct DonateForm {
     pub name: Option<String>,
     pub email: Option<String>,
     pub anonymous: Option<String>,
+    /// The fund's id; none: the first fund.
+    pub fund: Option<String>,
     /// The honeypot: hidden from people, filled by bots.
     pub website: Option<String>,
 }
@@ -38,6 +41,7 @@ pub struct DonateForm {
 #[derive(Debug)]
 pub struct ValidDonation {
     pub amount: Money,
+    pub fund: FundId,
     pub name: Option<String>,
     pub email: Option<String>,
     pub anonymous: bool,
@@ -128,6 +132,7 @@ pub async fn post(
         .create(NewDonation {
             id: id.clone(),
             amount: valid.amount,
+            fund: valid.fund.clone(),
             gateway: gateway.name(),
             live: !settings.test_mode(),
             gateway_ref: gateway.reference_for(&id),
@@ -160,6 +165,7 @@ pub async fn post(
         &id,
         valid.amount,
         lang,
+        valid.fund.as_str(),
         state.gate.expected_wait(Priority::Checkout),
     );
     match checkout::within(started, settings.queue.wait).await {
@@ -223,15 +229,58 @@ pub fn validate(
         ok = false;
         state_out.email_error = Some(t.errors.email.clone());
     }
-    match amount {
-        Ok(amount) if ok => Ok(ValidDonation {
+    // A fund the settings do not list (a stale page, an altered form): nothing is
+    // created, and the form comes back with the first fund chosen.
+    let fund = match form.fund.as_deref().map(str::trim) {
+        None | Some("") => settings.funds.first().map(|f| f.id.clone()),
+        Some(id) => settings.fund(id).map(|f| f.id.clone()),
+    };
+    if fund.is_none() {
+        ok = false;
+        state_out.fund = None;
+        state_out.notice = Some(t.errors.unknown_fund.clone());
+    }
+    match (amount, fund) {
+        (Ok(amount), Some(fund)) if ok => Ok(ValidDonation {
             amount,
+            fund,
             name: (!name.is_empty()).then_some(name),
             email: (!email.is_empty()).then_some(email),
             anonymous: form.anonymous.is_some(),
         }),
         _ => Err(Box::new(state_out)),
     }
+}
+
+/// The donate page a link fills in: `/donate/?fund=zakat&amount=2000` comes with that
+/// fund chosen and that amount typed (the Zakat calculator's "Give this as Zakat"). An
+/// unknown fund, or an amount that is no amount, is left out: the form as first shown.
+/// `None` when the query names neither, so the page is served as built.
+pub fn prefilled(query: &str, lang: Lang, state: &AppState) -> Option<Vec<u8>> {
+    #[derive(Deserialize)]
+    struct Prefill {
+        fund: Option<String>,
+        amount: Option<String>,
+    }
+    let q = serde_urlencoded::from_str::<Prefill>(query).ok()?;
+    if q.fund.is_none() && q.amount.is_none() {
+        return None;
+    }
+    let settings = &state.settings;
+    let mut form = FormState::initial(settings);
+    form.fund = q
+        .fund
+        .filter(|id| settings.fund(id).is_some() && settings.fund_choice());
+    if let Some(amount) = q
+        .amount
+        .map(|a| a.trim().to_owned())
+        .filter(|a| a.chars().count() <= 32 && parse_amount(a, settings.currency).is_ok())
+    {
+        form.amount = amount;
+        form.preset = None;
+    }
+    let ended = settings.campaign_ended(time::OffsetDateTime::now_utc());
+    Some(state.site.donate_page_with(lang, &form, ended))
 }
 
 /// The form as the donor filled it, to show again.
@@ -248,6 +297,7 @@ fn form_state(form: &DonateForm, currency: crate::money::Currency) -> FormState 
         name: fold_name(form.name.as_deref().unwrap_or("")),
         email: form.email.as_deref().unwrap_or("").trim().to_owned(),
         anonymous: form.anonymous.is_some(),
+        fund: form.fund.clone(),
         ..FormState::default()
     }
 }

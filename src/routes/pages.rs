@@ -14,6 +14,9 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             .finish();
     }
     let site = &state.site;
+    if let Some(answer) = zakat(&req, site) {
+        return answer;
+    }
     if let Some(lang) = crate::site::Site::success_lang(req.path())
         && let Some(body) = thank_you(&req, &state, lang).await
     {
@@ -25,6 +28,11 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
             header::HeaderValue::from_static("noindex"),
         );
         return answer;
+    }
+    if let Some(lang) = donate_lang(req.path())
+        && let Some(body) = super::donate::prefilled(req.query_string(), lang, &state)
+    {
+        return crate::http::html(StatusCode::OK, body);
     }
     match site.lookup(req.path()) {
         Lookup::File(resource) => resource.respond(&req, StatusCode::OK),
@@ -41,6 +49,13 @@ pub async fn serve(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse
         }
         Lookup::NotFound(lang) => site.not_found(lang).respond(&req, StatusCode::NOT_FOUND),
     }
+}
+
+/// The language of a donate page's path (`/donate/`, `/ar/donate/`).
+fn donate_lang(path: &str) -> Option<crate::lang::Lang> {
+    crate::lang::Lang::ALL
+        .into_iter()
+        .find(|lang| path == lang.page("donate"))
 }
 
 /// The thank-you page of a donor back from paying (`?receipt=<id>&t=<token>`), with the
@@ -72,4 +87,30 @@ async fn thank_you(
     let mailed = state.settings.email.enabled();
     let note = crate::receipt::page::success_note(&view, &href, mailed);
     Some(state.site.success_page_with(lang, &note))
+}
+
+/// The Zakat calculator answering a donor's figures (a GET of its form): the page with
+/// the result, never cached nor indexed; 422 with the fields marked when one is not a
+/// number. `None` for the page without a query (served as built) and while no Zakat fund
+/// is listed (then 404, as any unknown path).
+fn zakat(req: &HttpRequest, site: &crate::site::Site) -> Option<HttpResponse> {
+    let lang = crate::site::zakat::lang_of(req.path())?;
+    if req.query_string().is_empty() {
+        return None;
+    }
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map(web::Query::into_inner)
+        .unwrap_or_default();
+    let query = crate::site::zakat::Query::from_pairs(&pairs);
+    let (body, valid) = site.zakat_page_with(lang, &query)?;
+    let status = match valid {
+        true => StatusCode::OK,
+        false => StatusCode::UNPROCESSABLE_ENTITY,
+    };
+    let mut answer = crate::http::html(status, body);
+    answer.headers_mut().insert(
+        header::HeaderName::from_static("x-robots-tag"),
+        header::HeaderValue::from_static("noindex"),
+    );
+    Some(answer)
 }

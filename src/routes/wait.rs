@@ -77,6 +77,7 @@ pub async fn page(
         &id,
         amount,
         row.lang,
+        &row.fund,
         state.gate.expected_wait(Priority::Checkout),
     );
     match checkout::within(started, HOLD).await {

@@ -4,6 +4,7 @@
 use crate::config::Settings;
 use crate::lang::Lang;
 use crate::money::format_money;
+use crate::render::funds::FundChoice;
 use crate::render::layout::{self, DonateFormView, Preset, TallyView};
 use crate::render::strings::Strings;
 use crate::site::tally::TotalDisplay;
@@ -37,6 +38,8 @@ pub struct FormState {
     pub email_error: Option<String>,
     /// A message above the form (the line of checkouts is full: try again).
     pub notice: Option<String>,
+    /// The fund chosen; `None`: the first.
+    pub fund: Option<String>,
 }
 
 impl FormState {
@@ -73,6 +76,27 @@ pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bo
             ("max", &format_money(settings.max_minor, currency, fmt)),
         ],
     );
+    // With one fund there is nothing to choose, and the form is what it was before funds.
+    let chosen = state
+        .fund
+        .as_deref()
+        .and_then(|id| settings.fund(id))
+        .or(settings.funds.first())
+        .map(|f| f.id.as_str());
+    let funds: Vec<FundChoice> = if settings.fund_choice() {
+        settings
+            .funds
+            .iter()
+            .map(|f| FundChoice {
+                id: f.id.as_str(),
+                label: f.label(lang),
+                description: f.description(lang),
+                checked: Some(f.id.as_str()) == chosen,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     let view = DonateFormView {
         presets: &presets,
         amount: &state.amount,
@@ -86,6 +110,7 @@ pub fn donate_form(lang: Lang, settings: &Settings, state: &FormState, ended: bo
         anonymous: state.anonymous,
         ended,
         action: &settings.api_url("/donate"),
+        funds: &funds,
     };
     layout::donate_form(t, &view).into_string()
 }

@@ -7,6 +7,7 @@ pub mod resource;
 mod runtime;
 pub mod tally;
 pub mod texts;
+pub mod zakat;
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -19,12 +20,12 @@ use rust_embed::RustEmbed;
 
 use crate::config::Settings;
 use crate::lang::Lang;
-use crate::render::{origin, slot};
+use crate::render::{optional, origin, slot};
 use crate::total::TotalSnapshot;
 use home::{HomePages, render_home};
 use islands::FormState;
 pub use resource::Resource;
-use runtime::{DEMO, ORIGIN, with_notice};
+use runtime::{DEMO, ORIGIN, ZAKAT, with_notice};
 pub use runtime::{assets, menu, runtime_page};
 
 /// Asset URLs and menus computed by `build.rs`.
@@ -79,6 +80,7 @@ pub struct Site {
     home_templates: [Template; 2],
     donate_templates: [Template; 2],
     success_templates: [Template; 2],
+    zakat_templates: [Template; 2],
     home: ArcSwap<HomePages>,
     home_rebuild: Mutex<()>,
     html_cache: HeaderValue,
@@ -101,6 +103,8 @@ impl Site {
     ) -> Result<Site, SiteError> {
         DEMO.store(settings.demo, Ordering::Relaxed);
         ORIGIN.store(Arc::new(settings.public_url.clone()));
+        let offer_zakat = zakat::offered(&settings);
+        ZAKAT.store(offer_zakat, Ordering::Relaxed);
         let html_cache = resource::forever_value(&cache_control(settings.html_max_age));
         let home_cache = resource::forever_value(&cache_control(settings.home_max_age()));
         let immutable = HeaderValue::from_static("public, max-age=31536000, immutable");
@@ -119,14 +123,17 @@ impl Site {
             let is_html = path.ends_with(".html");
             if body.windows(9).any(|w| w == b"<!--slot:") {
                 let html = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
+                let html = optional::fill(&html, offer_zakat);
                 html_sources.insert(path.to_owned(), with_notice(&html, path, settings.demo));
                 continue;
             }
             // Pages and the sitemap name the public origin: filled in once, here, then
             // compressed (which is why the build left them uncompressed).
-            let named = crate::render::is_text(path) && origin::holds_marker(&body);
+            let named = crate::render::is_text(path)
+                && (origin::holds_marker(&body) || optional::holds_marker(&body));
             if (is_html && settings.demo) || named {
                 let text = origin::fill(&String::from_utf8_lossy(&body), &settings.public_url);
+                let text = optional::fill(&text, offer_zakat);
                 let text = if is_html {
                     with_notice(&text, path, settings.demo)
                 } else {
@@ -189,6 +196,21 @@ impl Site {
                 Resource::compressing(content_type(".html"), html_cache.clone(), body).pinned(),
             );
         }
+        let zakat_templates = [
+            template("zakat/index.html", "zakat")?,
+            template("ar/zakat/index.html", "zakat")?,
+        ];
+        // Without a Zakat fund the calculator's page is not there at all: 404.
+        if offer_zakat {
+            for lang in Lang::ALL {
+                let (form, _) = zakat::page_main(lang, &settings, &zakat::Query::default());
+                let body = zakat_templates[lang.index()].fill(&form);
+                files.insert(
+                    format!("{}zakat/index.html", lang_dir(lang)),
+                    Resource::compressing(content_type(".html"), html_cache.clone(), body).pinned(),
+                );
+            }
+        }
         let ended = settings.campaign_ended(now);
         for lang in Lang::ALL {
             let form = islands::donate_form(lang, &settings, &FormState::initial(&settings), ended);
@@ -211,6 +233,7 @@ impl Site {
             home_templates,
             donate_templates,
             success_templates,
+            zakat_templates,
             home: ArcSwap::from_pointee(HomePages {
                 version: total.version,
                 pages,
@@ -256,6 +279,16 @@ impl Site {
     /// The thank-you page with a line about the donor's receipt.
     pub fn success_page_with(&self, lang: Lang, note: &str) -> Vec<u8> {
         self.success_templates[lang.index()].fill(note)
+    }
+
+    /// The calculator with what a donor sent and its result, and whether every field was
+    /// a number; `None` while no Zakat fund is listed.
+    pub fn zakat_page_with(&self, lang: Lang, query: &zakat::Query) -> Option<(Vec<u8>, bool)> {
+        if !zakat::offered(&self.settings) {
+            return None;
+        }
+        let (form, valid) = zakat::page_main(lang, &self.settings, query);
+        Some((self.zakat_templates[lang.index()].fill(&form), valid))
     }
 
     /// The language of a thank-you page's path, when it is one.

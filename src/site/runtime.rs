@@ -17,6 +17,10 @@ use crate::render::{NOTICE_MARKER, layout, origin};
 /// when the site is loaded.
 pub(super) static DEMO: AtomicBool = AtomicBool::new(false);
 
+/// Whether the calculator is offered (a fund `zakat` is listed): the menu of pages
+/// rendered at run time links to it then; set when the site is loaded.
+pub(super) static ZAKAT: AtomicBool = AtomicBool::new(false);
+
 /// The public origin pages rendered at run time link to; set when the site is loaded.
 pub(super) static ORIGIN: std::sync::LazyLock<ArcSwap<String>> =
     std::sync::LazyLock::new(|| ArcSwap::from_pointee(String::new()));
@@ -90,6 +94,7 @@ pub fn runtime_page(
     };
     let page = crate::render::layout::shell(&shell, main).into_string();
     let page = origin::fill(&page, &ORIGIN.load());
+    let page = crate::render::optional::fill(&page, ZAKAT.load(Ordering::Relaxed));
     if DEMO.load(Ordering::Relaxed) {
         let banner = layout::demo_notice(Strings::of(lang)).into_string();
         page.replacen(NOTICE_MARKER, &banner, 1)

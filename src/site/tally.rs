@@ -30,19 +30,89 @@ pub struct TotalDisplay {
 
 impl TotalDisplay {
     pub fn new(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> TotalDisplay {
+        TotalDisplay::of(
+            lang,
+            settings,
+            total.raised_minor,
+            total.donations,
+            Some(settings.goal_minor),
+        )
+    }
+
+    /// Some figures (the total's, or a fund's) against `goal_minor`; without a goal, the
+    /// texts about it are empty.
+    pub fn of(
+        lang: Lang,
+        settings: &Settings,
+        raised_minor: i64,
+        donations: u64,
+        goal_minor: Option<i64>,
+    ) -> TotalDisplay {
         let t = Strings::of(lang);
         let fmt = &t.numbers;
-        let goal = format_money(settings.goal_minor, settings.currency, fmt);
-        let percent_value =
-            format_percent(percent_of(total.raised_minor, settings.goal_minor), fmt);
+        let (raised_of_goal, percent, percent_value) = match goal_minor {
+            Some(goal_minor) => {
+                let goal = format_money(goal_minor, settings.currency, fmt);
+                let value = format_percent(percent_of(raised_minor, goal_minor), fmt);
+                (
+                    Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),
+                    Strings::fill(&t.percent_of_goal, &[("percent", &value)]),
+                    value,
+                )
+            }
+            None => Default::default(),
+        };
         TotalDisplay {
-            raised: format_money(total.raised_minor, settings.currency, fmt),
-            raised_of_goal: Strings::fill(&t.raised_of_goal, &[("goal", &goal)]),
-            donations: plural::counted(lang, &t.donations_count, total.donations),
-            percent: Strings::fill(&t.percent_of_goal, &[("percent", &percent_value)]),
+            raised: format_money(raised_minor, settings.currency, fmt),
+            raised_of_goal,
+            donations: plural::counted(lang, &t.donations_count, donations),
+            percent,
             percent_value,
         }
     }
+}
+
+/// One fund's figures in `/api/total`, in the settings' order.
+#[derive(Serialize)]
+struct FundJson<'a> {
+    id: &'a str,
+    label: BTreeMap<&'static str, &'a str>,
+    raised_minor: i64,
+    /// Exactly what the English home page shows.
+    raised: String,
+    /// `null`: no goal of its own.
+    goal_minor: Option<i64>,
+    donations: u64,
+    display: BTreeMap<&'static str, TotalDisplay>,
+}
+
+fn funds_json<'a>(s: &'a Settings, snapshot: &TotalSnapshot) -> Vec<FundJson<'a>> {
+    s.funds
+        .iter()
+        .map(|f| {
+            let figures = snapshot.fund(f.id.as_str());
+            let donations = u64::try_from(figures.donations).unwrap_or(0);
+            let display: BTreeMap<_, _> = Lang::ALL
+                .iter()
+                .map(|&l| {
+                    let d = TotalDisplay::of(l, s, figures.raised_minor, donations, f.goal_minor);
+                    (l.code(), d)
+                })
+                .collect();
+            FundJson {
+                id: f.id.as_str(),
+                label: Lang::ALL.iter().map(|&l| (l.code(), f.label(l))).collect(),
+                raised_minor: figures.raised_minor,
+                raised: display
+                    .get("en")
+                    .map(|d| d.raised.clone())
+                    .unwrap_or_default(),
+                goal_minor: f.goal_minor,
+                donations,
+                display,
+            }
+        })
+        .collect()
 }
 
 #[derive(Serialize)]
@@ -58,6 +128,8 @@ struct Total<'a> {
     display: BTreeMap<&'static str, TotalDisplay>,
     /// Test money (the sandbox, or Stripe with a test key), not the charity's.
     test: bool,
+    /// Each fund's share, in the settings' order; they add up to `raised_minor`.
+    funds: Vec<FundJson<'a>>,
 }
 
 /// The JSON body of the current total, rendered once per change of the total.
@@ -124,6 +196,7 @@ fn render(s: &Settings, snapshot: &TotalSnapshot) -> Bytes {
         updated_at: snapshot.updated_at.format(&Rfc3339).unwrap_or_default(),
         display,
         test: s.test_mode(),
+        funds: funds_json(s, snapshot),
     };
     serde_json::to_vec(&body)
         .map(Bytes::from)

@@ -550,7 +550,8 @@ fn the_csv_export_has_every_donation_and_survives_a_spreadsheet() {
             "refunded_minor",
             "dispute",
             "receipt_number",
-            "receipt_status"
+            "receipt_status",
+            "fund"
         ]
     );
     let col = |name: &str| header.iter().position(|h| h == name).unwrap();
@@ -811,7 +812,10 @@ fn the_dashboard_refunds_a_donation_in_part_then_in_full() {
     let csv = get_admin(&server, "/admin/donations.csv").text().unwrap();
     let row = csv.lines().find(|l| l.contains(&paid)).unwrap();
     // Refunded in full, no dispute, its receipt number, and no email queued (none set up).
-    assert!(row.ends_with(",\"10000\",\"\",\"R-000001\",\"\""), "{row}");
+    assert!(
+        row.ends_with(",\"10000\",\"\",\"R-000001\",\"\",\"general\""),
+        "{row}"
+    );
     assert_eq!(server.ledger().kept(), (0, 0));
     assert_eq!(server.ledger().events_of_kind(&paid, "refund"), 2);
 }

@@ -95,7 +95,13 @@ impl FakeNgenius {
     }
 
     pub fn orders(&self) -> Vec<FakeOrder> {
-        self.inner.lock().unwrap().orders.values().cloned().collect()
+        self.inner
+            .lock()
+            .unwrap()
+            .orders
+            .values()
+            .cloned()
+            .collect()
     }
 
     pub fn set(&self, reference: &str, state: State) {
@@ -105,7 +111,10 @@ impl FakeNgenius {
 
     pub fn set_paid_amount(&self, reference: &str, amount: i64) {
         let mut fake = self.inner.lock().unwrap();
-        fake.orders.get_mut(reference).expect("an order").paid_amount = Some(amount);
+        fake.orders
+            .get_mut(reference)
+            .expect("an order")
+            .paid_amount = Some(amount);
     }
 
     /// The next answers, one status each, whatever is asked.
@@ -146,7 +155,12 @@ impl FakeNgenius {
             (fake.token_delay, forced)
         };
         if let Some(status) = forced {
-            return respond(stream, status, &[], &json!({"message": "forced"}).to_string());
+            return respond(
+                stream,
+                status,
+                &[],
+                &json!({"message": "forced"}).to_string(),
+            );
         }
         if request.path == "/identity/auth/access-token" {
             std::thread::sleep(delay);
@@ -182,7 +196,11 @@ impl FakeNgenius {
             .header("authorization")
             .and_then(|h| h.strip_prefix("Bearer "))
             .unwrap_or("");
-        if !fake.tokens.get(token).is_some_and(|at| *at > Instant::now()) {
+        if !fake
+            .tokens
+            .get(token)
+            .is_some_and(|at| *at > Instant::now())
+        {
             return json_answer(401, json!({"message": "token expired or unknown"}));
         }
         let orders = self.orders_path();
@@ -253,7 +271,10 @@ fn pay_page(fake: &mut Fake, query: &str) -> (u16, Vec<(String, String)>, String
         };
         let html = format!(
             "<!doctype html><title>N-Genius (fake)</title><p>{}</p>{}{}{}",
-            order.body["language"], form("pay"), form("decline"), form("3ds")
+            order.body["language"],
+            form("pay"),
+            form("decline"),
+            form("3ds")
         );
         return (200, vec![("Content-Type".into(), "text/html".into())], html);
     };
@@ -267,7 +288,9 @@ fn pay_page(fake: &mut Fake, query: &str) -> (u16, Vec<(String, String)>, String
     };
     let back = format!(
         "{}?ref={}",
-        order.body["merchantAttributes"]["redirectUrl"].as_str().unwrap(),
+        order.body["merchantAttributes"]["redirectUrl"]
+            .as_str()
+            .unwrap(),
         order.reference
     );
     (302, vec![("Location".into(), back)], String::new())
@@ -275,13 +298,19 @@ fn pay_page(fake: &mut Fake, query: &str) -> (u16, Vec<(String, String)>, String
 
 /// An order as N-Genius writes it, with its one payment (and capture, for a sale).
 pub fn order_json(base: &str, o: &FakeOrder) -> Value {
-    let order_url = format!("{base}/transactions/outlets/{OUTLET}/orders/{}", o.reference);
+    let order_url = format!(
+        "{base}/transactions/outlets/{OUTLET}/orders/{}",
+        o.reference
+    );
     let payment_url = format!("{order_url}/payments/p-{}", o.reference);
     let amount = json!({
         "currencyCode": o.body["amount"]["currencyCode"],
         "value": o.paid_amount.unwrap_or(amount_of(o)),
     });
-    let paid = matches!(o.state, "PURCHASED" | "CAPTURED" | "PARTIALLY_REFUNDED" | "REFUNDED");
+    let paid = matches!(
+        o.state,
+        "PURCHASED" | "CAPTURED" | "PARTIALLY_REFUNDED" | "REFUNDED"
+    );
     let sale = o.body["action"] == "SALE";
     let mut payment = json!({
         "_id": format!("urn:payment:p-{}", o.reference),
@@ -317,7 +346,14 @@ pub fn order_json(base: &str, o: &FakeOrder) -> Value {
 fn uuid_like() -> String {
     let b: [u8; 16] = rand::random();
     let h = b.iter().map(|x| format!("{x:02x}")).collect::<String>();
-    format!("{}-{}-{}-{}-{}", &h[..8], &h[8..12], &h[12..16], &h[16..20], &h[20..])
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
 }
 
 fn respond(mut stream: TcpStream, status: u16, headers: &[(String, String)], body: &str) {

@@ -31,7 +31,7 @@ fn a_currency_switch_is_refused_while_donations_in_the_old_one_wait() {
         let (code, text) = run(dir.path(), &[command], &switched);
         assert_ne!(code, Some(0), "{command}: {text}");
         assert!(
-            text.contains("holds 1 pending donation(s) in AED, but campaign.currency is JPY"),
+            text.contains("holds 1 pending donation in AED, but campaign.currency is JPY"),
             "{command}: {text}"
         );
         assert!(text.contains("Keep campaign.currency = \"AED\""), "{text}");

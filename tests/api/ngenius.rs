@@ -69,7 +69,10 @@ fn start_checkout(server: &Server, fake: &FakeNgenius, amount: &str, lang: &str)
 /// N-Genius sends them back (our return URL, with `?ref=`).
 fn on_paypage(fake: &FakeNgenius, reference: &str, outcome: &str) -> String {
     let r = client()
-        .get(format!("{}/paypage/?code={reference}&outcome={outcome}", fake.base()))
+        .get(format!(
+            "{}/paypage/?code={reference}&outcome={outcome}",
+            fake.base()
+        ))
         .send()
         .unwrap();
     assert_eq!(r.status(), StatusCode::FOUND);
@@ -168,14 +171,27 @@ fn an_order_is_created_with_every_field_in_the_donors_language() {
     let creates = fake.calls("POST", &fake.orders_path());
     assert_eq!(creates.len(), 2);
     for c in &creates {
-        assert_eq!(c.header("content-type"), Some("application/vnd.ni-payment.v2+json"));
-        assert_eq!(c.header("accept"), Some("application/vnd.ni-payment.v2+json"));
-        assert!(c.header("authorization").unwrap().starts_with("Bearer tok-1-"));
+        assert_eq!(
+            c.header("content-type"),
+            Some("application/vnd.ni-payment.v2+json")
+        );
+        assert_eq!(
+            c.header("accept"),
+            Some("application/vnd.ni-payment.v2+json")
+        );
+        assert!(
+            c.header("authorization")
+                .unwrap()
+                .starts_with("Bearer tok-1-")
+        );
     }
     let body = fake.order(&en).body;
     let currency = campaign_currency();
     assert_eq!(body["action"], "PURCHASE");
-    assert_eq!(body["amount"], json!({"currencyCode": currency, "value": minor("25")}));
+    assert_eq!(
+        body["amount"],
+        json!({"currencyCode": currency, "value": minor("25")})
+    );
     assert_eq!(body["language"], "en");
     let mor = body["merchantOrderReference"].as_str().unwrap();
     assert!(
@@ -183,7 +199,10 @@ fn an_order_is_created_with_every_field_in_the_donors_language() {
         "{mor}"
     );
     let id = donation_of_order(&fake, &en);
-    assert_eq!(server.ledger().donation(&id).gateway_ref.as_deref(), Some(en.as_str()));
+    assert_eq!(
+        server.ledger().donation(&id).gateway_ref.as_deref(),
+        Some(en.as_str())
+    );
     assert_eq!(
         body["merchantAttributes"],
         json!({
@@ -203,8 +222,14 @@ fn an_order_is_created_with_every_field_in_the_donors_language() {
     // The donate form may be posted to the payment page (Chrome applies form-action to
     // the redirect).
     let r = client().get(server.url("/")).send().unwrap();
-    let csp = r.headers()["content-security-policy"].to_str().unwrap().to_owned();
-    assert!(csp.contains(&format!("form-action 'self' {};", fake.base())), "{csp}");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains(&format!("form-action 'self' {};", fake.base())),
+        "{csp}"
+    );
 }
 
 #[test]
@@ -241,7 +266,11 @@ fn a_paid_order_counts_once_across_return_webhook_and_reconciliation_in_every_or
                     if count == i {
                         count += 1;
                     }
-                    assert_eq!(raised(&server), (count as i64 * 1_000, count as i64), "{order}");
+                    assert_eq!(
+                        raised(&server),
+                        (count as i64 * 1_000, count as i64),
+                        "{order}"
+                    );
                 }
                 assert_eq!(status_of(&server, &ledger, &fake, &reference), "succeeded");
             }
@@ -292,7 +321,11 @@ fn webhooks_need_the_header_and_their_body_cannot_claim_a_payment() {
                 let r = webhook(&server, &claim, header);
                 assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{header:?}");
             }
-            assert_eq!(fake.requests().len(), asked, "nothing asked without the header");
+            assert_eq!(
+                fake.requests().len(),
+                asked,
+                "nothing asked without the header"
+            );
             let r = webhook(&server, &claim, Some(HOOK_SECRET));
             assert_eq!(r.status(), StatusCode::OK);
             let answer: Value = r.json().unwrap();
@@ -304,7 +337,11 @@ fn webhooks_need_the_header_and_their_body_cannot_claim_a_payment() {
             unknown["order"]["reference"] = json!("0f1e2d3c-aaaa-bbbb-cccc-000000000000");
             let r = webhook(&server, &unknown, Some(HOOK_SECRET));
             assert_eq!(r.status(), StatusCode::BAD_REQUEST);
-            let r = webhook(&server, &json!({"eventName": "PURCHASED"}), Some(HOOK_SECRET));
+            let r = webhook(
+                &server,
+                &json!({"eventName": "PURCHASED"}),
+                Some(HOOK_SECRET),
+            );
             assert_eq!(r.status(), StatusCode::BAD_REQUEST);
             // Once the order is paid, the same webhook counts it.
             fake.set(&reference, "PURCHASED");
@@ -377,7 +414,11 @@ fn an_order_paid_for_another_amount_or_currency_is_recorded_not_counted() {
             fake.set_paid_amount(&reference, 100);
             let r = follow_return(&server, &back);
             assert_eq!(page_of(&location(&r)), "/error/");
-            let r = webhook(&server, &event(&fake, &reference, "PURCHASED"), Some(HOOK_SECRET));
+            let r = webhook(
+                &server,
+                &event(&fake, &reference, "PURCHASED"),
+                Some(HOOK_SECRET),
+            );
             let answer: Value = r.json().unwrap();
             assert_eq!(answer["reason"], "amount mismatch");
             assert_eq!(raised(&server), (0, 0));
@@ -449,7 +490,10 @@ fn rate_limits_and_failures_of_ngenius_give_clear_answers_and_secrets_stay_out_o
     std::thread::sleep(Duration::from_millis(300));
     let lines: Vec<String> = server.log.lock().unwrap().try_iter().collect();
     for line in &lines {
-        assert!(!line.contains(API_KEY) && !line.contains(HOOK_SECRET), "{line}");
+        assert!(
+            !line.contains(API_KEY) && !line.contains(HOOK_SECRET),
+            "{line}"
+        );
         assert!(!line.contains("tok-"), "a token in the log: {line}");
     }
 }
@@ -535,7 +579,10 @@ fn start_up_refuses_ngenius_without_its_key_or_outlet() {
     };
     let (code, err) = run(&[]);
     assert_eq!(code, Some(2), "{err}");
-    assert!(err.contains("ngenius.api_key and ngenius.outlet_ref"), "{err}");
+    assert!(
+        err.contains("ngenius.api_key and ngenius.outlet_ref"),
+        "{err}"
+    );
     assert!(err.contains("FUNDRAISER_NGENIUS__API_KEY"), "{err}");
     let (code, err) = run(&[("FUNDRAISER_NGENIUS__API_KEY", API_KEY)]);
     assert_eq!(code, Some(2), "{err}");
@@ -555,4 +602,45 @@ fn start_up_refuses_ngenius_without_its_key_or_outlet() {
     ]);
     assert_eq!(code, Some(2), "{err}");
     assert!(err.contains("ngenius.webhook_secret"), "{err}");
+}
+
+#[test]
+fn an_order_names_the_donations_fund_in_its_merchant_defined_data() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("config.toml"),
+        r#"
+[[funds]]
+id = "general"
+label = { en = "Where most needed", ar = "حيث الحاجة أكبر" }
+[[funds]]
+id = "zakat"
+label = { en = "Zakat", ar = "زكاة" }
+"#,
+    )
+    .unwrap();
+    let fake = FakeNgenius::start();
+    let server = Server::start_with(Opts {
+        dir: Some(dir.path().to_path_buf()),
+        ..opts(&fake, &Ledger::Sqlite)
+    });
+    let r = client()
+        .post(server.url("/donate"))
+        .form(&[("amount", "50"), ("lang", "ar"), ("fund", "zakat")])
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let zakat = location(&r)
+        .strip_prefix(&format!("{}/paypage/?code=", fake.base()))
+        .expect("sent to the payment page")
+        .to_owned();
+    let general = start_checkout(&server, &fake, "10", "en");
+    assert_eq!(
+        fake.order(&zakat).body["merchantDefinedData"],
+        json!({"fund": "zakat"})
+    );
+    assert_eq!(
+        fake.order(&general).body["merchantDefinedData"],
+        json!({"fund": "general"})
+    );
 }

@@ -565,7 +565,7 @@ fn a_new_currency_never_relabels_money_already_counted() {
         let (code, text) = run(dir.path(), args, &jpy);
         assert_eq!(code, Some(2), "{args:?}: {text}");
         assert!(
-            text.contains("1 succeeded donation(s) in AED, but campaign.currency is JPY"),
+            text.contains("1 succeeded donation in AED, but campaign.currency is JPY"),
             "{text}"
         );
     }

@@ -67,6 +67,23 @@ trap 'exit 130' INT TERM
 # attempts and on open donations are switched off (0) for it. The server's public address
 # is the one the browser uses, so the pages' absolute links (canonical, share) lead back
 # to it: a free loopback port is chosen first.
+# Two funds, one of them Zakat, with gold at 300 and silver at 4 a gram: the fund choice
+# and the Zakat calculator (zakat.test.mjs) are served.
+cat >"$tmp/config.toml" <<'TOML'
+[[funds]]
+id = "general"
+label = { en = "Where most needed", ar = "حيث الحاجة أكبر" }
+description = { en = "Wherever the campaign needs it most.", ar = "حيث تحتاج الحملة أكثر." }
+[[funds]]
+id = "zakat"
+label = { en = "Zakat", ar = "زكاة" }
+description = { en = "Only for those eligible to receive Zakat.", ar = "للمستحقين وحدهم." }
+
+[zakat]
+gold_price_per_gram = 300
+silver_price_per_gram = 4
+prices_date = "2026-12-01"
+TOML
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 (
   cd "$tmp"
@@ -103,7 +120,7 @@ echo "e2e: screenshots and the page-weight table go to $SCREENSHOT_DIR"
 if (( $# > 0 )); then
   files=("$@")
 else
-  files=(journeys.test.mjs share.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs lighthouse.test.mjs)
+  files=(journeys.test.mjs share.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs zakat.test.mjs lighthouse.test.mjs)
 fi
 
 # The spec reporter for people, TAP into a file to count the results.

@@ -163,6 +163,8 @@ pub fn order_body(req: &CheckoutRequest<'_>, action: Action) -> Value {
         },
         "language": req.lang.code(),
         "merchantOrderReference": merchant_reference(req.id),
+        // Shown with the order in the portal and its reports: which fund it is for.
+        "merchantDefinedData": {"fund": req.fund},
         "merchantAttributes": {
             // N-Genius adds `?ref=<order reference>`.
             "redirectUrl": format!("{api}/payment/return/{NAME}"),

@@ -50,7 +50,10 @@ impl Tokens {
     /// Forgets `token` (N-Genius refused it): the next call renews.
     pub(super) async fn forget(&self, token: &Secret) {
         let mut held = self.held.lock().await;
-        if held.as_ref().is_some_and(|h| h.token.expose() == token.expose()) {
+        if held
+            .as_ref()
+            .is_some_and(|h| h.token.expose() == token.expose())
+        {
             *held = None;
         }
     }

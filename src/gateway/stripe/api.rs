@@ -139,7 +139,10 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
         ),
         (
             "line_items[0][price_data][product_data][name]",
-            req.campaign_name.to_owned(),
+            match req.fund_label {
+                Some(fund) => format!("{} — {fund}", req.campaign_name),
+                None => req.campaign_name.to_owned(),
+            },
         ),
         ("line_items[0][quantity]", "1".to_owned()),
         // Stripe puts the session's id in place of the literal `{CHECKOUT_SESSION_ID}`.
@@ -150,6 +153,7 @@ pub fn checkout_form(req: &CheckoutRequest<'_>) -> Vec<(&'static str, String)> {
         ("cancel_url", format!("{site}{}", req.lang.page("error"))),
         ("client_reference_id", req.id.to_string()),
         ("metadata[donation_id]", req.id.to_string()),
+        ("metadata[fund]", req.fund.to_owned()),
         // On the payment too, so the donation can be found from the Stripe dashboard.
         (
             "payment_intent_data[metadata][donation_id]",

@@ -13,6 +13,7 @@
 //! body, which may quote part of the key.
 
 mod api;
+mod client;
 mod events;
 mod signature;
 #[cfg(test)]
@@ -25,17 +26,18 @@ use actix_web::http::header::HeaderMap;
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 
-use super::gate::{Gate, Priority, backoff};
+use super::gate::{Gate, Priority};
 use super::{
     Checkout, CheckoutRequest, EventPage, Gateway, GatewayError, Notification, RefundRequest,
     ReturnOutcome,
 };
 use crate::donation::{Channel, Outcome, PaymentResult};
 use crate::secret::Secret;
-use api::{Session, api_error, network_error, session_id_of};
+use api::{Session, api_error, session_id_of};
 pub use api::{
     checkout_form, from_stripe_amount, idempotency_key, to_stripe_amount, valid_session_id,
 };
+use client::parsed;
 pub use events::EVENT_TYPES;
 pub use signature::{SignatureError, verify_signature};
 
@@ -71,10 +73,6 @@ pub struct Stripe {
     gate: Arc<Gate>,
 }
 
-/// How many times a call Stripe answered 429 is tried again, each after a longer pause
-/// (0.5 s doubling to 8 s, with jitter): about a minute in all before giving up.
-const RETRIES_429: u32 = 9;
-
 impl Stripe {
     pub fn new(settings: &StripeSettings) -> Result<Stripe, String> {
         let http = reqwest::Client::builder()
@@ -98,110 +96,6 @@ impl Stripe {
     pub fn with_gate(mut self, gate: Arc<Gate>) -> Stripe {
         self.gate = gate;
         self
-    }
-
-    /// POSTs a form to `path` with an idempotency key: retried, it never acts twice.
-    async fn post_form(
-        &self,
-        what: &str,
-        priority: Priority,
-        path: &str,
-        key: &str,
-        form: &[(&'static str, String)],
-    ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
-        let body = serde_urlencoded::to_string(form)
-            .map_err(|_| GatewayError::Unavailable(format!("{what}: cannot encode the form")))?;
-        let url = format!("{}{path}", self.api_base);
-        self.send(what, priority, || {
-            self.http
-                .post(&url)
-                .header("Idempotency-Key", key)
-                .header(
-                    reqwest::header::CONTENT_TYPE,
-                    "application/x-www-form-urlencoded",
-                )
-                .body(body.clone())
-        })
-        .await
-    }
-
-    /// Sends a request built by `build`, once more after a network error or timeout
-    /// (`build` gives the same request, idempotency key included). Answers the status
-    /// and body of whatever Stripe answered.
-    async fn send(
-        &self,
-        what: &str,
-        priority: Priority,
-        build: impl Fn() -> reqwest::RequestBuilder,
-    ) -> Result<(reqwest::StatusCode, bytes::Bytes), GatewayError> {
-        let mut attempt = 1;
-        let mut limited = 0;
-        let m = crate::metrics::get();
-        loop {
-            self.gate.admit(priority).await;
-            crate::metrics::inc(&m.gateway_calls[priority as usize]);
-            let request = build()
-                .bearer_auth(self.secret_key.expose())
-                .header("Stripe-Version", API_VERSION);
-            let result = match request.send().await {
-                Ok(response) => {
-                    let status = response.status();
-                    response.bytes().await.map(|body| (status, body))
-                }
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok((status, _))
-                    if status == reqwest::StatusCode::TOO_MANY_REQUESTS
-                        && limited < RETRIES_429 =>
-                {
-                    // Everyone waits a while; this call goes back in line, with the
-                    // same idempotency key.
-                    crate::metrics::inc(&m.gateway_429);
-                    self.gate.pause(backoff(limited));
-                    limited += 1;
-                }
-                Ok(answer) => return Ok(answer),
-                Err(e) if attempt == 1 && !e.is_builder() => {
-                    tracing::warn!(
-                        what,
-                        error = network_error(&e),
-                        "Stripe not reached; retrying once"
-                    );
-                    attempt += 1;
-                }
-                Err(e) => {
-                    return Err(GatewayError::Unavailable(format!(
-                        "{what}: Stripe not reached ({})",
-                        network_error(&e)
-                    )));
-                }
-            }
-        }
-    }
-
-    /// `GET /v1/checkout/sessions/{id}`: the session and the bytes it was read from.
-    async fn retrieve_session(
-        &self,
-        id: &str,
-        priority: Priority,
-    ) -> Result<(Session, bytes::Bytes), GatewayError> {
-        let url = format!("{}/v1/checkout/sessions/{id}", self.api_base);
-        let (status, answer) = self
-            .send("retrieve checkout session", priority, || {
-                self.http.get(&url)
-            })
-            .await?;
-        if status == reqwest::StatusCode::NOT_FOUND {
-            return Err(GatewayError::Rejected("no such checkout session".into()));
-        }
-        let session: Session = parsed("retrieve checkout session", status, &answer)?;
-        if session.id != id {
-            return Err(GatewayError::Unavailable(
-                "retrieve checkout session: another session was answered".into(),
-            ));
-        }
-        Ok((session, answer))
     }
 
     /// The result a session's state reports, checked to be ours and complete.
@@ -422,23 +316,6 @@ impl Gateway for Stripe {
         }
         Ok(page)
     }
-}
-
-/// A success answer of Stripe's, read as `T`; any other answer is Stripe unavailable,
-/// named by status and Stripe's error type and code only.
-fn parsed<T: serde::de::DeserializeOwned>(
-    what: &str,
-    status: reqwest::StatusCode,
-    answer: &[u8],
-) -> Result<T, GatewayError> {
-    if !status.is_success() {
-        return Err(GatewayError::Unavailable(format!(
-            "{what}: {}",
-            api_error(status, answer)
-        )));
-    }
-    serde_json::from_slice(answer)
-        .map_err(|_| GatewayError::Unavailable(format!("{what}: unexpected answer")))
 }
 
 /// An answer of `GET /v1/events`.

@@ -164,6 +164,8 @@ fn request<'a>(id: &'a DonationId, lang: Lang) -> CheckoutRequest<'a> {
         amount: Money::new(12_550, Currency::from_code("AED").unwrap()).unwrap(),
         lang,
         campaign_name: "Clean Water & Wells",
+        fund: "general",
+        fund_label: None,
         callback_base: "https://give.example.org/",
         site_url: "https://give.example.org/",
     }
@@ -190,6 +192,7 @@ fn the_checkout_form_has_every_field() {
         ("cancel_url", "https://give.example.org/ar/error/"),
         ("client_reference_id", "AAAAAAAAAAAAAAAAAAAAAA"),
         ("metadata[donation_id]", "AAAAAAAAAAAAAAAAAAAAAA"),
+        ("metadata[fund]", "general"),
         (
             "payment_intent_data[metadata][donation_id]",
             "AAAAAAAAAAAAAAAAAAAAAA",
@@ -197,6 +200,17 @@ fn the_checkout_form_has_every_field() {
     ];
     let got: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(got, expected);
+    let zakat = CheckoutRequest {
+        fund: "zakat",
+        fund_label: Some("زكاة"),
+        ..request(&id, Lang::Ar)
+    };
+    let named: std::collections::HashMap<_, _> = checkout_form(&zakat).into_iter().collect();
+    assert_eq!(
+        named["line_items[0][price_data][product_data][name]"],
+        "Clean Water & Wells — زكاة"
+    );
+    assert_eq!(named["metadata[fund]"], "zakat");
     let encoded = serde_urlencoded::to_string(&form).unwrap();
     assert!(encoded.starts_with("mode=payment&submit_type=donate&"));
     assert!(encoded.contains("line_items%5B0%5D%5Bprice_data%5D%5Bunit_amount%5D=12550"));

@@ -20,6 +20,7 @@ pub struct Stored {
     pub gateway_ref: Option<String>,
     pub client_ip: Option<String>,
     pub donor_name: Option<String>,
+    pub fund: String,
 }
 
 /// A donation written straight into the ledger, as if made at `created_at` (unix ms).
@@ -33,8 +34,7 @@ pub struct Seed<'a> {
     pub created_at: i64,
 }
 
-const DONATION: &str =
-    "SELECT id, amount_minor, currency, status, gateway_ref, client_ip, donor_name FROM donations";
+const DONATION: &str = "SELECT id, amount_minor, currency, status, gateway_ref, client_ip, donor_name, fund FROM donations";
 
 fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
     Ok(Stored {
@@ -45,6 +45,7 @@ fn stored(r: &rusqlite::Row<'_>) -> rusqlite::Result<Stored> {
         gateway_ref: r.get(4)?,
         client_ip: r.get(5)?,
         donor_name: r.get(6)?,
+        fund: r.get(7)?,
     })
 }
 
@@ -249,8 +250,8 @@ impl LedgerFile {
         for d in donations {
             tx.execute(
                 "INSERT INTO donations (id, amount_minor, currency, status, gateway, gateway_ref, lang,
-                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at)
-                 VALUES (?1, ?2, 'AED', ?3, 'sandbox', ?1, ?4, ?5, NULL, ?6, NULL, ?7, ?7)",
+                     donor_name, donor_email, anonymous, client_ip, created_at, updated_at, fund)
+                 VALUES (?1, ?2, 'AED', ?3, 'sandbox', ?1, ?4, ?5, NULL, ?6, NULL, ?7, ?7, 'general')",
                 params![
                     d.id,
                     d.amount_minor,
