@@ -509,10 +509,10 @@ fn admin_refund(server: &Server, id: &str, amount: &str) -> Response {
 
 #[test]
 fn a_dashboard_refund_follows_the_cnp_refund_link_of_a_purchase_or_a_sale() {
-    on_each_ledger(
-        "a_dashboard_refund_follows_the_cnp_refund_link_of_a_purchase_or_a_sale",
-        |ledger| {
-            for action in ["PURCHASE", "SALE"] {
+    for action in ["PURCHASE", "SALE"] {
+        on_each_ledger(
+            "a_dashboard_refund_follows_the_cnp_refund_link_of_a_purchase_or_a_sale",
+            |ledger| {
                 let fake = FakeNgenius::start();
                 let server = Server::start_with(
                     opts(&fake, &ledger).env("FUNDRAISER_NGENIUS__ACTION", action),
@@ -548,9 +548,9 @@ fn a_dashboard_refund_follows_the_cnp_refund_link_of_a_purchase_or_a_sale() {
                 assert_eq!(r.status(), StatusCode::OK);
                 reconcile_now(&server);
                 assert_eq!(raised(&server), (6_000, 1));
-            }
-        },
-    );
+            },
+        );
+    }
 }
 
 #[test]
