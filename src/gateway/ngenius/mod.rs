@@ -16,6 +16,8 @@
 
 mod api;
 mod client;
+#[cfg(test)]
+mod tests;
 mod token;
 
 use std::sync::Arc;
