@@ -131,6 +131,9 @@ pub enum ReturnOutcome {
         gateway_ref: String,
         submitted: bool,
     },
+    /// A genuine return whose payment is under way at the gateway (3-D Secure, an
+    /// authorisation not yet captured): the donor waits on a page that asks again.
+    Confirming { gateway_ref: String },
 }
 
 /// One page of a gateway's own record of events (for reconciliation), newest first.

@@ -140,6 +140,30 @@ async fn start_again(
     answer
 }
 
+/// A donor back from paying while the gateway still confirms the payment: the page asks
+/// `again` (the return itself) every few seconds.
+pub fn confirming(lang: Lang, again: &str) -> HttpResponse {
+    let t = &Strings::of(lang).wait;
+    let main = html! {
+        section.wait {
+            h1 { (t.confirming_title) }
+            p.status role="status" aria-live="polite" { (t.confirming) }
+            p { a.button href=(again) { (t.now) } }
+        }
+    };
+    let body = crate::site::runtime_page(lang, again, again, &t.confirming_title, main, false);
+    let mut answer = html_answer(StatusCode::OK, body);
+    let headers = answer.headers_mut();
+    if let Ok(value) = header::HeaderValue::from_str(&format!("5; url={again}")) {
+        headers.insert(header::REFRESH, value);
+    }
+    headers.insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    answer
+}
+
 /// The page itself, refreshed every few seconds.
 fn waiting(state: &AppState, lang: Lang, id: &DonationId) -> HttpResponse {
     let t = &Strings::of(lang).wait;

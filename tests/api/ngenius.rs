@@ -145,6 +145,13 @@ fn status_of(server: &Server, ledger: &Ledger, fake: &FakeNgenius, reference: &s
     }
 }
 
+/// A text of `[wait]` in `pages/<lang>/site.toml`.
+fn wait_text(lang: &str, key: &str) -> String {
+    let path = format!("{}/pages/{lang}/site.toml", env!("CARGO_MANIFEST_DIR"));
+    let table: toml::Table = std::fs::read_to_string(path).unwrap().parse().unwrap();
+    table["wait"][key].as_str().unwrap().to_owned()
+}
+
 fn minor(amount: &str) -> i64 {
     amount.parse::<i64>().unwrap() * 100
 }
@@ -386,14 +393,28 @@ fn three_d_secure_pending_is_never_thanked_then_counts_when_paid() {
             let server = start(&fake, &ledger);
             let reference = start_checkout(&server, &fake, "10", "ar");
             let back = on_paypage(&fake, &reference, "3ds");
-            for state in ["AWAIT_3DS", "AUTHORISED", "STARTED", "SOMETHING_NEW"] {
+            // Being confirmed: a page in the donor's language that asks again by itself.
+            for state in ["AWAIT_3DS", "AUTHORISED", "SOMETHING_NEW"] {
                 fake.set(&reference, state);
                 let r = follow_return(&server, &back);
-                assert_eq!(r.status(), StatusCode::SEE_OTHER);
-                assert_ne!(page_of(&location(&r)), "/ar/success/", "{state}");
+                assert_eq!(r.status(), StatusCode::OK, "{state}");
+                let again = format!("/payment/return/ngenius?ref={reference}");
+                assert_eq!(r.headers()["refresh"], format!("5; url={again}").as_str());
+                assert_eq!(r.headers()["cache-control"], "no-store");
+                let page = r.text().unwrap();
+                assert!(
+                    page.contains(&wait_text("ar", "confirming_title")),
+                    "{page}"
+                );
+                assert!(page.contains(&format!("href=\"{again}\"")), "{page}");
                 assert_eq!(raised(&server), (0, 0), "{state}");
                 assert_eq!(status_of(&server, &ledger, &fake, &reference), "pending");
             }
+            // Not paid at all (the page was left): the error page, nothing recorded.
+            fake.set(&reference, "STARTED");
+            let r = follow_return(&server, &back);
+            assert_eq!(page_of(&location(&r)), "/ar/error/");
+            assert_eq!(status_of(&server, &ledger, &fake, &reference), "pending");
             fake.set(&reference, "PURCHASED");
             let r = follow_return(&server, &back);
             assert_eq!(page_of(&location(&r)), "/ar/success/");

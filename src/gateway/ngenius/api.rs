@@ -120,6 +120,13 @@ pub(super) fn outcome_of(state: &str) -> Option<Outcome> {
     }
 }
 
+/// Whether a state the outcome of which is not known yet means the donor has paid and
+/// the payment is being confirmed (3-D Secure, an authorisation, a review, any state
+/// not known here), rather than not paid at all (`STARTED`: the page was left).
+pub(super) fn confirming(state: &str) -> bool {
+    outcome_of(state).is_none() && state != "STARTED"
+}
+
 impl Order {
     /// The payment that decides the order: a paid one if any (a donor may fail once and
     /// pay on a second attempt), else the latest.

@@ -199,6 +199,15 @@ impl Gateway for Ngenius {
         let (order, answer) = self.retrieve_order(&reference, Priority::Return).await?;
         match Self::result(&order, Channel::Return, &answer)? {
             Some(result) => Ok(ReturnOutcome::Settled(result)),
+            None if order
+                .payment()
+                .and_then(|p| p.state.as_deref())
+                .is_some_and(api::confirming) =>
+            {
+                Ok(ReturnOutcome::Confirming {
+                    gateway_ref: order.reference,
+                })
+            }
             None => Ok(ReturnOutcome::Pending {
                 gateway_ref: order.reference,
                 submitted: false,
