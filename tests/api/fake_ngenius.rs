@@ -196,11 +196,11 @@ impl FakeNgenius {
             .header("authorization")
             .and_then(|h| h.strip_prefix("Bearer "))
             .unwrap_or("");
-        if !fake
+        let live = fake
             .tokens
             .get(token)
-            .is_some_and(|at| *at > Instant::now())
-        {
+            .is_some_and(|at| *at > Instant::now());
+        if !live {
             return json_answer(401, json!({"message": "token expired or unknown"}));
         }
         let orders = self.orders_path();
