@@ -83,6 +83,8 @@ pub struct CheckoutRequest<'a> {
     /// choose a fund (the checkout then names it beside the campaign).
     pub fund: &'a str,
     pub fund_label: Option<&'a str>,
+    /// The donor's email, when they gave one.
+    pub email: Option<&'a str>,
     /// Where the API is reached from outside, for return links to it.
     pub callback_base: &'a str,
     /// Where the pages are reached from outside, for links to them.

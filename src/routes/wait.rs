@@ -75,9 +75,13 @@ pub async fn page(
     let started = state.checkouts.start(
         &starter,
         &id,
-        amount,
-        row.lang,
-        &row.fund,
+        checkout::Wanted {
+            amount,
+            lang: row.lang,
+            fund: row.fund.clone(),
+            // Only a prefill of the payment page: not read again for a start from here.
+            email: None,
+        },
         state.gate.expected_wait(Priority::Checkout),
     );
     match checkout::within(started, HOLD).await {

@@ -218,12 +218,35 @@ fn an_order_is_created_with_every_field_in_the_donors_language() {
             "skipConfirmationPage": true,
         })
     );
+    assert!(
+        body.get("emailAddress").is_none(),
+        "no email given, none sent: {body}"
+    );
     let body = fake.order(&ar).body;
     assert_eq!(body["language"], "ar");
     assert_eq!(body["amount"]["value"], minor("30"));
     assert_eq!(
         body["merchantAttributes"]["cancelUrl"],
         format!("{PUBLIC_URL}/ar/error/")
+    );
+
+    // A donor who gave an email finds it on the payment page.
+    let r = client()
+        .post(server.url("/donate"))
+        .form(&[
+            ("amount", "20"),
+            ("lang", "en"),
+            ("email", "donor@example.org"),
+        ])
+        .send()
+        .unwrap();
+    let with_email = location(&r)
+        .strip_prefix(&format!("{}/paypage/?code=", fake.base()))
+        .expect("sent to the payment page")
+        .to_owned();
+    assert_eq!(
+        fake.order(&with_email).body["emailAddress"],
+        "donor@example.org"
     );
 
     // The donate form may be posted to the payment page (Chrome applies form-action to

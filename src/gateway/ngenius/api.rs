@@ -162,7 +162,7 @@ pub fn donation_of(reference: &str) -> Option<DonationId> {
 pub fn order_body(req: &CheckoutRequest<'_>, action: Action) -> Value {
     let api = req.callback_base.trim_end_matches('/');
     let site = req.site_url.trim_end_matches('/');
-    json!({
+    let mut body = json!({
         "action": action.as_str(),
         "amount": {
             "currencyCode": req.amount.currency().code(),
@@ -178,7 +178,12 @@ pub fn order_body(req: &CheckoutRequest<'_>, action: Action) -> Value {
             "cancelUrl": format!("{site}{}", req.lang.page("error")),
             "skipConfirmationPage": true,
         },
-    })
+    });
+    // The payment page fills it in, and N-Genius's own receipt goes there.
+    if let Some(email) = req.email {
+        body["emailAddress"] = json!(email);
+    }
+    body
 }
 
 /// Letters, digits and hyphens, as N-Genius's order references (UUIDs) are made.
