@@ -59,17 +59,15 @@ impl Checkouts {
         &self,
         with: &Starter,
         id: &DonationId,
-        amount: Money,
-        lang: Lang,
-        fund: &str,
+        wanted: Wanted,
         expected: Duration,
     ) -> watch::Receiver<Option<Started>> {
         self.starting
             .get_with(id.to_string(), || {
                 let (tx, rx) = watch::channel(None);
-                let (with, id, fund) = (with.clone(), id.clone(), fund.to_owned());
+                let (with, id) = (with.clone(), id.clone());
                 actix_web::rt::spawn(async move {
-                    let started = begin(&with, &id, amount, lang, &fund).await;
+                    let started = begin(&with, &id, &wanted).await;
                     let _ = tx.send(Some(started));
                 });
                 Start {
@@ -100,6 +98,15 @@ pub async fn within(mut rx: watch::Receiver<Option<Started>>, wait: Duration) ->
     }
 }
 
+/// What the donor asked for, as the checkout shows it.
+pub struct Wanted {
+    pub amount: Money,
+    pub lang: Lang,
+    pub fund: String,
+    /// The donor's email, when they gave one (a gateway may fill in its page with it).
+    pub email: Option<String>,
+}
+
 /// What starting a checkout needs.
 #[derive(Clone)]
 pub struct Starter {
@@ -119,7 +126,8 @@ impl Starter {
 }
 
 /// Asks the gateway for the checkout and records where the donor pays.
-async fn begin(state: &Starter, id: &DonationId, amount: Money, lang: Lang, fund: &str) -> Started {
+async fn begin(state: &Starter, id: &DonationId, wanted: &Wanted) -> Started {
+    let (amount, lang, fund) = (wanted.amount, wanted.lang, wanted.fund.as_str());
     let settings = &state.settings;
     let gateway = state.gateway.get();
     // Named only when donors choose: with one fund the checkout is what it was.
@@ -135,6 +143,7 @@ async fn begin(state: &Starter, id: &DonationId, amount: Money, lang: Lang, fund
             campaign_name: &Strings::of(lang).campaign,
             fund,
             fund_label,
+            email: wanted.email.as_deref(),
             callback_base: settings.callback_base(),
             site_url: &settings.public_url,
         })

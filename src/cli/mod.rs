@@ -341,7 +341,11 @@ fn check(args: ServeArgs) -> ExitCode {
             m.strings,
         );
     }
-    for warning in crate::site::zakat::check_warnings(&settings) {
+    let ngenius = crate::config::ngenius_warning(&settings);
+    for warning in crate::site::zakat::check_warnings(&settings)
+        .into_iter()
+        .chain(ngenius)
+    {
         println!("warning: {warning}");
     }
     let location = &settings.ledger.location;

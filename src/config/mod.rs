@@ -9,6 +9,7 @@ mod email;
 mod funds;
 mod load;
 mod network;
+mod ngenius;
 mod privacy;
 mod sections;
 mod settings;
@@ -19,6 +20,7 @@ mod zakat;
 pub use email::{Email, EmailSettings, SmtpSecurity, SmtpServer};
 pub use funds::{Fund, FundSection, LangTexts};
 pub use load::Sources;
+pub use ngenius::{Ngenius, ngenius_warning};
 pub use sections::*;
 pub use settings::{
     AdminSettings, LedgerSettings, LimitSettings, ReconcileSettings, Settings, Timeouts, TlsFiles,

@@ -17,6 +17,7 @@ pub struct Config {
     pub gateway: Gateway,
     pub sandbox: Sandbox,
     pub stripe: Stripe,
+    pub ngenius: super::ngenius::Ngenius,
     pub limits: Limits,
     pub admin: Admin,
     pub email: super::Email,
@@ -257,7 +258,7 @@ pub const QUEUE_MAX: usize = 20_000;
 
 /// A duration as written: text like `10m`, or a bare number (`0`, to switch it off), which
 /// TOML and the environment give as a number.
-fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(super) fn duration_text<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
     enum Text {

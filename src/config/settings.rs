@@ -13,6 +13,7 @@ use super::network::{check_server, check_stripe};
 use super::privacy::check_sandbox_private;
 use super::{Config, ConfigError};
 use crate::gateway::GatewayKind;
+use crate::gateway::ngenius::NgeniusSettings;
 use crate::gateway::stripe::StripeSettings;
 use crate::money::Currency;
 use crate::secret::Secret;
@@ -59,6 +60,9 @@ pub struct Settings {
     pub demo: bool,
     /// Checked whatever the gateway; the secrets are required only when it is Stripe.
     pub stripe: StripeSettings,
+    /// Checked whatever the gateway; the key and outlet are required only when it is
+    /// N-Genius.
+    pub ngenius: NgeniusSettings,
     pub limits: LimitSettings,
     pub timeouts: Timeouts,
     pub admin: AdminSettings,
@@ -155,11 +159,12 @@ impl Config {
         let (limits, timeouts) = check_limits(&self.limits)?;
         let gateway = GatewayKind::parse(&self.gateway.kind).ok_or_else(|| {
             ConfigError(format!(
-                "gateway.kind: {:?} is not a known gateway (expected \"sandbox\" or \"stripe\")",
+                "gateway.kind: {:?} is not a known gateway (expected \"sandbox\", \"stripe\" or \"ngenius\")",
                 self.gateway.kind
             ))
         })?;
         let stripe = check_stripe(&self.stripe, gateway)?;
+        let ngenius = super::ngenius::check_ngenius(&self.ngenius, gateway)?;
         let demo = gateway == GatewayKind::Sandbox && self.sandbox.public;
         if gateway == GatewayKind::Sandbox && !self.sandbox.public {
             check_sandbox_private(&self.server, &server)?;
@@ -180,6 +185,13 @@ impl Config {
                 &self.stripe.queue_wait,
                 self.stripe.queue_max,
             )?,
+            GatewayKind::Ngenius => check_queue(
+                "ngenius",
+                self.ngenius.requests_per_second,
+                self.ngenius.burst,
+                &self.ngenius.queue_wait,
+                self.ngenius.queue_max,
+            )?,
         };
         let reconcile = match gateway {
             GatewayKind::Sandbox => check_reconcile(
@@ -191,6 +203,11 @@ impl Config {
                 "stripe",
                 &self.stripe.reconcile_every,
                 &self.stripe.reconcile_after,
+            )?,
+            GatewayKind::Ngenius => check_reconcile(
+                "ngenius",
+                &self.ngenius.reconcile_every,
+                &self.ngenius.reconcile_after,
             )?,
         };
         let ledger = check_ledger(&self.ledger)?;
@@ -224,6 +241,7 @@ impl Config {
             sandbox_secret,
             demo,
             stripe,
+            ngenius,
             limits,
             timeouts,
             admin,
@@ -264,7 +282,11 @@ impl Settings {
     /// The origin of the gateway's hosted checkout when it is elsewhere: Chrome applies
     /// the CSP's form-action to the redirect after the donate form's POST.
     pub fn checkout_origin(&self) -> Option<&str> {
-        (self.gateway == GatewayKind::Stripe).then_some(self.stripe.checkout_origin.as_str())
+        match self.gateway {
+            GatewayKind::Sandbox => None,
+            GatewayKind::Stripe => Some(self.stripe.checkout_origin.as_str()),
+            GatewayKind::Ngenius => Some(self.ngenius.paypage_origin.as_str()),
+        }
     }
 
     /// What the total and the figures count: the campaign's currency, in the running
@@ -275,7 +297,8 @@ impl Settings {
             .with_funds(self.funds.iter().map(|f| f.id.to_string()).collect())
     }
 
-    /// Whether the money taken is test money: the sandbox, or Stripe with a test key.
+    /// Whether the money taken is test money: the sandbox, Stripe with a test key, or
+    /// N-Genius's sandbox.
     pub fn test_mode(&self) -> bool {
         match self.gateway {
             GatewayKind::Sandbox => true,
@@ -283,6 +306,7 @@ impl Settings {
                 !self.stripe.secret_key.expose().starts_with("sk_live_")
                     && !self.stripe.secret_key.expose().starts_with("rk_live_")
             }
+            GatewayKind::Ngenius => crate::gateway::ngenius::is_sandbox(&self.ngenius.api_base),
         }
     }
 

@@ -41,6 +41,14 @@ impl Priority {
     }
 }
 
+/// The pause after the `n`th 429 in a row: 0.5 s doubling up to 8 s, less up to a
+/// quarter at random, so that servers sharing an account do not retry in step.
+pub fn backoff(n: u32) -> Duration {
+    let full = Duration::from_millis(500).saturating_mul(1 << n.min(4));
+    let jitter = rand::random::<f64>() * 0.25;
+    full.mul_f64(1.0 - jitter)
+}
+
 /// The gate's size: `None` lets every call through at once.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct GateSettings {

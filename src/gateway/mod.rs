@@ -2,6 +2,7 @@
 //! return, verify a server-to-server notification. The routes only know this trait.
 
 pub mod gate;
+pub mod ngenius;
 pub mod sandbox;
 pub mod stripe;
 
@@ -21,6 +22,8 @@ pub enum GatewayKind {
     /// The built-in test checkout: no real money.
     Sandbox,
     Stripe,
+    /// N-Genius Online (Network International): a hosted payment page.
+    Ngenius,
 }
 
 impl GatewayKind {
@@ -28,6 +31,7 @@ impl GatewayKind {
         match name {
             sandbox::NAME => Some(GatewayKind::Sandbox),
             stripe::NAME => Some(GatewayKind::Stripe),
+            ngenius::NAME => Some(GatewayKind::Ngenius),
             _ => None,
         }
     }
@@ -37,6 +41,7 @@ impl GatewayKind {
         match self {
             GatewayKind::Sandbox => sandbox::NAME,
             GatewayKind::Stripe => stripe::NAME,
+            GatewayKind::Ngenius => ngenius::NAME,
         }
     }
 }
@@ -47,6 +52,7 @@ impl GatewayKind {
 pub enum ActiveGateway {
     Sandbox(Arc<sandbox::Sandbox>),
     Stripe(Arc<stripe::Stripe>),
+    Ngenius(Arc<ngenius::Ngenius>),
 }
 
 impl ActiveGateway {
@@ -54,6 +60,7 @@ impl ActiveGateway {
         match self {
             ActiveGateway::Sandbox(s) => s.as_ref(),
             ActiveGateway::Stripe(s) => s.as_ref(),
+            ActiveGateway::Ngenius(s) => s.as_ref(),
         }
     }
 
@@ -61,7 +68,7 @@ impl ActiveGateway {
     pub fn sandbox(&self) -> Option<&sandbox::Sandbox> {
         match self {
             ActiveGateway::Sandbox(s) => Some(s),
-            ActiveGateway::Stripe(_) => None,
+            ActiveGateway::Stripe(_) | ActiveGateway::Ngenius(_) => None,
         }
     }
 }
@@ -76,6 +83,8 @@ pub struct CheckoutRequest<'a> {
     /// choose a fund (the checkout then names it beside the campaign).
     pub fund: &'a str,
     pub fund_label: Option<&'a str>,
+    /// The donor's email, when they gave one.
+    pub email: Option<&'a str>,
     /// Where the API is reached from outside, for return links to it.
     pub callback_base: &'a str,
     /// Where the pages are reached from outside, for links to them.
@@ -124,6 +133,9 @@ pub enum ReturnOutcome {
         gateway_ref: String,
         submitted: bool,
     },
+    /// A genuine return whose payment is under way at the gateway (3-D Secure, an
+    /// authorisation not yet captured): the donor waits on a page that asks again.
+    Confirming { gateway_ref: String },
 }
 
 /// One page of a gateway's own record of events (for reconciliation), newest first.
@@ -145,11 +157,14 @@ pub enum GatewayError {
     /// The gateway could not be reached or failed.
     #[error("gateway unavailable: {0}")]
     Unavailable(String),
+    /// The request lacks the credential the gateway was set to send (a webhook's header).
+    #[error("unauthenticated: {0}")]
+    Unauthenticated(String),
 }
 
 #[async_trait]
 pub trait Gateway: Send + Sync {
-    /// Short name used in URLs and the ledger: `sandbox`, `stripe`.
+    /// Short name used in URLs and the ledger: `sandbox`, `stripe`, `ngenius`.
     fn name(&self) -> &'static str;
 
     /// The reference the ledger can store at creation, when the gateway derives it from

@@ -103,6 +103,9 @@ pub enum ApiError {
     /// Not what the gateway signed; the reason is safe to tell the sender.
     #[error("{0}")]
     Rejected(String),
+    /// Without the credential the gateway sends (N-Genius's webhook header).
+    #[error("{0}")]
+    Unauthenticated(String),
     #[error("try again later")]
     GatewayUnavailable,
     /// A reference we never issued: the gateway should stop retrying.
@@ -127,6 +130,7 @@ impl ApiError {
             ApiError::Body(BodyError::TooLarge) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::Body(BodyError::TooSlow) => StatusCode::REQUEST_TIMEOUT,
             ApiError::Body(BodyError::Broken) | ApiError::Rejected(_) => StatusCode::BAD_REQUEST,
+            ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
             ApiError::GatewayUnavailable | ApiError::LedgerUnavailable => {
                 StatusCode::SERVICE_UNAVAILABLE
             }

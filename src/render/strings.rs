@@ -144,6 +144,9 @@ pub struct WaitStrings {
     pub busy: String,
     /// Above the donate form, for a donation begun under another way of paying.
     pub start_again: String,
+    /// A donor back from paying while the gateway still confirms the payment.
+    pub confirming_title: String,
+    pub confirming: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -138,7 +138,7 @@ pub async fn post(
             gateway_ref: gateway.reference_for(&id),
             lang,
             donor_name: valid.name,
-            donor_email: valid.email,
+            donor_email: valid.email.clone(),
             anonymous: valid.anonymous,
             client_ip: client.map(|ip| ip.to_string()),
             client_net: client.map(|ip| limit_key(ip).to_string()),
@@ -163,9 +163,12 @@ pub async fn post(
     let started = state.checkouts.start(
         &state.starter(),
         &id,
-        valid.amount,
-        lang,
-        valid.fund.as_str(),
+        checkout::Wanted {
+            amount: valid.amount,
+            lang,
+            fund: valid.fund.as_str().to_owned(),
+            email: valid.email,
+        },
         state.gate.expected_wait(Priority::Checkout),
     );
     match checkout::within(started, settings.queue.wait).await {

@@ -67,7 +67,10 @@ pub async fn return_(
             gateway_ref,
             submitted,
         }) => return pending(&state, &gateway_ref, submitted).await,
-        Err(GatewayError::Rejected(why)) => {
+        Ok(ReturnOutcome::Confirming { gateway_ref }) => {
+            return confirming(&state, &req, &gateway_ref).await;
+        }
+        Err(GatewayError::Rejected(why) | GatewayError::Unauthenticated(why)) => {
             tracing::warn!(%why, "payment return refused");
             return PageError::BadRequest.answer(lang);
         }
@@ -173,6 +176,10 @@ async fn verified_webhook(
             tracing::warn!(%why, "webhook refused");
             Err(ApiError::Rejected(why))
         }
+        Err(GatewayError::Unauthenticated(why)) => {
+            tracing::warn!(%why, "webhook refused");
+            Err(ApiError::Unauthenticated(why))
+        }
         Err(e @ GatewayError::Unavailable(_)) => {
             tracing::warn!(error = %e, "webhook not verified");
             Err(ApiError::GatewayUnavailable)
@@ -255,6 +262,30 @@ async fn pending(state: &AppState, gateway_ref: &str, submitted: bool) -> HttpRe
             );
             PageError::BadRequest.answer(Lang::En)
         }
+        Err(e) => {
+            tracing::error!(error = %e, "payment return: donation lookup failed");
+            PageError::Unavailable.answer(Lang::En)
+        }
+    }
+}
+
+/// A return whose payment the gateway is still confirming: a page in the donation's
+/// language that asks again (this same return) every few seconds, never the thank-you
+/// page before the money is there.
+async fn confirming(state: &AppState, req: &HttpRequest, gateway_ref: &str) -> HttpResponse {
+    let gateway = state.gateway.get().name();
+    match state
+        .ledger
+        .donation_by_gateway_ref(gateway, gateway_ref)
+        .await
+    {
+        Ok(row) => {
+            tracing::info!(donation = %row.id, "payment return while the gateway confirms the payment");
+            // Rebuilt from the checked reference: nothing else of the query is echoed.
+            let again = format!("{}?ref={gateway_ref}", req.path());
+            super::wait::confirming(row.lang, &again)
+        }
+        Err(LedgerError::NotFound) => PageError::BadRequest.answer(Lang::En),
         Err(e) => {
             tracing::error!(error = %e, "payment return: donation lookup failed");
             PageError::Unavailable.answer(Lang::En)

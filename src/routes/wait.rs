@@ -75,9 +75,13 @@ pub async fn page(
     let started = state.checkouts.start(
         &starter,
         &id,
-        amount,
-        row.lang,
-        &row.fund,
+        checkout::Wanted {
+            amount,
+            lang: row.lang,
+            fund: row.fund.clone(),
+            // Only a prefill of the payment page: not read again for a start from here.
+            email: None,
+        },
         state.gate.expected_wait(Priority::Checkout),
     );
     match checkout::within(started, HOLD).await {
@@ -134,6 +138,30 @@ async fn start_again(
         state.site.donate_page_with(lang, &form, ended),
     );
     answer.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    answer
+}
+
+/// A donor back from paying while the gateway still confirms the payment: the page asks
+/// `again` (the return itself) every few seconds.
+pub fn confirming(lang: Lang, again: &str) -> HttpResponse {
+    let t = &Strings::of(lang).wait;
+    let main = html! {
+        section.wait {
+            h1 { (t.confirming_title) }
+            p.status role="status" aria-live="polite" { (t.confirming) }
+            p { a.button href=(again) { (t.now) } }
+        }
+    };
+    let body = crate::site::runtime_page(lang, again, again, &t.confirming_title, main, false);
+    let mut answer = html_answer(StatusCode::OK, body);
+    let headers = answer.headers_mut();
+    if let Ok(value) = header::HeaderValue::from_str(&format!("5; url={again}")) {
+        headers.insert(header::REFRESH, value);
+    }
+    headers.insert(
         header::CACHE_CONTROL,
         header::HeaderValue::from_static("no-store"),
     );

@@ -89,6 +89,11 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
                 .map_err(ServeError::Start)?
                 .with_gate(gate.clone()),
         )),
+        GatewayKind::Ngenius => ActiveGateway::Ngenius(Arc::new(
+            crate::gateway::ngenius::Ngenius::new(&settings.ngenius)
+                .map_err(ServeError::Start)?
+                .with_gate(gate.clone()),
+        )),
     };
 
     let receipts = receipt_key(&ledger).await?;

@@ -4,6 +4,7 @@
 //! release profile pays one LTO link for all of them.
 
 mod common;
+mod fake_ngenius;
 mod fake_stripe;
 
 mod admin;
@@ -17,6 +18,7 @@ mod funds;
 mod launch;
 mod limits;
 mod money;
+mod ngenius;
 mod openapi;
 mod properties;
 mod receipts;

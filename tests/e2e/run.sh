@@ -120,7 +120,7 @@ echo "e2e: screenshots and the page-weight table go to $SCREENSHOT_DIR"
 if (( $# > 0 )); then
   files=("$@")
 else
-  files=(journeys.test.mjs share.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs zakat.test.mjs lighthouse.test.mjs)
+  files=(journeys.test.mjs share.test.mjs a11y.test.mjs weight.test.mjs wait.test.mjs zakat.test.mjs ngenius.test.mjs lighthouse.test.mjs)
 fi
 
 # The spec reporter for people, TAP into a file to count the results.

@@ -2,12 +2,10 @@
 //! tried again with the same idempotency key, a network error is tried once more; answers
 //! are read without ever quoting a body.
 
-use std::time::Duration;
-
 use super::api::{Session, api_error, network_error};
 use super::{API_VERSION, Stripe};
 use crate::gateway::GatewayError;
-use crate::gateway::gate::Priority;
+use crate::gateway::gate::{Priority, backoff};
 
 /// How many times a call Stripe answered 429 is tried again, each after a longer pause
 /// (0.5 s doubling to 8 s, with jitter): about a minute in all before giving up.
@@ -134,12 +132,4 @@ pub(super) fn parsed<T: serde::de::DeserializeOwned>(
     }
     serde_json::from_slice(answer)
         .map_err(|_| GatewayError::Unavailable(format!("{what}: unexpected answer")))
-}
-
-/// The pause after the `n`th 429 in a row: 0.5 s doubling up to 8 s, less up to a
-/// quarter at random, so that servers sharing an account do not retry in step.
-fn backoff(n: u32) -> Duration {
-    let full = Duration::from_millis(500).saturating_mul(1 << n.min(4));
-    let jitter = rand::random::<f64>() * 0.25;
-    full.mul_f64(1.0 - jitter)
 }

@@ -166,6 +166,7 @@ fn request<'a>(id: &'a DonationId, lang: Lang) -> CheckoutRequest<'a> {
         campaign_name: "Clean Water & Wells",
         fund: "general",
         fund_label: None,
+        email: None,
         callback_base: "https://give.example.org/",
         site_url: "https://give.example.org/",
     }
@@ -203,6 +204,7 @@ fn the_checkout_form_has_every_field() {
     let zakat = CheckoutRequest {
         fund: "zakat",
         fund_label: Some("زكاة"),
+        email: None,
         ..request(&id, Lang::Ar)
     };
     let named: std::collections::HashMap<_, _> = checkout_form(&zakat).into_iter().collect();
