@@ -15,7 +15,7 @@ use crate::stripe::{charge_refunded, dispute, paid_100, raised, send_charge_even
 
 const ADMIN: &str = "an-admin-token-for-the-funds-tests";
 
-const TWO_FUNDS: &str = r#"
+pub const TWO_FUNDS: &str = r#"
 [[funds]]
 id = "general"
 label = { en = "Where most needed", ar = "حيث الحاجة أكبر" }
@@ -28,7 +28,7 @@ description = { en = "Given only to those eligible for Zakat.", ar = "تُصرف
 "#;
 
 /// A folder holding `config.toml` with `funds`, for a server to run in.
-fn folder_with(funds: &str) -> tempfile::TempDir {
+pub fn folder_with(funds: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.toml"), funds).unwrap();
     dir
@@ -153,6 +153,97 @@ fn a_donation_to_an_unknown_fund_is_refused_with_the_form_kept_and_nothing_creat
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(server.ledger().only().fund, "general");
+}
+
+/// The donor's way through the sandbox: the checkout page (in `lang`, then the other
+/// language), paying, and the thank-you page with the receipt's link. Returns the two
+/// checkout pages and the thank-you page.
+fn pay_and_read(server: &Server, lang: &str, fund: &str) -> (String, String, String) {
+    let r = donate_to(server, "100", lang, fund);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let checkout = location(&r);
+    let other = if lang == "en" { "ar" } else { "en" };
+    let (_, page) = get(server, &checkout);
+    let (_, twin) = get(server, &format!("{checkout}?lang={other}"));
+    let r = client()
+        .post(server.url(&checkout))
+        .form(&[("outcome", "pay")])
+        .send()
+        .unwrap();
+    let back = client().get(server.url(&location(&r))).send().unwrap();
+    let (status, thanks) = get(server, &location(&back));
+    assert_eq!(status, StatusCode::OK);
+    (page, twin, thanks)
+}
+
+/// The printable receipt linked from a thank-you page.
+fn printable(server: &Server, thanks: &str) -> String {
+    let href = thanks
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap_or(""))
+        .find(|h| h.contains("/receipt/"))
+        .expect("the receipt's link")
+        .replace("&amp;", "&");
+    let (status, page) = get(server, &href);
+    assert_eq!(status, StatusCode::OK, "{href}");
+    page
+}
+
+#[test]
+fn the_checkout_thank_you_page_and_printable_receipt_name_the_fund_in_both_languages() {
+    let dir = folder_with(TWO_FUNDS);
+    let server = in_folder(dir.path(), sandbox());
+    let (page, twin, thanks) = pay_and_read(&server, "en", "zakat");
+    assert!(
+        page.contains("<dt>Fund</dt><dd id=\"checkout-fund\">Zakat</dd>"),
+        "{page}"
+    );
+    assert!(
+        twin.contains("<dt>الصندوق</dt><dd id=\"checkout-fund\">زكاة</dd>"),
+        "{twin}"
+    );
+    assert!(
+        thanks.contains("Your gift goes to the fund: Zakat."),
+        "{thanks}"
+    );
+    let receipt = printable(&server, &thanks);
+    assert!(
+        receipt.contains("<dt>Fund</dt><dd dir=\"auto\">Zakat</dd>"),
+        "{receipt}"
+    );
+
+    let (page, _, thanks) = pay_and_read(&server, "ar", "general");
+    assert!(
+        page.contains("<dd id=\"checkout-fund\">حيث الحاجة أكبر</dd>"),
+        "{page}"
+    );
+    assert!(
+        thanks.contains("يذهب تبرّعك إلى صندوق: حيث الحاجة أكبر."),
+        "{thanks}"
+    );
+    let receipt = printable(&server, &thanks);
+    assert!(
+        receipt.contains("<dt>الصندوق</dt><dd dir=\"auto\">حيث الحاجة أكبر</dd>"),
+        "{receipt}"
+    );
+
+    // With the single default fund, nothing names it: the pages stay as they were.
+    let server = Server::start_with(sandbox());
+    for lang in ["en", "ar"] {
+        let (page, twin, thanks) = pay_and_read(&server, lang, "general");
+        let receipt = printable(&server, &thanks);
+        assert!(thanks.contains("receipt-ready"), "{thanks}");
+        for html in [page, twin, thanks, receipt] {
+            assert!(
+                !html.contains("checkout-fund") && !html.contains("receipt-fund"),
+                "{html}"
+            );
+            assert!(
+                !html.contains("<dt>Fund</dt>") && !html.contains("<dt>الصندوق</dt>"),
+                "{html}"
+            );
+        }
+    }
 }
 
 /// Every page a visitor reads, in both languages.
