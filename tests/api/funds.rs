@@ -244,6 +244,9 @@ fn the_checkout_thank_you_page_and_printable_receipt_name_the_fund_in_both_langu
             );
         }
     }
+    // Nor does the dashboard: its headline figures are the one fund's.
+    let dashboard = admin_get(&server, "/admin").text().unwrap();
+    assert!(dashboard.contains("Donations dashboard") && !dashboard.contains("By fund"));
 }
 
 /// The home page's list of fund figures, from its `<ul>` to its end.
@@ -478,6 +481,49 @@ fn totals_per_fund_add_up_to_the_total_through_refunds_and_disputes() {
         let sum: i64 = funds.iter().map(|f| figure(f, k)).sum();
         assert_eq!(sum, figure(&stats, k), "{k}");
     }
+
+    // The dashboard gives every figure per fund, with its label and its own goal.
+    let dashboard = admin_get(&server, "/admin").text().unwrap();
+    let cells = |id: &str| -> Vec<String> {
+        let start = dashboard
+            .find(&format!("<tr data-fund=\"{id}\">"))
+            .unwrap_or_else(|| panic!("{id} in {dashboard}"));
+        let row = &dashboard[start..start + dashboard[start..].find("</tr>").unwrap()];
+        row.split("<td")
+            .skip(1)
+            .map(|cell| {
+                let cell = &cell[cell.find('>').unwrap() + 1..];
+                cell.replace("<code>", "")
+                    .replace("</code>", "")
+                    .replace("</td>", "")
+            })
+            .collect()
+    };
+    let aed = |s: &str| format!("AED\u{a0}{s}");
+    assert_eq!(
+        cells("general"),
+        [
+            "Where most needed general",
+            &aed("0"),
+            "—",
+            "1",
+            &aed("100"),
+            &aed("100"),
+            &aed("0")
+        ]
+    );
+    assert_eq!(
+        cells("zakat"),
+        [
+            "Zakat zakat".to_owned(),
+            aed("75"),
+            format!("{} (0%)", aed("500,000")),
+            "2".to_owned(),
+            aed("200"),
+            aed("25"),
+            aed("100")
+        ]
+    );
 
     // A restart reads the same per fund from the ledger.
     server.stop();
