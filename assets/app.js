@@ -20,6 +20,21 @@
             progress.max = t.goal_minor;
             progress.value = Math.min(t.raised_minor, t.goal_minor);
           }
+          // With two funds or more, each fund's figures under the main bar.
+          (t.funds || []).forEach(function (f) {
+            var item = tally.querySelector('[data-fund="' + f.id + '"]');
+            var fd = item && f.display && f.display[lang];
+            if (!fd) return;
+            Object.keys(fd).forEach(function (key) {
+              var el = item.querySelector('[data-fund-live="' + key + '"]');
+              if (el && el.textContent !== fd[key]) el.textContent = fd[key];
+            });
+            var bar = item.querySelector("progress");
+            if (bar && f.goal_minor > 0) {
+              bar.max = f.goal_minor;
+              bar.value = Math.max(0, Math.min(f.raised_minor, f.goal_minor));
+            }
+          });
         })
         .catch(function () {});
     };

@@ -21,6 +21,8 @@ pub struct Recent<'a> {
     pub outbox: &'a OutboxSummary,
     /// Whether an SMTP server is configured.
     pub emails: bool,
+    /// The listed funds: with two or more, a panel gives every figure per fund.
+    pub funds: &'a [crate::config::Fund],
 }
 
 pub fn page(
@@ -130,6 +132,7 @@ pub fn page(
                         div.tile { span.label { "Disputed" } strong { (money(f.disputed_minor)) } span.sub { (plural::counted(Lang::En, &donations, f.disputed_count)) ", of " (money(f.gross_minor)) " paid" } }
                     }
                     progress.goal max="100" value=(format!("{:.2}", f.percent_of_goal.min(100.0))) { (percent) "%" }
+                    @if let Some(panel) = super::funds::panel(&f.funds, recent.funds, currency) { (panel) }
                     div.charts {
                     section.panel {
                         h2 { "Paid over time" }

@@ -11,6 +11,7 @@ pub mod charts;
 pub mod csv;
 pub mod dashboard;
 pub mod figures;
+pub mod funds;
 pub mod guard;
 pub mod reconcile;
 pub mod refund;
@@ -211,6 +212,7 @@ pub async fn dashboard(
                 form_token: &token,
                 outbox: &outbox,
                 emails: state.settings.email.enabled(),
+                funds: &state.settings.funds,
             };
             let page = dashboard::page(&f, &stats, state.settings.currency, now_ms(), &recent);
             crate::http::html(StatusCode::OK, page)

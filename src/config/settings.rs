@@ -324,6 +324,12 @@ impl Settings {
         self.funds.len() > 1
     }
 
+    /// The fund a donor is told their gift went to (checkout, thank-you page, receipt):
+    /// only when donors choose one, so a site with the single default fund says nothing new.
+    pub fn fund_to_name(&self, id: &str) -> Option<&super::Fund> {
+        self.fund_choice().then(|| self.fund(id)).flatten()
+    }
+
     /// Max-age of HTML pages; the home page never outlives the total's own max-age.
     pub fn home_max_age(&self) -> u32 {
         self.html_max_age.min(self.total_max_age)

@@ -82,6 +82,9 @@ pub struct ReceiptView {
     pub refunded: Option<String>,
     pub donation_id: String,
     pub campaign: String,
+    /// The fund's label, when donors choose one (two funds or more): a receipt with
+    /// the single default fund says nothing new.
+    pub fund: Option<String>,
     pub charity: String,
     /// The charity's registration line (`footer` of `site.toml`).
     pub registration: String,
@@ -111,6 +114,9 @@ impl ReceiptView {
             refunded: (receipt.refunded_minor > 0).then(|| money(receipt.refunded_minor)),
             donation_id: receipt.donation_id.clone(),
             campaign: t.campaign.clone(),
+            fund: settings
+                .fund_to_name(&receipt.fund)
+                .map(|f| f.label(lang).to_owned()),
             charity: t.charity.clone(),
             registration: t.footer.clone(),
             name: receipt
@@ -185,6 +191,9 @@ impl ReceiptView {
         }
         lines.push((r.donation_id.as_str(), self.donation_id.clone()));
         lines.push((r.campaign_label.as_str(), self.campaign.clone()));
+        if let Some(fund) = &self.fund {
+            lines.push((r.fund.as_str(), fund.clone()));
+        }
         lines.push((r.received_by.as_str(), self.charity.clone()));
         lines
     }

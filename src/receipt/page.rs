@@ -40,7 +40,8 @@ pub fn receipt_main(view: &ReceiptView) -> Markup {
 }
 
 /// The thank-you page's line about the receipt, with its link; when receipts are
-/// emailed (`mailed`), it says a copy is on its way.
+/// emailed (`mailed`), it says a copy is on its way. With two funds or more, a line
+/// names the donation's fund.
 pub fn success_note(view: &ReceiptView, href: &str, mailed: bool) -> String {
     let r = &view.strings().receipt;
     html! {
@@ -51,6 +52,9 @@ pub fn success_note(view: &ReceiptView, href: &str, mailed: bool) -> String {
                 (r.ready_mailed) " "
             }
             a href=(href) { (r.ready_link) }
+        }
+        @if let Some(fund) = &view.fund {
+            p.receipt-fund { (Strings::fill(&r.ready_fund, &[("fund", fund)])) }
         }
     }
     .into_string()

@@ -13,6 +13,7 @@ pub mod origin;
 pub mod seo;
 pub mod share;
 pub mod strings;
+pub mod tally;
 pub mod wrap;
 pub mod zakat;
 

@@ -107,6 +107,8 @@ pub struct ReceiptStrings {
     pub refunded: String,
     pub donation_id: String,
     pub campaign_label: String,
+    /// The donation's fund, a line of its own with two funds or more.
+    pub fund: String,
     pub received_by: String,
     pub test: String,
     /// The first line of a receipt of test money.
@@ -125,6 +127,8 @@ pub struct ReceiptStrings {
     /// Added to `ready` when receipts are emailed.
     pub ready_mailed: String,
     pub ready_link: String,
+    /// `{fund}`: the donation's fund, named with two funds or more.
+    pub ready_fund: String,
     pub sign_off: String,
     /// `{day} {month} {year}, {time} ({zone})`.
     pub date_pattern: String,
@@ -203,6 +207,8 @@ pub struct CheckoutStrings {
     pub explain: String,
     pub amount: String,
     pub reference: String,
+    /// The donation's fund, shown with two funds or more.
+    pub fund: String,
     pub pay: String,
     pub decline: String,
     pub already_done: String,

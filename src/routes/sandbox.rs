@@ -63,6 +63,10 @@ pub async fn page(
         amount_minor: row.amount_minor,
         currency: &row.currency,
         pending: row.status == Status::Pending,
+        fund: state
+            .settings
+            .fund_to_name(&row.fund)
+            .map(|f| f.label(lang)),
     };
     let main = checkout::content(&view, lang);
     let action = checkout::action(&row.id);

@@ -4,9 +4,10 @@
 use crate::config::Settings;
 use crate::lang::Lang;
 use crate::money::format_money;
-use crate::render::funds::FundChoice;
-use crate::render::layout::{self, DonateFormView, Preset, TallyView};
+use crate::render::funds::{FundChoice, FundTally, fund_tallies};
+use crate::render::layout::{self, DonateFormView, Preset};
 use crate::render::strings::Strings;
+use crate::render::tally::{TallyView, tally as tally_markup};
 use crate::site::tally::TotalDisplay;
 use crate::total::TotalSnapshot;
 
@@ -20,8 +21,37 @@ pub fn tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> String {
         raised_minor: total.raised_minor,
         goal_minor: settings.goal_minor,
         total_url: &settings.api_url("/api/total"),
+        funds: settings
+            .fund_choice()
+            .then(|| funds_tally(lang, settings, total)),
     };
-    layout::tally(Strings::of(lang), &view).into_string()
+    tally_markup(Strings::of(lang), &view).into_string()
+}
+
+/// Each fund's figures, as `/api/total`'s `funds[].display` gives them for the refresh.
+fn funds_tally(lang: Lang, settings: &Settings, total: &TotalSnapshot) -> maud::Markup {
+    let figures: Vec<_> = settings
+        .funds
+        .iter()
+        .map(|f| {
+            let d = TotalDisplay::fund(lang, settings, f, total);
+            (f, total.fund(f.id.as_str()).raised_minor, d)
+        })
+        .collect();
+    let views: Vec<FundTally> = figures
+        .iter()
+        .map(|(f, raised_minor, d)| FundTally {
+            id: f.id.as_str(),
+            label: f.label(lang),
+            raised: &d.raised,
+            raised_of_goal: &d.raised_of_goal,
+            donations: &d.donations,
+            percent: &d.percent,
+            raised_minor: *raised_minor,
+            goal_minor: f.goal_minor,
+        })
+        .collect();
+    fund_tallies(Strings::of(lang), &views)
 }
 
 /// What a donor typed, and what was wrong with it, to show the form again.

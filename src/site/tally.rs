@@ -39,6 +39,25 @@ impl TotalDisplay {
         )
     }
 
+    /// A fund's figures against its own goal: what the home page shows under the main
+    /// bar and `/api/total`'s `funds[].display` gives its refresh.
+    pub fn fund(
+        lang: Lang,
+        settings: &Settings,
+        fund: &crate::config::Fund,
+        total: &TotalSnapshot,
+    ) -> TotalDisplay {
+        let figures = total.fund(fund.id.as_str());
+        let donations = u64::try_from(figures.donations).unwrap_or(0);
+        TotalDisplay::of(
+            lang,
+            settings,
+            figures.raised_minor,
+            donations,
+            fund.goal_minor,
+        )
+    }
+
     /// Some figures (the total's, or a fund's) against `goal_minor`; without a goal, the
     /// texts about it are empty.
     pub fn of(
@@ -94,10 +113,7 @@ fn funds_json<'a>(s: &'a Settings, snapshot: &TotalSnapshot) -> Vec<FundJson<'a>
             let donations = u64::try_from(figures.donations).unwrap_or(0);
             let display: BTreeMap<_, _> = Lang::ALL
                 .iter()
-                .map(|&l| {
-                    let d = TotalDisplay::of(l, s, figures.raised_minor, donations, f.goal_minor);
-                    (l.code(), d)
-                })
+                .map(|&l| (l.code(), TotalDisplay::fund(l, s, f, snapshot)))
                 .collect();
             FundJson {
                 id: f.id.as_str(),

@@ -15,7 +15,7 @@ use crate::stripe::{charge_refunded, dispute, paid_100, raised, send_charge_even
 
 const ADMIN: &str = "an-admin-token-for-the-funds-tests";
 
-const TWO_FUNDS: &str = r#"
+pub const TWO_FUNDS: &str = r#"
 [[funds]]
 id = "general"
 label = { en = "Where most needed", ar = "حيث الحاجة أكبر" }
@@ -28,7 +28,7 @@ description = { en = "Given only to those eligible for Zakat.", ar = "تُصرف
 "#;
 
 /// A folder holding `config.toml` with `funds`, for a server to run in.
-fn folder_with(funds: &str) -> tempfile::TempDir {
+pub fn folder_with(funds: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("config.toml"), funds).unwrap();
     dir
@@ -155,6 +155,153 @@ fn a_donation_to_an_unknown_fund_is_refused_with_the_form_kept_and_nothing_creat
     assert_eq!(server.ledger().only().fund, "general");
 }
 
+/// The donor's way through the sandbox: the checkout page (in `lang`, then the other
+/// language), paying, and the thank-you page with the receipt's link. Returns the two
+/// checkout pages and the thank-you page.
+fn pay_and_read(server: &Server, lang: &str, fund: &str) -> (String, String, String) {
+    let r = donate_to(server, "100", lang, fund);
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let checkout = location(&r);
+    let other = if lang == "en" { "ar" } else { "en" };
+    let (_, page) = get(server, &checkout);
+    let (_, twin) = get(server, &format!("{checkout}?lang={other}"));
+    let r = client()
+        .post(server.url(&checkout))
+        .form(&[("outcome", "pay")])
+        .send()
+        .unwrap();
+    let back = client().get(server.url(&location(&r))).send().unwrap();
+    let (status, thanks) = get(server, &location(&back));
+    assert_eq!(status, StatusCode::OK);
+    (page, twin, thanks)
+}
+
+/// The printable receipt linked from a thank-you page.
+fn printable(server: &Server, thanks: &str) -> String {
+    let href = thanks
+        .split("href=\"")
+        .map(|s| s.split('"').next().unwrap_or(""))
+        .find(|h| h.contains("/receipt/"))
+        .expect("the receipt's link")
+        .replace("&amp;", "&");
+    let (status, page) = get(server, &href);
+    assert_eq!(status, StatusCode::OK, "{href}");
+    page
+}
+
+#[test]
+fn the_checkout_thank_you_page_and_printable_receipt_name_the_fund_in_both_languages() {
+    let dir = folder_with(TWO_FUNDS);
+    let server = in_folder(dir.path(), sandbox());
+    let (page, twin, thanks) = pay_and_read(&server, "en", "zakat");
+    assert!(
+        page.contains("<dt>Fund</dt><dd id=\"checkout-fund\">Zakat</dd>"),
+        "{page}"
+    );
+    assert!(
+        twin.contains("<dt>الصندوق</dt><dd id=\"checkout-fund\">زكاة</dd>"),
+        "{twin}"
+    );
+    assert!(
+        thanks.contains("Your gift goes to the fund: Zakat."),
+        "{thanks}"
+    );
+    let receipt = printable(&server, &thanks);
+    assert!(
+        receipt.contains("<dt>Fund</dt><dd dir=\"auto\">Zakat</dd>"),
+        "{receipt}"
+    );
+
+    let (page, _, thanks) = pay_and_read(&server, "ar", "general");
+    assert!(
+        page.contains("<dd id=\"checkout-fund\">حيث الحاجة أكبر</dd>"),
+        "{page}"
+    );
+    assert!(
+        thanks.contains("يذهب تبرّعك إلى صندوق: حيث الحاجة أكبر."),
+        "{thanks}"
+    );
+    let receipt = printable(&server, &thanks);
+    assert!(
+        receipt.contains("<dt>الصندوق</dt><dd dir=\"auto\">حيث الحاجة أكبر</dd>"),
+        "{receipt}"
+    );
+
+    // With the single default fund, nothing names it: the pages stay as they were.
+    let server = Server::start_with(sandbox());
+    for lang in ["en", "ar"] {
+        let (page, twin, thanks) = pay_and_read(&server, lang, "general");
+        let receipt = printable(&server, &thanks);
+        assert!(thanks.contains("receipt-ready"), "{thanks}");
+        for html in [page, twin, thanks, receipt] {
+            assert!(
+                !html.contains("checkout-fund") && !html.contains("receipt-fund"),
+                "{html}"
+            );
+            assert!(
+                !html.contains("<dt>Fund</dt>") && !html.contains("<dt>الصندوق</dt>"),
+                "{html}"
+            );
+        }
+    }
+    // Nor does the dashboard: its headline figures are the one fund's.
+    let dashboard = admin_get(&server, "/admin").text().unwrap();
+    assert!(dashboard.contains("Donations dashboard") && !dashboard.contains("By fund"));
+}
+
+/// The home page's list of fund figures, from its `<ul>` to its end.
+fn fund_list(page: &str) -> &str {
+    let start = page
+        .find("<ul class=\"fund-tallies\"")
+        .expect("the funds' figures");
+    let end = start + page[start..].find("</ul>").unwrap();
+    &page[start..end]
+}
+
+#[test]
+fn with_two_funds_the_home_page_shows_each_fund_s_figures_in_both_languages() {
+    let dir = folder_with(TWO_FUNDS);
+    let server = in_folder(dir.path(), sandbox());
+    pay_and_read(&server, "en", "zakat");
+    let (_, home) = get(&server, "/");
+    let en = fund_list(&home);
+    // Each fund by its label, its amount, and a bar only for the one with a goal.
+    let general = en.split("data-fund=\"zakat\"").next().unwrap();
+    assert!(
+        general.contains("<span class=\"fund-label\">Where most needed</span>"),
+        "{en}"
+    );
+    assert!(
+        general.contains("<strong data-fund-live=\"raised\">AED\u{a0}0</strong>"),
+        "{en}"
+    );
+    assert!(!general.contains("<progress"), "{en}");
+    assert!(en.contains("<span class=\"fund-label\">Zakat</span> <strong data-fund-live=\"raised\">AED\u{a0}100</strong>"), "{en}");
+    assert!(
+        en.contains("<progress max=\"50000000\" value=\"10000\" aria-hidden=\"true\">"),
+        "{en}"
+    );
+    assert!(en.contains(">1 donation<"), "{en}");
+    let (_, home) = get(&server, "/ar/");
+    let ar = fund_list(&home);
+    assert!(ar.contains("<span class=\"fund-label\">زكاة</span> <strong data-fund-live=\"raised\">١٠٠\u{a0}د.إ</strong>"), "{ar}");
+    assert!(
+        ar.contains("<span class=\"fund-label\">حيث الحاجة أكبر</span>"),
+        "{ar}"
+    );
+    // The live refresh writes /api/total's texts into the same marks: they agree.
+    let total = server.total();
+    for (lang, list) in [("en", en), ("ar", ar)] {
+        for f in total["funds"].as_array().unwrap() {
+            let d = &f["display"][lang];
+            for key in ["raised", "donations"] {
+                let mark = format!("data-fund-live=\"{key}\">{}<", d[key].as_str().unwrap());
+                assert!(list.contains(&mark), "{mark} in {list}");
+            }
+        }
+    }
+}
+
 /// Every page a visitor reads, in both languages.
 const PAGES: [&str; 12] = [
     "/",
@@ -181,15 +328,18 @@ fn with_one_fund_the_pages_are_what_they_were_byte_for_byte() {
         "[[funds]]\nid = \"relief\"\ngoal = 1000\nlabel = { en = \"Relief\", ar = \"إغاثة\" }\n",
     );
     let one = in_folder(one.path(), sandbox());
-    let two = folder_with(TWO_FUNDS);
+    // Not `zakat`: that fund adds the calculator to every page's menu.
+    let two = folder_with(&TWO_FUNDS.replace("id = \"zakat\"", "id = \"orphans\""));
     let two = in_folder(two.path(), sandbox());
     for path in PAGES {
         let (status, page) = get(&before, path);
         assert_eq!(status, StatusCode::OK, "{path}");
         assert!(!page.contains("name=\"fund\""), "{path}");
         assert_eq!(get(&one, path), (status, page.clone()), "{path}");
+        // With two funds the donate form and the home page (each fund's figures) change.
         let (_, with_two) = get(&two, path);
-        assert_eq!(with_two == page, !path.ends_with("donate/"), "{path}");
+        let changed = path.ends_with("donate/") || path == "/" || path == "/ar/";
+        assert_eq!(with_two == page, !changed, "{path}");
     }
     for path in ["/donate/?fund=general&amount=20", "/donate/?amount=20"] {
         let (_, page) = get(&one, path);
@@ -331,6 +481,49 @@ fn totals_per_fund_add_up_to_the_total_through_refunds_and_disputes() {
         let sum: i64 = funds.iter().map(|f| figure(f, k)).sum();
         assert_eq!(sum, figure(&stats, k), "{k}");
     }
+
+    // The dashboard gives every figure per fund, with its label and its own goal.
+    let dashboard = admin_get(&server, "/admin").text().unwrap();
+    let cells = |id: &str| -> Vec<String> {
+        let start = dashboard
+            .find(&format!("<tr data-fund=\"{id}\">"))
+            .unwrap_or_else(|| panic!("{id} in {dashboard}"));
+        let row = &dashboard[start..start + dashboard[start..].find("</tr>").unwrap()];
+        row.split("<td")
+            .skip(1)
+            .map(|cell| {
+                let cell = &cell[cell.find('>').unwrap() + 1..];
+                cell.replace("<code>", "")
+                    .replace("</code>", "")
+                    .replace("</td>", "")
+            })
+            .collect()
+    };
+    let aed = |s: &str| format!("AED\u{a0}{s}");
+    assert_eq!(
+        cells("general"),
+        [
+            "Where most needed general",
+            &aed("0"),
+            "—",
+            "1",
+            &aed("100"),
+            &aed("100"),
+            &aed("0")
+        ]
+    );
+    assert_eq!(
+        cells("zakat"),
+        [
+            "Zakat zakat".to_owned(),
+            aed("75"),
+            format!("{} (0%)", aed("500,000")),
+            "2".to_owned(),
+            aed("200"),
+            aed("25"),
+            aed("100")
+        ]
+    );
 
     // A restart reads the same per fund from the ledger.
     server.stop();

@@ -202,6 +202,8 @@ fn a_paid_donation_gets_one_receipt_in_its_language_through_replays() {
         assert!(part.contains("Dear Amal Haddad,"), "{part}");
         assert!(part.contains("(UTC+4)"), "{part}");
         assert!(part.contains("/contact/"), "{part}");
+        // The single default fund is never named: the receipt is as it was.
+        assert!(!part.contains("Fund"), "{part}");
     }
     assert!(html.contains(r#"<html lang="en" dir="ltr">"#));
     assert!(!html.contains("<img"), "no remote images or tracking");
@@ -688,4 +690,63 @@ fn with_test_money_receipts_go_only_to_the_test_recipients() {
     let csv = admin_get(&server, "/admin/donations.csv");
     let row = csv.lines().find(|l| l.contains(&stranger)).unwrap();
     assert!(row.contains("\"failed\""), "{row}");
+}
+
+#[test]
+fn with_two_funds_the_receipt_names_the_fund_in_text_and_html_in_both_languages() {
+    let Some(sink) = SmtpSink::start(SinkOpts::default()) else {
+        return;
+    };
+    let dir = crate::funds::folder_with(crate::funds::TWO_FUNDS);
+    let server = server_with(
+        &plain_url(&sink),
+        Opts {
+            dir: Some(dir.path().to_path_buf()),
+            ..Opts::default()
+        },
+    );
+    for (lang, fund, email) in [
+        ("en", "zakat", "amal@example.org"),
+        ("ar", "general", "salma@example.org"),
+    ] {
+        let r = client()
+            .post(server.url("/donate"))
+            .form(&[
+                ("amount", "50"),
+                ("lang", lang),
+                ("fund", fund),
+                ("email", email),
+            ])
+            .send()
+            .unwrap();
+        let r = client()
+            .post(server.url(&location(&r)))
+            .form(&[("outcome", "pay")])
+            .send()
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        client().get(server.url(&location(&r))).send().unwrap();
+        // One at a time, so the messages come in this order.
+        sink.wait_for(if lang == "en" { 1 } else { 2 }, Duration::from_secs(20));
+    }
+    let mails = exactly(&sink, 2);
+    let (en, ar) = (parse(&mails[0]), parse(&mails[1]));
+    assert_eq!(mails[0].rcpt_tos, ["amal@example.org"]);
+    let text = en.body_text(0).unwrap();
+    assert!(text.lines().any(|l| l == "Fund: Zakat"), "{text}");
+    let html = en.body_html(0).unwrap();
+    assert!(
+        html.contains(">Fund</th><td ") && html.contains(" dir=\"auto\">Zakat</td>"),
+        "{html}"
+    );
+    let text = ar.body_text(0).unwrap();
+    assert!(
+        text.lines().any(|l| l == "الصندوق: حيث الحاجة أكبر"),
+        "{text}"
+    );
+    let html = ar.body_html(0).unwrap();
+    assert!(
+        html.contains(">الصندوق</th><td ") && html.contains(" dir=\"auto\">حيث الحاجة أكبر</td>"),
+        "{html}"
+    );
 }

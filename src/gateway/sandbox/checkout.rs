@@ -16,6 +16,9 @@ pub struct CheckoutView<'a> {
     pub currency: &'a str,
     /// Whether the donor can still pay or decline.
     pub pending: bool,
+    /// The fund's label in the page's language, when donors choose one (two funds or
+    /// more), as a provider's checkout names it.
+    pub fund: Option<&'a str>,
 }
 
 /// The form posts here.
@@ -37,6 +40,9 @@ pub fn content(view: &CheckoutView<'_>, lang: Lang) -> Markup {
             p { (c.explain) }
             dl {
                 dt { (c.amount) } dd #checkout-amount { (amount) }
+                @if let Some(fund) = view.fund {
+                    dt { (c.fund) } dd #checkout-fund { (fund) }
+                }
                 dt { (c.reference) } dd { code dir="ltr" { (view.id) } }
             }
             @if view.pending {

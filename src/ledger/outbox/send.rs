@@ -34,10 +34,12 @@ pub struct Receipt {
     pub lang: Lang,
     pub donor_name: Option<String>,
     pub live: bool,
+    /// Its fund's id.
+    pub fund: String,
 }
 
 const RECEIPT: &str = "d.id, d.receipt_no, d.receipt_at, d.amount_minor, d.refunded_minor,
-    d.currency, d.lang, d.donor_name, d.live";
+    d.currency, d.lang, d.donor_name, d.live, d.fund";
 
 fn receipt_at(r: &Row, i: usize) -> DbResult<Receipt> {
     Ok(Receipt {
@@ -50,6 +52,7 @@ fn receipt_at(r: &Row, i: usize) -> DbResult<Receipt> {
         lang: Lang::from_code(&r.text(i + 6)?).unwrap_or(Lang::En),
         donor_name: r.opt_text(i + 7)?,
         live: r.bool(i + 8)?,
+        fund: r.text(i + 9)?,
     })
 }
 
