@@ -81,8 +81,8 @@ async function checkout(p, lang, viewport, { shown, outcome, slug }) {
 async function tally(p) {
   return {
     raised: await text(p.locator('.tally [data-live="raised"]')),
-    value: Number(await p.locator('.tally progress').getAttribute('value')),
-    max: Number(await p.locator('.tally progress').getAttribute('max')),
+    value: Number(await p.locator('#progress').getAttribute('value')),
+    max: Number(await p.locator('#progress').getAttribute('max')),
   };
 }
 
@@ -121,7 +121,7 @@ for (const viewport of ['desktop', 'phone']) {
           await p.goto(page(lang));
           assert.deepEqual(await htmlLangDir(p), [lang, L.dir]);
           assert.ok(await p.locator('.tally [data-live="raised"]').isVisible(), 'the amount raised is visible');
-          assert.ok(await p.locator('.tally progress').isVisible(), 'the progress bar is visible');
+          assert.ok(await p.locator('#progress').isVisible(), 'the progress bar is visible');
           assert.deepEqual(await tally(p), expectedTally(total, lang));
           const cta = p.locator('section.hero').getByRole('link', { name: L.donateCta, exact: true });
           await press(cta, viewport);
@@ -165,7 +165,7 @@ for (const viewport of ['desktop', 'phone']) {
             .waitForFunction(
               (w) => {
                 const raised = document.querySelector('.tally [data-live="raised"]');
-                const progress = document.querySelector('.tally progress');
+                const progress = document.querySelector('#progress');
                 return raised?.textContent.trim() === w.raised && progress?.value === w.value;
               },
               want,
