@@ -94,7 +94,8 @@ for (const viewport of ['desktop', 'phone']) {
             }
             if (i === 0) {
               await screenshot(p, `zakat-nojs-${lang}-${viewport}`);
-              await axeClean(p, `zakat without JavaScript (${lang}, ${viewport})`);
+              // axe runs as a script, which this page cannot run (its timers never fire):
+              // the same answer's markup is checked with JavaScript on, below.
             }
           }
           await assertNoProblems(context);
@@ -128,6 +129,8 @@ for (const viewport of ['desktop', 'phone']) {
             const served = await context.newPage();
             await served.goto(`${page(lang, 'zakat')}?${query}`);
             assert.deepEqual(await result(served), live);
+            // The server's answer (the page a donor without JavaScript gets), axe clean.
+            if (ex === EXAMPLES[lang][0]) await axeClean(served, `zakat answered by the server (${lang}, ${viewport})`);
             await served.close();
           }
           await screenshot(p, `zakat-js-${lang}-${viewport}`);
