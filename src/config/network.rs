@@ -143,30 +143,42 @@ fn canonical_net(net: ipnet::IpNet) -> ipnet::IpNet {
     }
 }
 
+/// A gateway's API address (`<section>.api_base`), trimmed of a final `/`.
+pub(super) fn api_base(key: &str, raw: &str) -> Result<String, ConfigError> {
+    let base = raw.trim().trim_end_matches('/').to_owned();
+    if !(base.starts_with("http://") || base.starts_with("https://"))
+        || base.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ConfigError(format!(
+            "{key}: {raw:?} must start with http:// or https://"
+        )));
+    }
+    Ok(base)
+}
+
+/// A gateway's hosted page origin (for the CSP's form-action), like `example`.
+pub(super) fn origin(key: &str, raw: &str, example: &str) -> Result<String, ConfigError> {
+    let origin = raw.trim().trim_end_matches('/').to_owned();
+    if !is_origin(&origin) {
+        return Err(ConfigError(format!(
+            "{key}: {raw:?} must be an origin like {example}"
+        )));
+    }
+    Ok(origin)
+}
+
 /// The `[stripe]` section checked, secrets trimmed but never quoted in a message; the
 /// secrets are required only when Stripe is the gateway.
 pub(super) fn check_stripe(
     s: &Stripe,
     gateway: GatewayKind,
 ) -> Result<StripeSettings, ConfigError> {
-    let api_base = s.api_base.trim().trim_end_matches('/').to_owned();
-    if !(api_base.starts_with("http://") || api_base.starts_with("https://"))
-        || api_base
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(ConfigError(format!(
-            "stripe.api_base: {:?} must start with http:// or https://",
-            s.api_base
-        )));
-    }
-    let checkout_origin = s.checkout_origin.trim().trim_end_matches('/').to_owned();
-    if !is_origin(&checkout_origin) {
-        return Err(ConfigError(format!(
-            "stripe.checkout_origin: {:?} must be an origin like https://checkout.stripe.com",
-            s.checkout_origin
-        )));
-    }
+    let api_base = api_base("stripe.api_base", &s.api_base)?;
+    let checkout_origin = origin(
+        "stripe.checkout_origin",
+        &s.checkout_origin,
+        "https://checkout.stripe.com",
+    )?;
     let secret = |key: &str, v: &Secret| {
         let v = v.expose().trim();
         if v.chars().any(|c| c.is_whitespace() || c.is_control()) {

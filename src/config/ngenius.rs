@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use super::ConfigError;
-use super::network::is_origin;
 use super::sections::{BURST, QUEUE_MAX, QUEUE_WAIT, RECONCILE_AFTER, RECONCILE_EVERY};
 use crate::gateway::GatewayKind;
 use crate::gateway::ngenius::{Action, NgeniusSettings};
@@ -66,24 +65,12 @@ pub(super) fn check_ngenius(
     s: &Ngenius,
     gateway: GatewayKind,
 ) -> Result<NgeniusSettings, ConfigError> {
-    let api_base = s.api_base.trim().trim_end_matches('/').to_owned();
-    if !(api_base.starts_with("http://") || api_base.starts_with("https://"))
-        || api_base
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control())
-    {
-        return Err(ConfigError(format!(
-            "ngenius.api_base: {:?} must start with http:// or https://",
-            s.api_base
-        )));
-    }
-    let paypage_origin = s.paypage_origin.trim().trim_end_matches('/').to_owned();
-    if !is_origin(&paypage_origin) {
-        return Err(ConfigError(format!(
-            "ngenius.paypage_origin: {:?} must be an origin like https://paypage.ngenius-payments.com",
-            s.paypage_origin
-        )));
-    }
+    let api_base = super::network::api_base("ngenius.api_base", &s.api_base)?;
+    let paypage_origin = super::network::origin(
+        "ngenius.paypage_origin",
+        &s.paypage_origin,
+        "https://paypage.ngenius-payments.com",
+    )?;
     let outlet_ref = s.outlet_ref.trim().to_owned();
     if !outlet_ref
         .bytes()

@@ -112,23 +112,7 @@ pub fn apply_op(db: &mut dyn Db, op: &Op, delta: &mut Delta, scope: &Scope) -> D
             Ok(Reply::Done)
         }
         Op::FailCheckout { id, reason } => {
-            let changed = db.execute(
-                "UPDATE donations SET status = 'failed', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
-                args![id, now_ms()],
-            )?;
-            if changed > 0 {
-                event(
-                    db,
-                    Event {
-                        donation_id: Some(id),
-                        kind: "checkout_failed",
-                        from: Some(Status::Pending),
-                        to: Some(Status::Failed),
-                        detail: Some(reason),
-                        ..Event::default()
-                    },
-                )?;
-            }
+            super::expire::end_pending(db, id, Status::Failed, "checkout_failed", reason)?;
             Ok(Reply::Done)
         }
         Op::Apply(cb) => apply_callback(db, cb, delta, scope).map(Reply::Applied),

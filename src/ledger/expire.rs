@@ -27,18 +27,30 @@ impl Ledger {
 
 /// The write itself, in the writer's transaction: how many donations it expired (0 or 1).
 pub(super) fn one(db: &mut dyn Db, id: &str, reason: &str) -> DbResult<u64> {
+    end_pending(db, id, Status::Expired, "expired", reason)
+}
+
+/// A pending donation ends (`expired`, `failed`) with the event that says why; a donation
+/// no longer pending is left as it is. How many it changed (0 or 1).
+pub(super) fn end_pending(
+    db: &mut dyn Db,
+    id: &str,
+    to: Status,
+    kind: &str,
+    reason: &str,
+) -> DbResult<u64> {
     let changed = db.execute(
-        "UPDATE donations SET status = 'expired', updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
-        args![id, now_ms()],
+        "UPDATE donations SET status = ?3, updated_at = ?2 WHERE id = ?1 AND status = 'pending'",
+        args![id, now_ms(), to.as_str()],
     )?;
     if changed > 0 {
         event(
             db,
             Event {
                 donation_id: Some(id),
-                kind: "expired",
+                kind,
                 from: Some(Status::Pending),
-                to: Some(Status::Expired),
+                to: Some(to),
                 detail: Some(reason),
                 ..Event::default()
             },

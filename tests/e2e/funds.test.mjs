@@ -8,13 +8,12 @@ import { after, before, describe, it } from 'node:test';
 import {
   LANGS,
   assertNoProblems,
-  formatViolations,
   getTotal,
   launchBrowser,
   newContext,
   openPage,
   page,
-  runAxe,
+  axeClean,
   screenshot,
   url,
 } from './helpers.mjs';
@@ -23,13 +22,6 @@ const LABELS = {
   en: { general: 'Where most needed', zakat: 'Zakat' },
   ar: { general: 'حيث الحاجة أكبر', zakat: 'زكاة' },
 };
-
-const SERIOUS = new Set(['serious', 'critical']);
-
-async function axeClean(p, where) {
-  const serious = (await runAxe(p)).filter((v) => SERIOUS.has(v.impact));
-  assert.equal(serious.length, 0, formatViolations(where, serious));
-}
 
 /** Gives 50 to Zakat without a browser and pays it: the totals move. */
 async function giveToZakat(lang) {

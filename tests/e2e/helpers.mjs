@@ -290,6 +290,12 @@ export async function runAxe(p) {
 }
 
 /** Human-readable text of axe violations, every node with its target and summary. */
+/** Fails on any serious or critical axe violation of the page `where` names. */
+export async function axeClean(p, where) {
+  const serious = (await runAxe(p)).filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.equal(serious.length, 0, formatViolations(where, serious));
+}
+
 export function formatViolations(where, violations) {
   return violations
     .map(

@@ -10,12 +10,11 @@ import { after, before, describe, it } from 'node:test';
 import {
   LANGS,
   assertNoProblems,
-  formatViolations,
   launchBrowser,
   newContext,
   openPage,
   page,
-  runAxe,
+  axeClean,
   screenshot,
 } from './helpers.mjs';
 
@@ -37,13 +36,6 @@ const BELOW = {
   en: 'Your net wealth is below the nisab, so no Zakat is due on it.',
   ar: 'صافي مالك دون النصاب، فلا زكاة عليك فيه.',
 };
-
-const SERIOUS = new Set(['serious', 'critical']);
-
-async function axeClean(p, where) {
-  const serious = (await runAxe(p)).filter((v) => SERIOUS.has(v.impact));
-  assert.equal(serious.length, 0, formatViolations(where, serious));
-}
 
 /** What the result says, or null while it is hidden. */
 async function result(p) {
