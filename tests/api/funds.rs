@@ -537,6 +537,65 @@ fn totals_per_fund_add_up_to_the_total_through_refunds_and_disputes() {
     );
 }
 
+/// `fundraiser stats`, in the folder of a server with two funds (its config.toml lists
+/// them), gives every figure per fund.
+#[test]
+fn the_stats_command_gives_each_fund_its_row() {
+    let dir = folder_with(TWO_FUNDS);
+    let server = in_folder(dir.path(), sandbox());
+    server.pay("30");
+    let out = std::process::Command::new(binary())
+        .current_dir(dir.path())
+        .args(["stats", "--db", "data/ledger.db"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let table = String::from_utf8(out.stdout).unwrap();
+    let row = |id: &str| -> Vec<String> {
+        table
+            .lines()
+            .find(|l| l.split_whitespace().next() == Some(id))
+            .unwrap_or_else(|| panic!("no row for {id}: {table}"))
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(row("fund")[1], "donations");
+    // The form's default fund took the gift; the other has none.
+    assert_eq!(row("general")[1], "1");
+    assert_eq!(row("zakat")[1], "0");
+    assert!(row("general").last().unwrap().ends_with("30"), "{table}");
+}
+
+/// `fundraiser export` fills the fund choice into the pages it writes, as the server does.
+#[test]
+fn the_exported_donate_page_offers_the_funds() {
+    let dir = folder_with(TWO_FUNDS);
+    let out = std::process::Command::new(binary())
+        .current_dir(dir.path())
+        .args(["export", "site"])
+        .env("FUNDRAISER_SANDBOX__SECRET", SECRET)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for page in ["site/donate/index.html", "site/ar/donate/index.html"] {
+        let html = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        assert!(
+            html.contains(r#"name="fund" value="general""#)
+                && html.contains(r#"name="fund" value="zakat""#),
+            "{page}"
+        );
+    }
+}
+
 #[test]
 fn the_csv_has_each_donation_s_fund_and_filters_by_it() {
     let dir = folder_with(TWO_FUNDS);
